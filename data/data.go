@@ -1,0 +1,191 @@
+package data
+
+import (
+	"bufio"
+	"compress/gzip"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+)
+
+// The bundle is the committed output of the rebuild program (./data/build).
+// It is embedded so that a server with no network still starts with real data.
+//
+//go:embed bundle
+var bundle embed.FS
+
+// Files of the bundle, relative to the bundle directory.
+const (
+	ActorsFile    = "actors.jsonl.gz" // one Actor per line, sorted by ID
+	ToolsFile     = "tools.json"      // []Tool, sorted by Slug
+	AdoptionsFile = "adoptions.json"  // []Adoption, sorted by Actor then Tool
+	MetaFile      = "meta.json"       // Meta
+	OutlineFile   = "france.geojson"  // France's outline (Natural Earth via world-atlas), a FeatureCollection
+)
+
+// Point precisions. Every point in the bundle carries one.
+const (
+	PrecisionExact      = "exact"       // GeoNames point of the commune itself
+	PrecisionPostalArea = "postal_area" // mean of the GeoNames points of communes sharing a postal code
+	PrecisionEPCIArea   = "epci_area"   // mean of the located members of the commune's EPCI
+	PrecisionDerived    = "derived"     // copied from another actor (a seat's commune, an EPCI's largest member)
+)
+
+// Actor is one public actor of the bundle.
+type Actor struct {
+	ID          string   `json:"id"`                     // "{kind}-{official code}" or "{kind}-{slug}"
+	Kind        string   `json:"kind"`                   // commune, epci, departement, region, prefecture, sous-prefecture, association, …
+	Name        string   `json:"name"`                   // official name, with its accents
+	Code        string   `json:"code,omitempty"`         // INSEE COG code (commune, département, région, arrondissement) or SIREN for an EPCI
+	SIREN       string   `json:"siren,omitempty"`        // SIREN where the official list gives one
+	EPCIType    string   `json:"epci_type,omitempty"`    // CC, CA, CU, METRO for an EPCI
+	Departement string   `json:"departement,omitempty"`  // département code
+	Region      string   `json:"region,omitempty"`       // région code
+	Parents     []string `json:"parents,omitempty"`      // actor ids, nearest first (commune → EPCI → département → région)
+	Members     []string `json:"members,omitempty"`      // actor ids of the member communes of an EPCI
+	PostalCodes []string `json:"postal_codes,omitempty"` // postal codes of a commune
+	Population  int      `json:"population,omitempty"`   // municipal or total population where the official list gives it
+	Zone        string   `json:"zone,omitempty"`         // metro, drom, com
+	// Point is [lon, lat] (RFC 7946 order); nil when no source gives one.
+	Point       *[2]float64 `json:"point,omitempty"`
+	Precision   string      `json:"precision,omitempty"`    // one of the Precision constants when Point is set
+	PointSource string      `json:"point_source,omitempty"` // e.g. "geonames:3020035", "postal_area:88000", "epci_area:200068120", "derived:commune-88160"
+	Website     string      `json:"website,omitempty"`
+	Email       string      `json:"email,omitempty"`
+	Phone       string      `json:"phone,omitempty"`
+	Address     string      `json:"address,omitempty"`
+	Description string      `json:"description,omitempty"`
+	Labels      []string    `json:"labels,omitempty"`
+	Sources     []Source    `json:"sources,omitempty"` // for facts from the seed articles; the administrative list is credited once in Meta
+}
+
+// Source says where a fact comes from.
+type Source struct {
+	Document string `json:"document"`        // seed article file name, e.g. "001_bdba8e0e9f58fa06.txt", or a dataset name
+	Year     int    `json:"year,omitempty"`  // the year the article gives, when it gives one
+	Quote    string `json:"quote,omitempty"` // what it says, in its own words (short)
+}
+
+// Tool is a web service or a piece of software adopted by actors.
+type Tool struct {
+	Slug        string   `json:"slug"`
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	URL         string   `json:"url,omitempty"`
+	TutorialURL string   `json:"tutorial_url,omitempty"`
+	Licence     string   `json:"licence,omitempty"` // e.g. "proprietary", "GPL-2.0-or-later"
+	Free        bool     `json:"free_software"`     // free/open-source software
+	Themes      []string `json:"themes,omitempty"`  // among the eight Artesi themes
+	Sources     []Source `json:"sources,omitempty"`
+}
+
+// Adoption says an actor uses (or used) a tool.
+type Adoption struct {
+	Actor   string   `json:"actor"` // actor id
+	Tool    string   `json:"tool"`  // tool slug
+	Usage   string   `json:"usage,omitempty"`
+	Since   int      `json:"since,omitempty"`   // year, when known
+	Status  string   `json:"status"`            // in_use, abandoned, planned
+	Contact string   `json:"contact,omitempty"` // as the source gives it
+	URL     string   `json:"url,omitempty"`
+	Sources []Source `json:"sources,omitempty"`
+}
+
+// Meta describes the bundle as a whole: what it was built from and what it holds.
+type Meta struct {
+	Sources  []DatasetSource `json:"sources"`
+	Counts   map[string]int  `json:"counts"`        // actors by kind, tools, adoptions, points by precision
+	LeaveOne map[string]Err  `json:"leave_one_out"` // measured error of each approximation method, in metres
+	Notes    []string        `json:"notes,omitempty"`
+}
+
+// DatasetSource credits a dataset the bundle was built from.
+type DatasetSource struct {
+	Name        string `json:"name"`
+	Package     string `json:"package"` // npm name@version
+	Licence     string `json:"licence"`
+	Attribution string `json:"attribution"`
+	URL         string `json:"url,omitempty"`
+}
+
+// Err summarises a leave-one-out error distribution, in metres.
+type Err struct {
+	N      int     `json:"n"`
+	Median float64 `json:"median_m"`
+	P90    float64 `json:"p90_m"`
+	P99    float64 `json:"p99_m"`
+}
+
+// Bundle is the whole bundled dataset, decoded.
+type Bundle struct {
+	Meta      Meta
+	Actors    []Actor
+	Tools     []Tool
+	Adoptions []Adoption
+}
+
+// FS returns the embedded bundle directory.
+func FS() fs.FS {
+	sub, err := fs.Sub(bundle, "bundle")
+	if err != nil {
+		panic(err) // the directory is embedded at build time; this cannot fail
+	}
+	return sub
+}
+
+// Load decodes the embedded bundle.
+func Load() (*Bundle, error) { return LoadFS(FS()) }
+
+// LoadFS decodes a bundle from fsys (the embedded one, or a freshly built one in tests).
+func LoadFS(fsys fs.FS) (*Bundle, error) {
+	var b Bundle
+	if err := readJSON(fsys, MetaFile, &b.Meta); err != nil {
+		return nil, err
+	}
+	if err := readJSON(fsys, ToolsFile, &b.Tools); err != nil {
+		return nil, err
+	}
+	if err := readJSON(fsys, AdoptionsFile, &b.Adoptions); err != nil {
+		return nil, err
+	}
+	f, err := fsys.Open(ActorsFile)
+	if err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", ActorsFile, err)
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for line := 1; sc.Scan(); line++ {
+		var a Actor
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			return nil, fmt.Errorf("bundle %s line %d: %w", ActorsFile, line, err)
+		}
+		b.Actors = append(b.Actors, a)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", ActorsFile, err)
+	}
+	return &b, nil
+}
+
+func readJSON(fsys fs.FS, name string, v any) error {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(f)
+	if err != nil {
+		return fmt.Errorf("bundle %s: %w", name, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("bundle %s: %w", name, err)
+	}
+	return nil
+}
