@@ -1,0 +1,20 @@
+package directory_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/voisinage/voisinage/directory/directorytest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	directorytest.Cleanup()
+	os.Exit(code)
+}
+
+var (
+	MustOpenDB        = directorytest.MustOpenDB
+	MustOpenEmptyDB   = directorytest.MustOpenEmptyDB
+	MustOpenDirectory = directorytest.MustOpenDirectory
+)

@@ -1,0 +1,568 @@
+package directory
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+
+	"github.com/voisinage/voisinage/geo"
+)
+
+// Limits on queries.
+const (
+	MaxLimit       = 10000 // items per page
+	MaxNearby      = 1000  // nearest actors per query
+	MaxQueryLength = 200   // characters of a search query
+	bruteThreshold = 4096  // below this many candidates, nearest is computed by brute force
+)
+
+// ActorFilter selects actors. Empty fields do not filter; lists match any of
+// their values.
+type ActorFilter struct {
+	Bound         *orb.Bound // Min.Lon > Max.Lon crosses the antimeridian
+	Kinds         []string
+	Departements  []string
+	Regions       []string
+	Tools         []string // slugs; matches actors with an in-use adoption of one of them
+	Themes        []string // matches actors using a tool of one of these themes
+	Q             string   // words of the name, prefix-matched, accents and case ignored
+	Precisions    []string // point precisions; actors without a point never match when set
+	PopulationMin int
+	PopulationMax int
+	UpdatedFrom   time.Time // inclusive; zero = open
+	UpdatedTo     time.Time // inclusive; zero = open
+
+	Offset int
+	Limit  int
+}
+
+// Validate checks the filter's values against what the directory knows and
+// returns one EINVALID error naming every bad parameter.
+func (d *Directory) validateFilterLocked(f *ActorFilter) error {
+	p := Problems{}
+	for _, k := range f.Kinds {
+		if !IsKind(k) {
+			p.Add("kind", "must be one of %s (got %q)", strings.Join(Kinds, ", "), k)
+		}
+	}
+	for _, t := range f.Themes {
+		if !IsTheme(t) {
+			p.Add("theme", "must be one of %s (got %q)", strings.Join(Themes, ", "), t)
+		}
+	}
+	for _, t := range f.Tools {
+		if d.tools[t] == nil {
+			p.Add("tool", "must be a known tool slug, see /api/tools (got %q)", t)
+		}
+	}
+	for _, c := range f.Departements {
+		if _, ok := d.names[KindDepartement+":"+c]; !ok {
+			p.Add("departement", "must be a département code such as 88, 2A or 974 (got %q)", c)
+		}
+	}
+	for _, c := range f.Regions {
+		if _, ok := d.names[KindRegion+":"+c]; !ok {
+			p.Add("region", "must be a région code such as 44 or 04 (got %q)", c)
+		}
+	}
+	for _, pr := range f.Precisions {
+		if !IsPrecision(pr) {
+			p.Add("precision", "must be one of %s (got %q)", strings.Join(Precisions, ", "), pr)
+		}
+	}
+	if f.Q != "" {
+		if !utf8.ValidString(f.Q) {
+			p.Add("q", "must be valid UTF-8 text")
+		} else if utf8.RuneCountInString(f.Q) > MaxQueryLength {
+			p.Add("q", "must be at most %d characters", MaxQueryLength)
+		} else if Fold(f.Q) == "" {
+			p.Add("q", "must contain at least one letter or digit")
+		}
+	}
+	if f.PopulationMin < 0 {
+		p.Add("population_min", "must be a non-negative integer")
+	}
+	if f.PopulationMax < 0 {
+		p.Add("population_max", "must be a non-negative integer")
+	} else if f.PopulationMax > 0 && f.PopulationMax < f.PopulationMin {
+		p.Add("population_max", "must not be less than population_min")
+	}
+	if f.Offset < 0 {
+		p.Add("offset", "must be a non-negative integer")
+	}
+	if f.Limit < 0 || f.Limit > MaxLimit {
+		p.Add("limit", "must be between 0 and %d", MaxLimit)
+	}
+	if f.Bound != nil {
+		if err := geo.CheckBound(f.Bound.Min.Lon(), f.Bound.Min.Lat(), f.Bound.Max.Lon(), f.Bound.Max.Lat()); err != nil {
+			p.Add("bbox", "%s", err.Error())
+		}
+	}
+	return p.Err("filter")
+}
+
+// matcher checks one entry against the filter's predicates; the candidate
+// source (a list or the R-tree) has already applied some of them.
+type matcher struct {
+	f          *ActorFilter
+	kinds      []string
+	themes     uint8
+	precisions uint32
+	words      []queryWord
+	checkBound bool
+	excludeID  string // an actor never matched
+}
+
+func newMatcher(f *ActorFilter) *matcher {
+	m := &matcher{f: f, kinds: f.Kinds, checkBound: f.Bound != nil}
+	for _, t := range f.Themes {
+		m.themes |= themeBit(t)
+	}
+	for _, p := range f.Precisions {
+		m.precisions |= 1 << (slices.Index(Precisions, p) + 1)
+	}
+	if f.Q != "" {
+		_, m.words = parseQuery(f.Q)
+	}
+	return m
+}
+
+func (m *matcher) match(e *entry) bool {
+	f := m.f
+	if e.deleted {
+		return false
+	}
+	if m.excludeID != "" && e.id == m.excludeID {
+		return false
+	}
+	if len(m.kinds) > 0 && !slices.Contains(m.kinds, e.kind) {
+		return false
+	}
+	if len(f.Departements) > 0 && !slices.Contains(f.Departements, e.dept) {
+		return false
+	}
+	if len(f.Regions) > 0 && !slices.Contains(f.Regions, e.region) {
+		return false
+	}
+	if len(f.Tools) > 0 && !slices.ContainsFunc(f.Tools, func(t string) bool { return slices.Contains(e.tools, t) }) {
+		return false
+	}
+	if m.themes != 0 && e.themes&m.themes == 0 {
+		return false
+	}
+	if m.precisions != 0 && m.precisions&(1<<e.precision) == 0 {
+		return false
+	}
+	if f.PopulationMin > 0 && int(e.population) < f.PopulationMin {
+		return false
+	}
+	if f.PopulationMax > 0 && int(e.population) > f.PopulationMax {
+		return false
+	}
+	if !f.UpdatedFrom.IsZero() && e.updated < f.UpdatedFrom.Unix() {
+		return false
+	}
+	if !f.UpdatedTo.IsZero() && e.updated > f.UpdatedTo.Unix() {
+		return false
+	}
+	if m.checkBound && (!e.hasPoint() || !boundContains(*f.Bound, e.point())) {
+		return false
+	}
+	if m.words != nil && !matches(e.folded, m.words) {
+		return false
+	}
+	return true
+}
+
+// boundContains is orb.Bound.Contains that understands antimeridian-crossing boxes.
+func boundContains(b orb.Bound, p orb.Point) bool {
+	if p.Lat() < b.Min.Lat() || p.Lat() > b.Max.Lat() {
+		return false
+	}
+	if b.Min.Lon() <= b.Max.Lon() {
+		return p.Lon() >= b.Min.Lon() && p.Lon() <= b.Max.Lon()
+	}
+	return p.Lon() >= b.Min.Lon() || p.Lon() <= b.Max.Lon()
+}
+
+// listCandidatesLocked returns the smallest ready-made list of refs that every
+// match must belong to, or ok=false when the filter names none. The lists
+// are ascending; unions of several values are merged and deduplicated.
+func (d *Directory) listCandidatesLocked(f *ActorFilter) (refs []uint32, ok bool) {
+	consider := func(lists ...[]uint32) {
+		n := 0
+		for _, l := range lists {
+			n += len(l)
+		}
+		if ok && n >= len(refs) {
+			return
+		}
+		refs, ok = unionSorted(lists), true
+	}
+	pick := func(m map[string][]uint32, keys []string) [][]uint32 {
+		out := make([][]uint32, len(keys))
+		for i, k := range keys {
+			out[i] = m[k]
+		}
+		return out
+	}
+	if len(f.Tools) > 0 {
+		consider(pick(d.byTool, f.Tools)...)
+	}
+	if len(f.Themes) > 0 {
+		var lists [][]uint32
+		for slug, t := range d.tools {
+			for _, th := range t.Themes {
+				if slices.Contains(f.Themes, th) {
+					lists = append(lists, d.byTool[slug])
+					break
+				}
+			}
+		}
+		consider(lists...)
+	}
+	if len(f.Kinds) > 0 {
+		consider(pick(d.byKind, f.Kinds)...)
+	}
+	if len(f.Departements) > 0 {
+		consider(pick(d.byDept, f.Departements)...)
+	}
+	if len(f.Regions) > 0 {
+		consider(pick(d.byRegion, f.Regions)...)
+	}
+	return refs, ok
+}
+
+func unionSorted(lists [][]uint32) []uint32 {
+	switch len(lists) {
+	case 0:
+		return nil
+	case 1:
+		return lists[0]
+	}
+	var out []uint32
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// matchLocked returns the ascending refs of every entry matching f.
+func (d *Directory) matchLocked(f *ActorFilter) []uint32 {
+	m := newMatcher(f)
+	list, haveList := d.listCandidatesLocked(f)
+	var out []uint32
+	switch {
+	case f.Q != "" && (!haveList || len(list) > 2*bruteThreshold):
+		for _, r := range d.search.candidates(m.words) {
+			if m.match(&d.entries[r]) {
+				out = append(out, r)
+			}
+		}
+		slices.Sort(out)
+		out = slices.Compact(out)
+	case f.Bound != nil && (!haveList || len(list) > bruteThreshold):
+		m.checkBound = false
+		d.searchBound(*f.Bound, func(r uint32) {
+			if m.match(&d.entries[r]) {
+				out = append(out, r)
+			}
+		})
+		slices.Sort(out)
+	case haveList:
+		for _, r := range list {
+			if m.match(&d.entries[r]) {
+				out = append(out, r)
+			}
+		}
+	default:
+		if filterIsEmpty(f) {
+			return d.live
+		}
+		for _, r := range d.live {
+			if m.match(&d.entries[r]) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func filterIsEmpty(f *ActorFilter) bool {
+	return f.Bound == nil && len(f.Kinds) == 0 && len(f.Departements) == 0 && len(f.Regions) == 0 &&
+		len(f.Tools) == 0 && len(f.Themes) == 0 && f.Q == "" && len(f.Precisions) == 0 &&
+		f.PopulationMin == 0 && f.PopulationMax == 0 && f.UpdatedFrom.IsZero() && f.UpdatedTo.IsZero()
+}
+
+func (d *Directory) searchBound(b orb.Bound, fn func(ref uint32)) {
+	d.index.Search(b, func(ref uint32, _ orb.Point) bool {
+		fn(ref)
+		return true
+	})
+}
+
+// FeaturePage is one page of matching actors as pre-encoded GeoJSON features.
+type FeaturePage struct {
+	Matched  int      // how many actors match in all
+	Features [][]byte // this page, in ref order
+	Seq      uint64   // the change sequence the page was read at
+}
+
+// FindActors returns the page of actors matching f, in a stable order (the
+// order actors entered the directory). It returns EINVALID for bad filter values.
+func (d *Directory) FindActors(ctx context.Context, f ActorFilter) (*FeaturePage, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if err := d.validateFilterLocked(&f); err != nil {
+		return nil, err
+	}
+	refs := d.matchLocked(&f)
+	page := &FeaturePage{Matched: len(refs), Seq: d.seq}
+	if f.Offset < len(refs) {
+		end := min(len(refs), f.Offset+f.Limit)
+		page.Features = make([][]byte, 0, end-f.Offset)
+		for _, r := range refs[f.Offset:end] {
+			page.Features = append(page.Features, d.entries[r].feature)
+		}
+	}
+	return page, nil
+}
+
+// EachActorFeature calls fn with every live actor's feature, in ref order,
+// for exports. It reads a consistent snapshot of the list of actors, but
+// releases the lock between batches so that writers are not held up.
+func (d *Directory) EachActorFeature(ctx context.Context, fn func(feature []byte) error) error {
+	const batch = 2048
+	d.mu.RLock()
+	refs := slices.Clone(d.live)
+	d.mu.RUnlock()
+	for i := 0; i < len(refs); i += batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d.mu.RLock()
+		chunk := make([][]byte, 0, batch)
+		for _, r := range refs[i:min(len(refs), i+batch)] {
+			if e := &d.entries[r]; !e.deleted {
+				chunk = append(chunk, e.feature)
+			}
+		}
+		d.mu.RUnlock()
+		for _, f := range chunk {
+			if err := fn(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ActorFeature returns the pre-encoded feature of actor id, or ENOTFOUND.
+func (d *Directory) ActorFeature(ctx context.Context, id string) ([]byte, uint64, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	ref, ok := d.byID[id]
+	if !ok || d.entries[ref].deleted {
+		return nil, 0, Errorf(ENOTFOUND, "no actor with id %q", id)
+	}
+	return d.entries[ref].feature, d.seq, nil
+}
+
+// FindActorByID returns the full actor id from the store, with its members
+// and adoptions from the read model. ENOTFOUND if there is none.
+func (d *Directory) FindActorByID(ctx context.Context, id string) (*Actor, error) {
+	a, err := d.db.findActorRow(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if ref, ok := d.byID[id]; ok {
+		a.Members = d.membersLocked(ref)
+		for _, ad := range d.adopt[ref] {
+			a.Adoptions = append(a.Adoptions, *ad)
+		}
+	}
+	return a, nil
+}
+
+// NearbyQuery asks for the actors nearest to a point.
+type NearbyQuery struct {
+	Lon, Lat  float64
+	Limit     int     // 1..MaxNearby
+	MaxMeters float64 // 0 = no limit
+	ExcludeID string  // an actor to leave out (the one the query starts from)
+	Filter    ActorFilter
+}
+
+// Neighbor is an actor with its great-circle distance from the query point.
+type Neighbor struct {
+	ID      string
+	Meters  float64
+	Feature []byte // the actor's feature with distance_m first in its properties
+}
+
+// Nearby returns the actors nearest to q's point by great-circle distance,
+// nearest first, that match q.Filter. Actors with no point are never returned.
+func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint64, error) {
+	p := Problems{}
+	var ce *geo.CoordError
+	if err := geo.CheckPoint(q.Lon, q.Lat); errors.As(err, &ce) {
+		p.Add(ce.Field, "%s", ce.Reason)
+	}
+	if q.Limit < 1 || q.Limit > MaxNearby {
+		p.Add("limit", "must be between 1 and %d", MaxNearby)
+	}
+	if q.MaxMeters < 0 || q.MaxMeters != q.MaxMeters {
+		p.Add("max_km", "must be a positive number of kilometres")
+	}
+	if err := p.Err("query"); err != nil {
+		return nil, 0, err
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	f := q.Filter
+	f.Bound, f.Offset, f.Limit = nil, 0, 0
+	if err := d.validateFilterLocked(&f); err != nil {
+		return nil, 0, err
+	}
+	m := newMatcher(&f)
+	m.excludeID = q.ExcludeID
+	origin := orb.Point{q.Lon, q.Lat}
+	var found []geo.Neighbor
+	if list, ok := d.listCandidatesLocked(&f); ok && len(list) <= bruteThreshold {
+		found = nearestAmong(d.entries, list, origin, q.Limit, q.MaxMeters, m)
+	} else if f.Q != "" {
+		found = nearestAmong(d.entries, slices.Compact(sortedCopy(d.search.candidates(m.words))), origin, q.Limit, q.MaxMeters, m)
+	} else {
+		var accept func(uint32) bool
+		if !filterIsEmpty(&f) || m.excludeID != "" {
+			accept = func(r uint32) bool { return m.match(&d.entries[r]) }
+		}
+		found = d.index.Nearest(origin, geo.NearestOptions{K: q.Limit, MaxMeters: q.MaxMeters, Accept: accept})
+	}
+	out := make([]Neighbor, len(found))
+	for i, n := range found {
+		e := &d.entries[n.Ref]
+		out[i] = Neighbor{ID: e.id, Meters: n.Meters, Feature: withProperty(e.feature, int(e.propsAt), "distance_m", n.Meters, 0)}
+	}
+	return out, d.seq, nil
+}
+
+func sortedCopy(s []uint32) []uint32 {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+// nearestAmong is the brute-force nearest search over a small candidate list.
+func nearestAmong(entries []entry, refs []uint32, origin orb.Point, k int, maxMeters float64, m *matcher) []geo.Neighbor {
+	var out []geo.Neighbor
+	for _, r := range refs {
+		e := &entries[r]
+		if !e.hasPoint() || !m.match(e) {
+			continue
+		}
+		dist := geo.Distance(origin, e.point())
+		if maxMeters > 0 && dist > maxMeters {
+			continue
+		}
+		out = append(out, geo.Neighbor{Ref: r, Point: e.point(), Meters: dist})
+	}
+	slices.SortFunc(out, func(a, b geo.Neighbor) int {
+		if c := cmp.Compare(a.Meters, b.Meters); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Ref, b.Ref)
+	})
+	if len(out) > k {
+		out = out[:k]
+	}
+	return out
+}
+
+// SearchHit is one search result.
+type SearchHit struct {
+	ID          string
+	Name        string
+	Kind        string
+	Departement string
+	Population  int
+	Feature     []byte
+}
+
+// Search finds actors whose name matches q as typed: accents, case and
+// ligatures ignored, each word a prefix ("st germain en l"), best match first
+// (the whole name, then names starting with the query, then population).
+func (d *Directory) Search(ctx context.Context, q string, limit int, kinds []string) ([]SearchHit, error) {
+	if strings.TrimSpace(q) == "" {
+		return nil, FieldError("q", "is required: the start of a name, e.g. q=epinal")
+	}
+	if limit < 1 || limit > 100 {
+		return nil, FieldError("limit", "must be between 1 and 100")
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	f := ActorFilter{Q: q, Kinds: kinds}
+	if err := d.validateFilterLocked(&f); err != nil {
+		return nil, err
+	}
+	folded, words := parseQuery(q)
+	expanded := expand(words)
+	m := newMatcher(&f)
+	type scored struct {
+		ref  uint32
+		tier int
+	}
+	var hits []scored
+	seen := map[uint32]bool{}
+	for _, r := range d.search.candidates(words) {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		e := &d.entries[r]
+		if m.match(e) {
+			hits = append(hits, scored{r, rank(e.folded, folded, expanded)})
+		}
+	}
+	slices.SortFunc(hits, func(a, b scored) int {
+		if c := cmp.Compare(a.tier, b.tier); c != 0 {
+			return c
+		}
+		ea, eb := &d.entries[a.ref], &d.entries[b.ref]
+		if c := cmp.Compare(eb.population, ea.population); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(slices.Index(Kinds, ea.kind), slices.Index(Kinds, eb.kind)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(ea.folded, eb.folded); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ref, b.ref)
+	})
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	out := make([]SearchHit, len(hits))
+	for i, h := range hits {
+		e := &d.entries[h.ref]
+		out[i] = SearchHit{ID: e.id, Name: e.name, Kind: e.kind, Departement: e.dept, Population: int(e.population), Feature: e.feature}
+	}
+	return out, nil
+}
+
+// PlaceName returns the name of a département or région by code ("" if unknown).
+func (d *Directory) PlaceName(kind, code string) string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.names[kind+":"+code]
+}

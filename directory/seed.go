@@ -1,0 +1,158 @@
+package directory
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/voisinage/voisinage/data"
+)
+
+// metaDataset records which bundle filled the database.
+const metaDataset = "dataset"
+
+// Seeded reports whether the database has already been filled.
+func (db *DB) Seeded(ctx context.Context) (bool, error) {
+	v, err := getMeta(ctx, db.read, metaDataset)
+	return v != "", err
+}
+
+// SeedBundle fills an empty database with the bundled dataset, in one
+// transaction: either everything is there afterwards, or nothing is. It
+// refuses a database that was already filled.
+func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	if v, err := getMeta(ctx, tx, metaDataset); err != nil {
+		return err
+	} else if v != "" {
+		return Errorf(ECONFLICT, "database already holds dataset %q", v)
+	}
+	now := formatTime(db.Now())
+
+	insActor, err := tx.PrepareContext(ctx, `INSERT INTO actors (id, kind, name, code, siren, epci_type,
+		departement, region, postal_codes, population, zone, lon, lat, precision, point_source,
+		website, email, phone, address, description, labels, sources, synthetic, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer insActor.Close()
+	for i := range b.Actors {
+		a := &b.Actors[i]
+		if !IsKind(a.Kind) {
+			return fmt.Errorf("bundle actor %s: unknown kind %q", a.ID, a.Kind)
+		}
+		var lon, lat any
+		if a.Point != nil {
+			lon, lat = a.Point[0], a.Point[1]
+		}
+		if _, err := insActor.ExecContext(ctx, a.ID, a.Kind, a.Name, a.Code, a.SIREN, a.EPCIType,
+			a.Departement, a.Region, jsonList(a.PostalCodes), nullInt(a.Population), a.Zone, lon, lat,
+			a.Precision, a.PointSource, a.Website, a.Email, a.Phone, a.Address, a.Description,
+			jsonList(a.Labels), jsonSources(bundleSources(a.Sources)), false, now, now); err != nil {
+			return fmt.Errorf("bundle actor %s: %w", a.ID, formatError(err))
+		}
+	}
+	insParent, err := tx.PrepareContext(ctx, `INSERT INTO actor_parents (actor_id, parent_id, rank) VALUES (?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer insParent.Close()
+	for i := range b.Actors {
+		for rank, p := range b.Actors[i].Parents {
+			if _, err := insParent.ExecContext(ctx, b.Actors[i].ID, p, rank); err != nil {
+				return fmt.Errorf("bundle actor %s parent %s: %w", b.Actors[i].ID, p, formatError(err))
+			}
+		}
+	}
+	for _, t := range b.Tools {
+		for _, th := range t.Themes {
+			if !IsTheme(th) {
+				return fmt.Errorf("bundle tool %s: unknown theme %q", t.Slug, th)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tools (slug, name, description, url, tutorial_url,
+			licence, free_software, themes, sources, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.Slug, t.Name, t.Description, t.URL, t.TutorialURL, t.Licence, t.Free,
+			jsonList(t.Themes), jsonSources(bundleSources(t.Sources)), now, now); err != nil {
+			return fmt.Errorf("bundle tool %s: %w", t.Slug, formatError(err))
+		}
+	}
+	for _, a := range b.Adoptions {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO adoptions (actor_id, tool_slug, usage, since,
+			status, contact, url, sources, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Actor, a.Tool, a.Usage, nullInt(a.Since), a.Status, a.Contact, a.URL,
+			jsonSources(bundleSources(a.Sources)), now, now); err != nil {
+			return fmt.Errorf("bundle adoption %s × %s: %w", a.Actor, a.Tool, formatError(err))
+		}
+	}
+	if err := setMeta(ctx, tx, metaDataset, label); err != nil {
+		return err
+	}
+	if err := setMeta(ctx, tx, metaChangeSeq, "1"); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// metaChangeSeq is the directory's change sequence: it grows with every
+// applied change, and ETags derive from it.
+const metaChangeSeq = "change_seq"
+
+// ChangeSeq returns the stored change sequence.
+func (db *DB) ChangeSeq(ctx context.Context) (uint64, error) {
+	v, err := getMeta(ctx, db.read, metaChangeSeq)
+	if err != nil || v == "" {
+		return 0, err
+	}
+	return strconv.ParseUint(v, 10, 64)
+}
+
+// bumpChangeSeq increments the change sequence inside tx and returns the new value.
+func bumpChangeSeq(ctx context.Context, tx *sql.Tx) (uint64, error) {
+	var seq uint64
+	err := tx.QueryRowContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
+		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
+		RETURNING CAST(value AS INTEGER)`, metaChangeSeq).Scan(&seq)
+	return seq, err
+}
+
+func bundleSources(in []data.Source) []Source {
+	out := make([]Source, len(in))
+	for i, s := range in {
+		out[i] = Source{Document: s.Document, Year: s.Year, Quote: s.Quote}
+	}
+	return out
+}
+
+func jsonList(v []string) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func jsonSources(v []Source) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func nullInt(n int) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}

@@ -1,0 +1,181 @@
+package directory
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB is the SQLite store. Writes go through one connection (one writer path,
+// immediate transactions, so a write never fails half-way on a lock upgrade);
+// reads use a separate pool of query-only connections that WAL lets run
+// beside the writer.
+type DB struct {
+	path  string
+	write *sql.DB
+	read  *sql.DB
+
+	// Now returns the current time; tests replace it to control the clock.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the SQLite database at path and brings its
+// schema up to date with the embedded migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, Errorf(EINVALID, "database path is required")
+	}
+	if strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory") {
+		// Each pooled connection would get its own empty database.
+		return nil, Errorf(EINVALID, "in-memory databases are not supported: give a file path")
+	}
+	db := &DB{path: path, Now: func() time.Time { return time.Now().UTC() }}
+	var err error
+	if db.write, err = sql.Open("sqlite3", dsn(path, false)); err != nil {
+		return nil, err
+	}
+	db.write.SetMaxOpenConns(1)
+	if db.read, err = sql.Open("sqlite3", dsn(path, true)); err != nil {
+		db.write.Close()
+		return nil, err
+	}
+	db.read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	db.read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// dsn builds the go-sqlite3 connection string: WAL, foreign keys, a busy
+// timeout and synchronous=FULL on every connection (in WAL mode the default,
+// NORMAL, can lose the last commits on power loss).
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_synchronous", "FULL")
+	if readOnly {
+		q.Set("_query_only", "on")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrationFS, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	return nil
+}
+
+// Path returns the database file path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// BeginTx starts an immediate write transaction on the single writer connection.
+func (db *DB) BeginTx(ctx context.Context) (*sql.Tx, error) {
+	return db.write.BeginTx(ctx, nil)
+}
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its first line ("ok" when sound).
+func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	var s string
+	err := db.read.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&s)
+	return s, err
+}
+
+// formatError turns SQLite constraint failures into domain errors at the
+// storage boundary; anything else stays an internal error.
+func formatError(err error) error {
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.ExtendedCode {
+	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+		return Errorf(ECONFLICT, "a record with this identifier already exists")
+	case sqlite3.ErrConstraintForeignKey:
+		return Errorf(EINVALID, "a referenced record does not exist")
+	case sqlite3.ErrConstraintCheck, sqlite3.ErrConstraintNotNull:
+		return Errorf(EINVALID, "a value is out of its allowed range")
+	}
+	return err
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// getMeta reads a meta value; "" when absent.
+func getMeta(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, key string) (string, error) {
+	var v string
+	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+func setMeta(ctx context.Context, tx *sql.Tx, key, value string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+// Checkpoint copies the write-ahead log into the database file and truncates
+// it, so that the file alone holds everything (for copies and backups).
+func (db *DB) Checkpoint(ctx context.Context) error {
+	_, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
+}

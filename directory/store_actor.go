@@ -1,0 +1,109 @@
+package directory
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+)
+
+// actorColumns are the columns scanActor reads, in order.
+const actorColumns = `ref, id, kind, name, code, siren, epci_type, departement, region, postal_codes,
+	population, zone, lon, lat, precision, point_source, website, email, phone, address, description,
+	labels, sources, synthetic, deleted, version, created_at, updated_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+// scanActor reads one actors row; it returns the row's ref and whether it is deleted.
+func scanActor(s rowScanner) (a *Actor, ref int64, deleted bool, err error) {
+	a = &Actor{}
+	var postal, labels, sources, created, updated string
+	var population sql.NullInt64
+	var lon, lat sql.NullFloat64
+	var precision, pointSource string
+	if err = s.Scan(&ref, &a.ID, &a.Kind, &a.Name, &a.Code, &a.SIREN, &a.EPCIType, &a.Departement,
+		&a.Region, &postal, &population, &a.Zone, &lon, &lat, &precision, &pointSource, &a.Website,
+		&a.Email, &a.Phone, &a.Address, &a.Description, &labels, &sources, &a.Synthetic, &deleted,
+		&a.Version, &created, &updated); err != nil {
+		return nil, 0, false, err
+	}
+	a.Population = int(population.Int64)
+	if lon.Valid && lat.Valid {
+		a.Location = &Location{Lon: lon.Float64, Lat: lat.Float64, Precision: precision, Source: pointSource}
+	}
+	if err = unmarshalList(postal, &a.PostalCodes); err == nil {
+		if err = unmarshalList(labels, &a.Labels); err == nil {
+			err = unmarshalList(sources, &a.Sources)
+		}
+	}
+	a.CreatedAt, a.UpdatedAt = parseTime(created), parseTime(updated)
+	return a, ref, deleted, err
+}
+
+func unmarshalList[T any](s string, dst *[]T) error {
+	if s == "" || s == "[]" {
+		*dst = nil
+		return nil
+	}
+	return json.Unmarshal([]byte(s), dst)
+}
+
+// findActorRow reads one actor and its parents from the store.
+func (db *DB) findActorRow(ctx context.Context, id string) (*Actor, error) {
+	row := db.read.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE id = ? AND deleted = 0`, id)
+	a, _, _, err := scanActor(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENOTFOUND, "no actor %q", id)
+	} else if err != nil {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT parent_id FROM actor_parents WHERE actor_id = ? ORDER BY rank`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		a.Parents = append(a.Parents, p)
+	}
+	return a, rows.Err()
+}
+
+// toolColumns are the columns scanTool reads, in order.
+const toolColumns = `slug, name, description, url, tutorial_url, licence, free_software, themes, sources,
+	deleted, version, created_at, updated_at`
+
+func scanTool(s rowScanner) (t *Tool, deleted bool, err error) {
+	t = &Tool{}
+	var themes, sources, created, updated string
+	if err = s.Scan(&t.Slug, &t.Name, &t.Description, &t.URL, &t.TutorialURL, &t.Licence, &t.Free,
+		&themes, &sources, &deleted, &t.Version, &created, &updated); err != nil {
+		return nil, false, err
+	}
+	if err = unmarshalList(themes, &t.Themes); err == nil {
+		err = unmarshalList(sources, &t.Sources)
+	}
+	t.CreatedAt, t.UpdatedAt = parseTime(created), parseTime(updated)
+	return t, deleted, err
+}
+
+// adoptionColumns are the columns scanAdoption reads, in order.
+const adoptionColumns = `id, actor_id, tool_slug, usage, since, status, contact, url, sources, deleted,
+	version, created_at, updated_at`
+
+func scanAdoption(s rowScanner) (a *Adoption, deleted bool, err error) {
+	a = &Adoption{}
+	var since sql.NullInt64
+	var sources, created, updated string
+	if err = s.Scan(&a.ID, &a.ActorID, &a.ToolSlug, &a.Usage, &since, &a.Status, &a.Contact, &a.URL,
+		&sources, &deleted, &a.Version, &created, &updated); err != nil {
+		return nil, false, err
+	}
+	a.Since = int(since.Int64)
+	err = unmarshalList(sources, &a.Sources)
+	a.CreatedAt, a.UpdatedAt = parseTime(created), parseTime(updated)
+	return a, deleted, err
+}

@@ -1,0 +1,183 @@
+package directory
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+)
+
+// ToolFilter selects tools.
+type ToolFilter struct {
+	Theme string
+	Q     string
+}
+
+// FindTools returns the tools matching f, by name, each with its adopter count.
+func (d *Directory) FindTools(ctx context.Context, f ToolFilter) ([]Tool, error) {
+	if f.Theme != "" && !IsTheme(f.Theme) {
+		return nil, FieldError("theme", "must be one of %s (got %q)", strings.Join(Themes, ", "), f.Theme)
+	}
+	q := Fold(f.Q)
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var out []Tool
+	for _, t := range d.tools {
+		if f.Theme != "" && !slices.Contains(t.Themes, f.Theme) {
+			continue
+		}
+		if q != "" && !strings.Contains(Fold(t.Name+" "+t.Description), q) {
+			continue
+		}
+		c := *t
+		c.Adopters = len(d.byTool[t.Slug])
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Tool) int {
+		if c := strings.Compare(Fold(a.Name), Fold(b.Name)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Slug, b.Slug)
+	})
+	return out, nil
+}
+
+// Adopter is one adoption of a tool, with the adoption as a GeoJSON feature
+// whose point is the adopter's.
+type Adopter struct {
+	Adoption Adoption
+	ActorID  string
+	Name     string
+	Kind     string
+	Feature  []byte
+}
+
+// FindToolBySlug returns the tool and every adoption of it (in use first,
+// then planned, then abandoned; by actor name within each). ENOTFOUND if
+// there is no such tool.
+func (d *Directory) FindToolBySlug(ctx context.Context, slug string) (*Tool, []Adopter, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	t := d.tools[slug]
+	if t == nil {
+		return nil, nil, Errorf(ENOTFOUND, "no tool with slug %q", slug)
+	}
+	c := *t
+	c.Adopters = len(d.byTool[slug])
+	var out []Adopter
+	for ref, ads := range d.adopt {
+		e := &d.entries[ref]
+		if e.deleted {
+			continue
+		}
+		for _, ad := range ads {
+			if ad.ToolSlug == slug {
+				out = append(out, Adopter{Adoption: *ad, ActorID: e.id, Name: e.name, Kind: e.kind,
+					Feature: encodeAdoptionFeature(ad, t.Name, e)})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Adopter) int {
+		if c := cmp.Compare(slices.Index(Statuses, a.Adoption.Status), slices.Index(Statuses, b.Adoption.Status)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(Fold(a.Name), Fold(b.Name)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ActorID, b.ActorID)
+	})
+	return &c, out, nil
+}
+
+// AdoptionFeature returns adoption id ("adoption-{actor}-{tool}") as a
+// GeoJSON feature whose point is the adopter's. ENOTFOUND if there is none.
+func (d *Directory) AdoptionFeature(ctx context.Context, id string) ([]byte, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for ref, ads := range d.adopt {
+		e := &d.entries[ref]
+		if e.deleted {
+			continue
+		}
+		for _, ad := range ads {
+			if ad.PublicID() == id {
+				return encodeAdoptionFeature(ad, d.tools[ad.ToolSlug].Name, e), nil
+			}
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "no adoption with id %q", id)
+}
+
+// FindAdoptions returns adoptions as GeoJSON features (point = the adopter),
+// filtered like actors (the filter applies to the adopter) and by tool.
+func (d *Directory) FindAdoptions(ctx context.Context, f ActorFilter) (*FeaturePage, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	af := f
+	af.Tools, af.Themes = nil, nil
+	if err := d.validateFilterLocked(&f); err != nil {
+		return nil, err
+	}
+	m := newMatcher(&af)
+	themes := uint8(0)
+	for _, th := range f.Themes {
+		themes |= themeBit(th)
+	}
+	refs := make([]uint32, 0, len(d.adopt))
+	for ref := range d.adopt {
+		refs = append(refs, ref)
+	}
+	slices.Sort(refs)
+	var all [][]byte
+	for _, ref := range refs {
+		e := &d.entries[ref]
+		if !m.match(e) {
+			continue
+		}
+		for _, ad := range d.adopt[ref] {
+			t := d.tools[ad.ToolSlug]
+			if len(f.Tools) > 0 && !slices.Contains(f.Tools, ad.ToolSlug) {
+				continue
+			}
+			if themes != 0 {
+				var tm uint8
+				for _, th := range t.Themes {
+					tm |= themeBit(th)
+				}
+				if tm&themes == 0 {
+					continue
+				}
+			}
+			all = append(all, encodeAdoptionFeature(ad, t.Name, e))
+		}
+	}
+	page := &FeaturePage{Matched: len(all), Seq: d.seq}
+	if f.Offset < len(all) {
+		page.Features = all[f.Offset:min(len(all), f.Offset+f.Limit)]
+	}
+	return page, nil
+}
+
+func encodeAdoptionFeature(ad *Adoption, toolName string, e *entry) []byte {
+	buf := []byte(`{"type":"Feature","id":`)
+	buf = appendString(buf, ad.PublicID())
+	buf = append(buf, `,"geometry":`...)
+	if e.hasPoint() {
+		buf = append(buf, `{"type":"Point","coordinates":[`...)
+		buf = appendCoord(buf, e.lon)
+		buf = append(buf, ',')
+		buf = appendCoord(buf, e.lat)
+		buf = append(buf, `]}`...)
+	} else {
+		buf = append(buf, `null`...)
+	}
+	buf = append(buf, `,"properties":`...)
+	props := appendAdoptionProps(nil, ad, toolName, true)
+	// Add the adopter's name, kind and point precision for map popups and lists.
+	o := jsonObject{buf: props[:len(props)-1], empty: false}
+	o.str("actor_name", e.name)
+	o.str("actor_kind", e.kind)
+	o.str("precision", e.precisionName())
+	buf = append(buf, o.buf...)
+	return append(buf, `}}`...)
+}
