@@ -1,0 +1,117 @@
+package web
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// writeJSON writes v as JSON with the given media type.
+func (s *Server) writeJSON(c *gin.Context, status int, media string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Data(status, media, b)
+}
+
+// collectionMembers are the members of a FeatureCollection besides its features.
+type collectionMembers struct {
+	matched     int
+	withMatched bool
+	links       []link
+	timeStamp   time.Time
+	extra       map[string]any // foreign members (licence, attribution…), encoded in key order
+}
+
+// writeFeatureCollection writes a GeoJSON FeatureCollection around
+// pre-encoded features, streaming them instead of building one big buffer.
+func writeFeatureCollection(w io.Writer, features [][]byte, m collectionMembers) error {
+	bw := bufio.NewWriterSize(w, 32<<10)
+	bw.WriteString(`{"type":"FeatureCollection"`)
+	if m.withMatched {
+		bw.WriteString(`,"numberMatched":`)
+		bw.WriteString(strconv.Itoa(m.matched))
+	}
+	bw.WriteString(`,"numberReturned":`)
+	bw.WriteString(strconv.Itoa(len(features)))
+	if !m.timeStamp.IsZero() {
+		bw.WriteString(`,"timeStamp":"`)
+		bw.WriteString(m.timeStamp.UTC().Format(time.RFC3339))
+		bw.WriteByte('"')
+	}
+	if err := writeMembers(bw, m); err != nil {
+		return err
+	}
+	bw.WriteString(`,"features":[`)
+	for i, f := range features {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.Write(f)
+	}
+	bw.WriteString("]}")
+	return bw.Flush()
+}
+
+func writeMembers(bw *bufio.Writer, m collectionMembers) error {
+	if m.links != nil {
+		b, err := json.Marshal(m.links)
+		if err != nil {
+			return err
+		}
+		bw.WriteString(`,"links":`)
+		bw.Write(b)
+	}
+	if len(m.extra) > 0 {
+		// encoding/json sorts map keys: the output is stable.
+		b, err := json.Marshal(m.extra)
+		if err != nil {
+			return err
+		}
+		bw.WriteByte(',')
+		bw.Write(b[1 : len(b)-1])
+	}
+	return nil
+}
+
+// withLinks adds a links member to a pre-encoded feature.
+func withLinks(feature []byte, links []link) []byte {
+	b, _ := json.Marshal(links)
+	out := make([]byte, 0, len(feature)+len(b)+10)
+	out = append(out, feature[:len(feature)-1]...)
+	out = append(out, `,"links":`...)
+	out = append(out, b...)
+	return append(out, '}')
+}
+
+// streamFeatureCollection writes a FeatureCollection whose features come
+// from each, for exports too big to hold in a slice of pages.
+func streamFeatureCollection(w http.ResponseWriter, m collectionMembers, each func(func([]byte) error) error) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(`{"type":"FeatureCollection"`)
+	if err := writeMembers(bw, m); err != nil {
+		return err
+	}
+	bw.WriteString(`,"features":[`)
+	first := true
+	err := each(func(f []byte) error {
+		if !first {
+			bw.WriteByte(',')
+		}
+		first = false
+		_, err := bw.Write(f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	bw.WriteString("]}")
+	return bw.Flush()
+}

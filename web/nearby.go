@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+var (
+	nearbyParams = []string{"lon", "lat", "actor", "limit", "max_km", "kind", "department", "departement",
+		"region", "tool", "theme", "q", "precision", "population_min", "population_max"}
+	searchParams = []string{"q", "limit", "kind"}
+)
+
+func (s *Server) registerNearbyRoutes() {
+	s.get("/api/nearby", s.handleNearby)
+	s.get("/api/search", s.handleSearch)
+}
+
+// handleNearby answers "the actors nearest to this point (or to this actor)
+// that match these filters", nearest first, each with distance_m.
+func (s *Server) handleNearby(c *gin.Context) {
+	p := parseParams(c.Request.URL.RawQuery, nearbyParams)
+	q := directory.NearbyQuery{Filter: actorFilter(p)}
+	q.Limit = p.integer("limit", 10, 1, directory.MaxNearby, false)
+	q.MaxMeters = p.kilometres("max_km")
+	actor := p.str("actor")
+	if actor != "" {
+		if p.has("lon") || p.has("lat") {
+			p.problems.Add("actor", "give either actor or lon and lat, not both")
+		}
+	} else {
+		lon, okLon := p.lon("lon", true)
+		lat, okLat := p.lat("lat", true)
+		if okLon && okLat {
+			q.Lon, q.Lat = lon, lat
+		}
+	}
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var origin *directory.Location
+	if actor != "" {
+		a, err := s.dir.FindActorByID(c.Request.Context(), actor)
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		if a.Location == nil {
+			s.writeError(c, directory.FieldError("actor", "has no known location yet: give lon and lat, or place it on the map first"))
+			return
+		}
+		origin = a.Location
+		q.Lon, q.Lat, q.ExcludeID = a.Location.Lon, a.Location.Lat, a.ID
+	}
+	found, _, err := s.dir.Nearby(c.Request.Context(), q)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	features := make([][]byte, len(found))
+	for i, n := range found {
+		features[i] = n.Feature
+	}
+	extra := map[string]any{
+		"origin": map[string]any{"type": "Point", "coordinates": []float64{directory.Round6(q.Lon), directory.Round6(q.Lat)}},
+	}
+	if origin != nil {
+		extra["origin_actor"] = actor
+		extra["origin_precision"] = origin.Precision
+	}
+	c.Header("Content-Type", mediaGeoJSON)
+	c.Status(http.StatusOK)
+	writeFeatureCollection(c.Writer, features, collectionMembers{timeStamp: time.Now().UTC(), extra: extra})
+}
+
+// handleSearch answers search-as-you-type: actors whose name matches q.
+func (s *Server) handleSearch(c *gin.Context) {
+	p := parseParams(c.Request.URL.RawQuery, searchParams)
+	q := p.str("q")
+	limit := p.integer("limit", 10, 1, 100, false)
+	kinds := p.list("kind")
+	if !p.has("q") {
+		p.problems.Add("q", "is required: the start of a name, e.g. q=epinal")
+	}
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	hits, err := s.dir.Search(c.Request.Context(), q, limit, kinds)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	features := make([][]byte, len(hits))
+	for i, h := range hits {
+		features[i] = h.Feature
+	}
+	c.Header("Content-Type", mediaGeoJSON)
+	c.Status(http.StatusOK)
+	writeFeatureCollection(c.Writer, features, collectionMembers{extra: map[string]any{"query": q}})
+}

@@ -1,0 +1,305 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// Media types.
+const (
+	mediaJSON    = "application/json"
+	mediaGeoJSON = "application/geo+json"
+	mediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
+	mediaCSV     = "text/csv"
+)
+
+// Licences and attribution of the data, stated on every export and collection.
+const (
+	attribution     = "Données : découpage administratif Etalab (Licence Ouverte 2.0), points GeoNames (CC BY 4.0), faits tirés des articles cités en source ; contributeurs de voisinage."
+	licenceEtalab   = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+	licenceGeoNames = "https://creativecommons.org/licenses/by/4.0/"
+)
+
+// conformance classes of OGC API – Features Part 1 that the API implements.
+var conformance = []string{
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+}
+
+// link is an OGC / RFC 8288 link.
+type link struct {
+	Href  string `json:"href"`
+	Rel   string `json:"rel"`
+	Type  string `json:"type,omitempty"`
+	Title string `json:"title,omitempty"`
+}
+
+func licenceLinks() []link {
+	return []link{
+		{Href: licenceEtalab, Rel: "license", Type: "text/html", Title: "Licence Ouverte / Open Licence 2.0 (Etalab)"},
+		{Href: licenceGeoNames, Rel: "license", Type: "text/html", Title: "GeoNames points: CC BY 4.0"},
+	}
+}
+
+// Parameters accepted by each OGC route.
+var (
+	itemsParams = []string{"bbox", "limit", "offset", "datetime", "f", "kind", "department", "departement",
+		"region", "tool", "theme", "q", "precision", "population_min", "population_max"}
+	itemParams = []string{"f"}
+	metaParams = []string{"f"}
+)
+
+// collections served, with their descriptions.
+var collections = []struct{ id, title, description string }{
+	{"actors", "Acteurs publics", "Communes, intercommunalités (EPCI), départements, régions, préfectures, sous-préfectures, réseaux et associations, with their point and its precision."},
+	{"adoptions", "Adoptions d'outils", "Which actor uses which digital tool, what for, since when and whom to contact; the point is the adopter's."},
+}
+
+func (s *Server) registerOGCRoutes() {
+	s.get("/api", s.handleLanding)
+	s.get("/api/openapi.json", s.handleOpenAPI)
+	s.get("/api/conformance", s.handleConformance)
+	s.get("/api/collections", s.handleCollections)
+	s.get("/api/collections/:collection", s.handleCollection)
+	s.get("/api/collections/:collection/items", s.handleItems)
+	s.get("/api/collections/:collection/items/:id", s.handleItem)
+}
+
+// metaFormat checks the f parameter of a metadata route (only JSON is served).
+func (s *Server) metaParams(c *gin.Context) bool {
+	p := parseParams(c.Request.URL.RawQuery, metaParams)
+	p.oneOf("f", "json", "json")
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return false
+	}
+	return true
+}
+
+func (s *Server) handleLanding(c *gin.Context) {
+	if !s.metaParams(c) {
+		return
+	}
+	base := s.baseURL(c.Request)
+	links := []link{
+		{Href: base + "/api", Rel: "self", Type: mediaJSON, Title: "This document"},
+		{Href: base + "/api/openapi.json", Rel: "service-desc", Type: mediaOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+		{Href: base + "/api/conformance", Rel: "conformance", Type: mediaJSON, Title: "Conformance classes implemented"},
+		{Href: base + "/api/collections", Rel: "data", Type: mediaJSON, Title: "Collections"},
+		{Href: base + "/api/export/actors.geojson", Rel: "enclosure", Type: mediaGeoJSON, Title: "Every actor (GeoJSON)"},
+		{Href: base + "/api/export/actors.csv", Rel: "enclosure", Type: mediaCSV, Title: "Every actor (CSV)"},
+	}
+	links = append(links, licenceLinks()...)
+	s.writeJSON(c, http.StatusOK, mediaJSON, gin.H{
+		"title":       "voisinage",
+		"description": "Annuaire géolocalisé et collaboratif des acteurs publics français et des outils numériques qu'ils utilisent (OGC API – Features).",
+		"attribution": attribution,
+		"links":       links,
+	})
+}
+
+func (s *Server) handleOpenAPI(c *gin.Context) {
+	if !s.metaParams(c) {
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=3600")
+	c.Data(http.StatusOK, mediaOpenAPI, openAPIDocument)
+}
+
+func (s *Server) handleConformance(c *gin.Context) {
+	if !s.metaParams(c) {
+		return
+	}
+	s.writeJSON(c, http.StatusOK, mediaJSON, gin.H{"conformsTo": conformance})
+}
+
+func (s *Server) collectionDoc(base, id, title, description string) gin.H {
+	ext := s.dir.Extent()
+	links := []link{
+		{Href: base + "/api/collections/" + id, Rel: "self", Type: mediaJSON, Title: title},
+		{Href: base + "/api/collections/" + id + "/items", Rel: "items", Type: mediaGeoJSON, Title: title + " (GeoJSON)"},
+		{Href: base + "/api/collections/" + id + "/items?f=csv", Rel: "items", Type: mediaCSV, Title: title + " (CSV)"},
+	}
+	links = append(links, licenceLinks()...)
+	return gin.H{
+		"id":          id,
+		"title":       title,
+		"description": description,
+		"attribution": attribution,
+		"itemType":    "feature",
+		"crs":         []string{"http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
+		"extent": gin.H{"spatial": gin.H{
+			"bbox": [][]float64{{directory.Round6(ext.Min.Lon()), directory.Round6(ext.Min.Lat()),
+				directory.Round6(ext.Max.Lon()), directory.Round6(ext.Max.Lat())}},
+			"crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+		}},
+		"links": links,
+	}
+}
+
+func (s *Server) handleCollections(c *gin.Context) {
+	if !s.metaParams(c) {
+		return
+	}
+	base := s.baseURL(c.Request)
+	var docs []gin.H
+	for _, col := range collections {
+		docs = append(docs, s.collectionDoc(base, col.id, col.title, col.description))
+	}
+	s.writeJSON(c, http.StatusOK, mediaJSON, gin.H{
+		"links":       []link{{Href: base + "/api/collections", Rel: "self", Type: mediaJSON, Title: "Collections"}},
+		"collections": docs,
+	})
+}
+
+func (s *Server) findCollection(c *gin.Context) (string, bool) {
+	id := c.Param("collection")
+	for _, col := range collections {
+		if col.id == id {
+			return id, true
+		}
+	}
+	s.writeError(c, directory.Errorf(directory.ENOTFOUND, "no collection %q: see /api/collections", id))
+	return "", false
+}
+
+func (s *Server) handleCollection(c *gin.Context) {
+	id, ok := s.findCollection(c)
+	if !ok || !s.metaParams(c) {
+		return
+	}
+	for _, col := range collections {
+		if col.id == id {
+			s.writeJSON(c, http.StatusOK, mediaJSON, s.collectionDoc(s.baseURL(c.Request), col.id, col.title, col.description))
+		}
+	}
+}
+
+// actorFilter reads the property filters shared by items, nearby and clusters.
+func actorFilter(p *params) directory.ActorFilter {
+	f := directory.ActorFilter{
+		Kinds:        p.list("kind"),
+		Departements: append(p.list("department"), p.list("departement")...),
+		Regions:      p.list("region"),
+		Tools:        p.list("tool"),
+		Themes:       p.list("theme"),
+		Q:            p.str("q"),
+		Precisions:   p.list("precision"),
+	}
+	f.PopulationMin = p.integer("population_min", 0, 0, 1<<30, false)
+	f.PopulationMax = p.integer("population_max", 0, 0, 1<<30, false)
+	return f
+}
+
+func (s *Server) handleItems(c *gin.Context) {
+	col, ok := s.findCollection(c)
+	if !ok {
+		return
+	}
+	p := parseParams(c.Request.URL.RawQuery, itemsParams)
+	f := actorFilter(p)
+	f.Bound = p.bbox("bbox")
+	f.Limit = p.integer("limit", 10, 1, directory.MaxLimit, true)
+	f.Offset = p.integer("offset", 0, 0, 1<<31-1, false)
+	f.UpdatedFrom, f.UpdatedTo = p.datetime("datetime")
+	format := p.oneOf("f", "json", "json", "geojson", "csv")
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	var page *directory.FeaturePage
+	var err error
+	if col == "adoptions" {
+		page, err = s.dir.FindAdoptions(ctx, f)
+	} else {
+		page, err = s.dir.FindActors(ctx, f)
+	}
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if format == "csv" {
+		s.writeCSV(c, col+".csv", page.Features, col)
+		return
+	}
+	base := s.baseURL(c.Request)
+	self := base + c.Request.URL.Path
+	links := []link{
+		{Href: pageURL(self, p.values, f.Offset, f.Limit, ""), Rel: "self", Type: mediaGeoJSON, Title: "This page"},
+		{Href: pageURL(self, p.values, f.Offset, f.Limit, "csv"), Rel: "alternate", Type: mediaCSV, Title: "This page as CSV"},
+		{Href: base + "/api/collections/" + col, Rel: "collection", Type: mediaJSON, Title: "The collection"},
+	}
+	if f.Offset+len(page.Features) < page.Matched {
+		links = append(links, link{Href: pageURL(self, p.values, f.Offset+f.Limit, f.Limit, ""), Rel: "next", Type: mediaGeoJSON, Title: "Next page"})
+	}
+	if f.Offset > 0 {
+		links = append(links, link{Href: pageURL(self, p.values, max(0, f.Offset-f.Limit), f.Limit, ""), Rel: "prev", Type: mediaGeoJSON, Title: "Previous page"})
+	}
+	c.Header("Content-Type", mediaGeoJSON)
+	c.Status(http.StatusOK)
+	writeFeatureCollection(c.Writer, page.Features, collectionMembers{
+		matched: page.Matched, withMatched: true, links: links, timeStamp: time.Now().UTC(),
+	})
+}
+
+// pageURL rebuilds a page's URL with another offset (and format).
+func pageURL(path string, q url.Values, offset, limit int, format string) string {
+	v := url.Values{}
+	for k, vs := range q {
+		v[k] = vs
+	}
+	v.Set("limit", strconv.Itoa(limit))
+	if offset > 0 {
+		v.Set("offset", strconv.Itoa(offset))
+	} else {
+		v.Del("offset")
+	}
+	if format != "" {
+		v.Set("f", format)
+	} else {
+		v.Del("f")
+	}
+	return path + "?" + v.Encode()
+}
+
+func (s *Server) handleItem(c *gin.Context) {
+	col, ok := s.findCollection(c)
+	if !ok {
+		return
+	}
+	p := parseParams(c.Request.URL.RawQuery, itemParams)
+	format := p.oneOf("f", "json", "json", "geojson")
+	_ = format
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	id := c.Param("id")
+	var feature []byte
+	var err error
+	if col == "adoptions" {
+		feature, err = s.dir.AdoptionFeature(c.Request.Context(), id)
+	} else {
+		feature, _, err = s.dir.ActorFeature(c.Request.Context(), id)
+	}
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	base := s.baseURL(c.Request)
+	links := []link{
+		{Href: base + c.Request.URL.Path, Rel: "self", Type: mediaGeoJSON, Title: "This feature"},
+		{Href: base + "/api/collections/" + col, Rel: "collection", Type: mediaJSON, Title: "The collection"},
+	}
+	c.Header("Content-Type", mediaGeoJSON)
+	c.Status(http.StatusOK)
+	c.Writer.Write(withLinks(feature, links))
+}

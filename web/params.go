@@ -1,0 +1,279 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// params reads a request's query parameters strictly: an unknown or repeated
+// parameter, or a value of the wrong shape, is a problem named after the
+// parameter, and all problems are reported at once as one 400.
+type params struct {
+	values   url.Values
+	problems directory.Problems
+}
+
+// parseParams parses rawQuery and refuses parameters outside allowed.
+func parseParams(rawQuery string, allowed []string) *params {
+	p := &params{problems: directory.Problems{}}
+	values, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		p.problems.Add("query", "is malformed (%s): escape special characters with %%XX", shortErr(err))
+		values = url.Values{}
+	}
+	p.values = values
+	for name, vs := range values {
+		switch {
+		case !slices.Contains(allowed, name):
+			if len(allowed) == 0 {
+				p.problems.Add(name, "is not a parameter of this endpoint, which takes none")
+			} else {
+				p.problems.Add(name, "is not a parameter of this endpoint; accepted: %s", strings.Join(allowed, ", "))
+			}
+		case len(vs) > 1:
+			p.problems.Add(name, "must be given once (use commas for several values)")
+		case !utf8.ValidString(vs[0]):
+			p.problems.Add(name, "must be valid UTF-8 text")
+		}
+	}
+	return p
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	return s
+}
+
+// err returns the collected problems as one EINVALID error, or nil.
+func (p *params) err() error { return p.problems.Err("query parameters") }
+
+// has reports whether the parameter was given (even empty).
+func (p *params) has(name string) bool { _, ok := p.values[name]; return ok }
+
+// str returns the parameter's value, "" if absent.
+func (p *params) str(name string) string { return p.values.Get(name) }
+
+// list returns the comma-separated values of a parameter, trimmed, empties dropped.
+func (p *params) list(name string) []string {
+	v := p.values.Get(name)
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// integer returns the parameter as an integer in [lo, hi], def when absent.
+// Values above hi are clamped to hi when clamp is set (OGC's rule for limit).
+func (p *params) integer(name string, def, lo, hi int, clamp bool) int {
+	if !p.has(name) {
+		return def
+	}
+	s := p.values.Get(name)
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && !strings.HasPrefix(s, "-") && clamp {
+			return hi
+		}
+		p.problems.Add(name, "must be an integer between %d and %d (got %q)", lo, hi, truncate(s))
+		return def
+	}
+	if n > hi && clamp {
+		return hi
+	}
+	if n < lo || n > hi {
+		p.problems.Add(name, "must be an integer between %d and %d (got %d)", lo, hi, n)
+		return def
+	}
+	return n
+}
+
+// number returns the parameter as a finite float, or ok=false (and a problem
+// when it is present but not a number). required adds a problem when absent.
+func (p *params) number(name string, required bool) (float64, bool) {
+	if !p.has(name) || p.values.Get(name) == "" {
+		if required {
+			p.problems.Add(name, "is required")
+		}
+		return 0, false
+	}
+	f, ok := parseFinite(p.values.Get(name))
+	if !ok {
+		p.problems.Add(name, "must be a decimal number (got %q)", truncate(p.values.Get(name)))
+	}
+	return f, ok
+}
+
+// parseFinite parses a decimal number, refusing NaN, infinities and hex forms
+// that strconv would accept.
+func parseFinite(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.ContainsAny(s, "xXpP_") {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// lon and lat read a coordinate and check its range.
+func (p *params) lon(name string, required bool) (float64, bool) {
+	v, ok := p.number(name, required)
+	if ok && (v < -180 || v > 180) {
+		p.problems.Add(name, "must be a longitude between -180 and 180 (got %g)", v)
+		return 0, false
+	}
+	return v, ok
+}
+
+func (p *params) lat(name string, required bool) (float64, bool) {
+	v, ok := p.number(name, required)
+	if ok && (v < -90 || v > 90) {
+		p.problems.Add(name, "must be a latitude between -90 and 90 (got %g)", v)
+		return 0, false
+	}
+	return v, ok
+}
+
+const bboxHelp = "must be minLon,minLat,maxLon,maxLat in WGS 84 degrees (4 numbers, or 6 with heights), e.g. 6.3,48.1,6.6,48.3"
+
+// bbox reads an OGC bbox: 4 numbers (or 6 with heights, which are ignored),
+// lon/lat in range, minLat ≤ maxLat; minLon > maxLon crosses the antimeridian.
+func (p *params) bbox(name string) *orb.Bound {
+	if !p.has(name) {
+		return nil
+	}
+	parts := strings.Split(p.values.Get(name), ",")
+	if len(parts) != 4 && len(parts) != 6 {
+		p.problems.Add(name, "%s; got %d values", bboxHelp, len(parts))
+		return nil
+	}
+	nums := make([]float64, len(parts))
+	for i, s := range parts {
+		f, ok := parseFinite(s)
+		if !ok {
+			p.problems.Add(name, "%s; value %d (%q) is not a number", bboxHelp, i+1, truncate(s))
+			return nil
+		}
+		nums[i] = f
+	}
+	if len(nums) == 6 {
+		nums = []float64{nums[0], nums[1], nums[3], nums[4]}
+	}
+	minLon, minLat, maxLon, maxLat := nums[0], nums[1], nums[2], nums[3]
+	switch {
+	case minLon < -180 || minLon > 180 || maxLon < -180 || maxLon > 180:
+		p.problems.Add(name, "longitudes must be between -180 and 180")
+	case minLat < -90 || minLat > 90 || maxLat < -90 || maxLat > 90:
+		p.problems.Add(name, "latitudes must be between -90 and 90")
+	case minLat > maxLat:
+		p.problems.Add(name, "minLat (%g) must not be greater than maxLat (%g)", minLat, maxLat)
+	default:
+		return &orb.Bound{Min: orb.Point{minLon, minLat}, Max: orb.Point{maxLon, maxLat}}
+	}
+	return nil
+}
+
+// datetime reads an OGC datetime: an RFC 3339 instant or a closed or
+// half-bounded interval ("a/b", "../b", "a/.."). Dates alone mean the whole day.
+func (p *params) datetime(name string) (from, to time.Time) {
+	if !p.has(name) {
+		return
+	}
+	v := p.values.Get(name)
+	bad := func() {
+		p.problems.Add(name, "must be an RFC 3339 date-time or date, or an interval start/end with .. for an open end (got %q)", truncate(v))
+	}
+	start, end, interval := strings.Cut(v, "/")
+	parse := func(s string, endOfDay bool) (time.Time, bool) {
+		if s == ".." || (interval && s == "") {
+			return time.Time{}, true
+		}
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t, true
+		}
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
+			if endOfDay {
+				t = t.Add(24*time.Hour - time.Second)
+			}
+			return t, true
+		}
+		return time.Time{}, false
+	}
+	var ok1, ok2 bool
+	if !interval {
+		if from, ok1 = parse(start, false); !ok1 || start == ".." {
+			bad()
+			return time.Time{}, time.Time{}
+		}
+		to, _ = parse(start, true)
+		if !strings.Contains(start, "T") {
+			return from, to
+		}
+		return from, from
+	}
+	from, ok1 = parse(start, false)
+	to, ok2 = parse(end, true)
+	if !ok1 || !ok2 || (start == ".." && end == "..") {
+		bad()
+		return time.Time{}, time.Time{}
+	}
+	if !from.IsZero() && !to.IsZero() && from.After(to) {
+		p.problems.Add(name, "start must not be after end")
+	}
+	return from, to
+}
+
+// oneOf reads a parameter restricted to a few values.
+func (p *params) oneOf(name, def string, values ...string) string {
+	if !p.has(name) {
+		return def
+	}
+	v := p.values.Get(name)
+	if !slices.Contains(values, v) {
+		p.problems.Add(name, "must be one of %s (got %q)", strings.Join(values, ", "), truncate(v))
+		return def
+	}
+	return v
+}
+
+func truncate(s string) string {
+	if utf8.RuneCountInString(s) > 40 {
+		r := []rune(s)
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
+// kilometres converts a max_km parameter to metres.
+func (p *params) kilometres(name string) float64 {
+	v, ok := p.number(name, false)
+	if !ok {
+		return 0
+	}
+	if v <= 0 || v > 20040 {
+		p.problems.Add(name, "must be a distance in kilometres between 0 and 20040 (got %s)", fmt.Sprint(v))
+		return 0
+	}
+	return v * 1000
+}

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// Config is what the web layer needs to know about its deployment.
+type Config struct {
+	// BaseURL is the public URL the site is reached at (e.g.
+	// "https://voisinage.example.org"), used in links. Empty: derived from
+	// each request's Host.
+	BaseURL string
+	// Logger receives request and error logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server is the HTTP handler of voisinage.
+type Server struct {
+	cfg    Config
+	dir    *directory.Directory
+	log    *slog.Logger
+	engine *gin.Engine
+}
+
+// NewServer builds the router over dir.
+func NewServer(cfg Config, dir *directory.Directory) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{cfg: cfg, dir: dir, log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = true
+	e.RedirectFixedPath = false
+	e.Use(s.recovery())
+	e.NoRoute(func(c *gin.Context) {
+		s.writeError(c, directory.Errorf(directory.ENOTFOUND, "no such page: %s", c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		c.Header("Allow", "GET, HEAD")
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Code: "method_not_allowed",
+			Description: c.Request.Method + " is not allowed here"})
+	})
+	s.engine = e
+	s.registerRoutes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+func (s *Server) registerRoutes() {
+	s.get("/healthz", s.handleHealth)
+	s.registerOGCRoutes()
+	s.registerNearbyRoutes()
+	s.registerToolRoutes()
+	s.registerExportRoutes()
+}
+
+// get registers a read-only route for GET and HEAD.
+func (s *Server) get(path string, h gin.HandlerFunc) {
+	s.engine.GET(path, h)
+	s.engine.HEAD(path, h)
+}
+
+// baseURL returns the URL prefix for absolute links in responses.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) handleHealth(c *gin.Context) {
+	if p := parseParams(c.Request.URL.RawQuery, nil); p.err() != nil {
+		s.writeError(c, p.err())
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
