@@ -1,0 +1,181 @@
+// Command voisinage runs the voisinage server: the directory of French public
+// actors and the digital tools they use, its API and its pages.
+//
+//	voisinage [-addr 127.0.0.1:8080] [-db voisinage.db] [-base-url URL]
+//
+// On first start it creates the SQLite database and fills it with the bundled
+// real dataset; later starts reuse it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/voisinage/voisinage/data"
+	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	if err := m.ParseFlags(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "voisinage:", err)
+		os.Exit(2)
+	}
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "voisinage:", err)
+		m.Close()
+		os.Exit(1)
+	}
+	<-ctx.Done()
+	if err := m.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "voisinage:", err)
+		os.Exit(1)
+	}
+}
+
+// Config is the command's configuration, from flags.
+type Config struct {
+	Addr     string
+	DBPath   string
+	BaseURL  string
+	LogLevel slog.Level
+}
+
+// Main wires the store, the directory and the web server together.
+type Main struct {
+	Config Config
+	Stdout io.Writer
+	Stderr io.Writer
+
+	db       *directory.DB
+	dir      *directory.Directory
+	srv      *http.Server
+	listener net.Listener
+	log      *slog.Logger
+	served   chan error
+}
+
+// NewMain returns a Main with default configuration.
+func NewMain() *Main {
+	return &Main{
+		Config: Config{Addr: "127.0.0.1:8080", DBPath: "voisinage.db"},
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+	}
+}
+
+// ParseFlags reads the command line into m.Config.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("voisinage", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "address to listen on (host:port; port 0 picks a free one)")
+	fs.StringVar(&m.Config.DBPath, "db", m.Config.DBPath, "SQLite database file (created and filled with the bundled data on first start)")
+	fs.StringVar(&m.Config.BaseURL, "base-url", m.Config.BaseURL, "public URL of the site, for links in API responses (default: from each request's Host)")
+	fs.TextVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "log level: DEBUG, INFO, WARN or ERROR")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// Run opens (and on first start fills) the database, builds the read model
+// and starts serving; it returns once the server listens.
+func (m *Main) Run(ctx context.Context) error {
+	m.log = slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: m.Config.LogLevel}))
+	start := time.Now()
+	db, err := directory.Open(ctx, m.Config.DBPath)
+	if err != nil {
+		return err
+	}
+	m.db = db
+	seeded, err := db.Seeded(ctx)
+	if err != nil {
+		return err
+	}
+	if !seeded {
+		b, err := data.Load()
+		if err != nil {
+			return err
+		}
+		if err := db.SeedBundle(ctx, b, "bundle"); err != nil {
+			return fmt.Errorf("fill %s with the bundled data: %w", m.Config.DBPath, err)
+		}
+		m.log.Info("database created and filled with the bundled data", "db", m.Config.DBPath,
+			"actors", len(b.Actors), "tools", len(b.Tools), "adoptions", len(b.Adoptions),
+			"took", time.Since(start).Round(time.Millisecond).String())
+	}
+	if m.dir, err = directory.New(ctx, db); err != nil {
+		return err
+	}
+	st := m.dir.Stats()
+	m.log.Info("directory loaded", "actors", st.Actors, "located", st.Located, "tools", st.Tools,
+		"took", time.Since(start).Round(time.Millisecond).String())
+
+	handler := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log}, m.dir)
+	m.srv = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      120 * time.Second, // the full exports stream for a few seconds on slow links
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+	}
+	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
+		return err
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.srv.Serve(m.listener) }()
+	m.log.Info("serving", "addr", "http://"+m.listener.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
+	return nil
+}
+
+// Addr returns the address the server listens on (useful with port 0).
+func (m *Main) Addr() string {
+	if m.listener == nil {
+		return ""
+	}
+	return m.listener.Addr().String()
+}
+
+// Close drains in-flight requests (up to 20 s), then closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := m.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.srv = nil
+	}
+	if m.db != nil {
+		errs = append(errs, m.db.Close())
+		m.db = nil
+	}
+	if m.log != nil {
+		m.log.Info("stopped")
+	}
+	return errors.Join(errs...)
+}

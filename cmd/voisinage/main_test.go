@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// MustRunMain runs the command as a user would, on port 0 and the given database.
+func MustRunMain(tb testing.TB, dbPath string) (*Main, *syncBuffer) {
+	tb.Helper()
+	m := NewMain()
+	logs := &syncBuffer{}
+	m.Stderr = logs
+	if err := m.ParseFlags([]string{"-addr", "127.0.0.1:0", "-db", dbPath}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		tb.Fatalf("run: %v\n%s", err, logs)
+	}
+	return m, logs
+}
+
+func getJSON(tb testing.TB, url string, v any) {
+	tb.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		tb.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+func TestMain_FirstAndSecondStart(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "voisinage.db")
+
+	// First start: creates the database and fills it with the bundled data.
+	m, logs := MustRunMain(t, dbPath)
+	if !strings.Contains(logs.String(), "filled with the bundled data") {
+		t.Fatalf("first start did not fill the database:\n%s", logs)
+	}
+	base := "http://" + m.Addr()
+	var fc struct {
+		NumberMatched int `json:"numberMatched"`
+	}
+	getJSON(t, base+"/api/collections/actors/items?kind=commune&limit=1", &fc)
+	if fc.NumberMatched != 34969 {
+		t.Fatalf("communes = %d, want 34969", fc.NumberMatched)
+	}
+	var health struct{ Status string }
+	getJSON(t, base+"/healthz", &health)
+	if health.Status != "ok" {
+		t.Fatalf("healthz = %+v", health)
+	}
+
+	// Graceful shutdown waits for a request in flight: a big export started
+	// just before Close still completes.
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(base + "/api/export/actors.geojson")
+		if err == nil {
+			var all struct{ Features []json.RawMessage }
+			err = json.NewDecoder(resp.Body).Decode(&all)
+			resp.Body.Close()
+			if err == nil && len(all.Features) < 36000 {
+				err = io.ErrUnexpectedEOF
+			}
+		}
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("request in flight during shutdown: %v", err)
+	}
+
+	// Second start: reuses the database, does not fill it again.
+	m2, logs2 := MustRunMain(t, dbPath)
+	defer m2.Close()
+	if strings.Contains(logs2.String(), "filled with the bundled data") {
+		t.Fatalf("second start filled the database again:\n%s", logs2)
+	}
+	getJSON(t, "http://"+m2.Addr()+"/api/collections/actors/items?kind=commune&limit=1", &fc)
+	if fc.NumberMatched != 34969 {
+		t.Fatalf("after restart, communes = %d", fc.NumberMatched)
+	}
+}
+
+func TestMain_ParseFlags(t *testing.T) {
+	m := NewMain()
+	m.Stderr = io.Discard
+	if err := m.ParseFlags([]string{"-addr", ":9999", "-db", "x.db", "-base-url", "https://v.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.Addr != ":9999" || m.Config.DBPath != "x.db" || m.Config.BaseURL != "https://v.example" {
+		t.Fatalf("config = %+v", m.Config)
+	}
+	if err := m.ParseFlags([]string{"-nope"}); err == nil {
+		t.Fatal("unknown flag accepted")
+	}
+	if err := NewMain().ParseFlags([]string{"extra"}); err == nil {
+		t.Fatal("stray argument accepted")
+	}
+}
