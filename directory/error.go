@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Error codes. Only the web layer maps them to HTTP statuses.
@@ -25,6 +26,19 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]string // field or parameter name → what to fix
+
+	// Conflicts lists, for an ECONFLICT on a stale version, each field that
+	// someone else changed meanwhile, with both values.
+	Conflicts map[string]Conflict
+	// RetryAfter says, for ETOOMANY, when trying again may succeed.
+	RetryAfter time.Duration
+}
+
+// Conflict is one field changed both by a proposal and, meanwhile, by someone else.
+type Conflict struct {
+	Base    any `json:"base"`    // the value the proposal was made against
+	Yours   any `json:"yours"`   // the value the proposal sets
+	Current any `json:"current"` // the value it has now
 }
 
 // Error implements the error interface.
@@ -86,6 +100,24 @@ func ErrorFields(err error) map[string]string {
 		return e.Fields
 	}
 	return nil
+}
+
+// ErrorConflicts returns the conflicting fields of an ECONFLICT error, if any.
+func ErrorConflicts(err error) map[string]Conflict {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Conflicts
+	}
+	return nil
+}
+
+// ErrorRetryAfter returns how long to wait before retrying, for ETOOMANY.
+func ErrorRetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // Problems collects per-field validation messages and turns them into one

@@ -11,3 +11,17 @@ func (db *DB) Pragma(tb testing.TB, name string) string {
 	}
 	return v
 }
+
+// ContainsText reports whether any text column of the security tables holds s.
+func (db *DB) ContainsText(tb testing.TB, s string) bool {
+	tb.Helper()
+	var n int
+	err := db.read.QueryRow(`SELECT
+		(SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?1 OR prefix = ?1 OR name = ?1) +
+		(SELECT COUNT(*) FROM sessions WHERE token_hash = ?1) +
+		(SELECT COUNT(*) FROM users WHERE password_hash LIKE '%' || ?1 || '%')`, s).Scan(&n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n > 0
+}

@@ -21,6 +21,17 @@ import (
 type Directory struct {
 	db *DB
 
+	// Policy is the moderation policy; set it before serving.
+	Policy Policy
+
+	// Territory is where communes may be placed (France's outline, with a
+	// tolerance for islands and coasts); nil accepts any point.
+	Territory *geo.Territory
+
+	// wmu serializes writers: one transaction, then the read-model update,
+	// so that updates reach the read model in commit order.
+	wmu sync.Mutex
+
 	mu       sync.RWMutex
 	entries  []entry // by ref: the position in SQLite rowid order
 	byID     map[string]uint32
@@ -51,6 +62,7 @@ type entry struct {
 	dept       string
 	region     string
 	tools      []string // slugs of in-use adoptions, sorted
+	parents    []uint32 // refs of its parents (to keep their member lists)
 	feature    []byte
 	lon, lat   float64
 	updated    int64 // Unix seconds
@@ -73,7 +85,11 @@ func (e *entry) precisionName() string {
 
 // New builds the read model from the store.
 func New(ctx context.Context, db *DB) (*Directory, error) {
-	d := &Directory{db: db}
+	d := &Directory{db: db, Policy: DefaultPolicy}
+	var err error
+	if d.Territory, err = FranceTerritory(); err != nil {
+		return nil, err
+	}
 	if err := d.load(ctx); err != nil {
 		return nil, fmt.Errorf("load directory: %w", err)
 	}
@@ -184,6 +200,7 @@ func (d *Directory) load(ctx context.Context) error {
 	for ref, a := range actors {
 		d.byID[a.ID] = uint32(ref)
 	}
+	parentRefs := make(map[int][]uint32)
 	for ref, a := range actors {
 		if ads := adoptByActor[a.ID]; ads != nil {
 			d.adopt[uint32(ref)] = ads
@@ -194,6 +211,7 @@ func (d *Directory) load(ctx context.Context) error {
 		for _, p := range a.Parents {
 			if pr, ok := d.byID[p]; ok {
 				d.children[pr] = append(d.children[pr], uint32(ref))
+				parentRefs[ref] = append(parentRefs[ref], pr)
 			}
 		}
 		if a.Kind == KindDepartement || a.Kind == KindRegion {
@@ -209,6 +227,7 @@ func (d *Directory) load(ctx context.Context) error {
 		a.Departement, a.Region = internString(intern, a.Departement), internString(intern, a.Region)
 		a.Members = d.membersLocked(uint32(ref))
 		d.entries[ref] = d.buildEntry(a, d.adopt[uint32(ref)])
+		d.entries[ref].parents = parentRefs[ref]
 		d.addLocked(uint32(ref))
 	}
 	d.search.sort()

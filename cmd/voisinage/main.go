@@ -29,6 +29,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "user" {
+		if err := runUser(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "voisinage:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	m := NewMain()
 	if err := m.ParseFlags(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -69,6 +76,8 @@ type Main struct {
 	listener net.Listener
 	log      *slog.Logger
 	served   chan error
+
+	stopBackground context.CancelFunc
 }
 
 // NewMain returns a Main with default configuration.
@@ -107,21 +116,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.db = db
-	seeded, err := db.Seeded(ctx)
-	if err != nil {
+	if err := ensureSeeded(ctx, db, m.log); err != nil {
 		return err
-	}
-	if !seeded {
-		b, err := data.Load()
-		if err != nil {
-			return err
-		}
-		if err := db.SeedBundle(ctx, b, "bundle"); err != nil {
-			return fmt.Errorf("fill %s with the bundled data: %w", m.Config.DBPath, err)
-		}
-		m.log.Info("database created and filled with the bundled data", "db", m.Config.DBPath,
-			"actors", len(b.Actors), "tools", len(b.Tools), "adoptions", len(b.Adoptions),
-			"took", time.Since(start).Round(time.Millisecond).String())
 	}
 	if m.dir, err = directory.New(ctx, db); err != nil {
 		return err
@@ -144,8 +140,52 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.srv.Serve(m.listener) }()
+	bg, cancel := context.WithCancel(context.Background())
+	m.stopBackground = cancel
+	go m.sweepVotes(bg)
 	m.log.Info("serving", "addr", "http://"+m.listener.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
 	return nil
+}
+
+// ensureSeeded fills a new database with the bundled data (once).
+func ensureSeeded(ctx context.Context, db *directory.DB, log *slog.Logger) error {
+	seeded, err := db.Seeded(ctx)
+	if err != nil || seeded {
+		return err
+	}
+	start := time.Now()
+	b, err := data.Load()
+	if err != nil {
+		return err
+	}
+	if err := db.SeedBundle(ctx, b, "bundle"); err != nil {
+		return fmt.Errorf("fill %s with the bundled data: %w", db.Path(), err)
+	}
+	if log != nil {
+		log.Info("database created and filled with the bundled data", "db", db.Path(),
+			"actors", len(b.Actors), "tools", len(b.Tools), "adoptions", len(b.Adoptions),
+			"took", time.Since(start).Round(time.Millisecond).String())
+	}
+	return nil
+}
+
+// sweepVotes applies, every minute, the community votes of proposals that
+// have become old enough to pass.
+func (m *Main) sweepVotes(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := m.dir.ApplyVotes(ctx); err != nil {
+				m.log.Error("applying votes", "err", err)
+			} else if n > 0 {
+				m.log.Info("proposals approved by votes", "count", n)
+			}
+		}
+	}
 }
 
 // Addr returns the address the server listens on (useful with port 0).
@@ -159,6 +199,9 @@ func (m *Main) Addr() string {
 // Close drains in-flight requests (up to 20 s), then closes the database.
 func (m *Main) Close() error {
 	var errs []error
+	if m.stopBackground != nil {
+		m.stopBackground()
+	}
 	if m.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()

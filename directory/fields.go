@@ -1,0 +1,478 @@
+package directory
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// fieldKind says how a proposed value is checked and normalised.
+type fieldKind int
+
+const (
+	fText       fieldKind = iota // one line of text
+	fLongText                    // several lines
+	fURL                         // absolute http(s) URL, or "" to clear
+	fEmail                       // e-mail address, or ""
+	fPhone                       // phone number, or ""
+	fPopulation                  // non-negative integer
+	fYear                        // a year, or 0 when unknown
+	fBool
+	fLabels     // list of short texts
+	fKind       // an actor kind
+	fThemes     // non-empty list of themes
+	fStatus     // an adoption status
+	fDept       // a département code, or ""
+	fRegion     // a région code, or ""
+	fParents    // list of existing actor ids
+	fPostalCode // list of 5-digit postal codes
+	fSIREN      // 9 digits, or ""
+	fLon
+	fLat
+	fActorRef // an existing actor id
+	fToolRef  // an existing tool slug
+)
+
+// fieldSpec is one field a proposal may set.
+type fieldSpec struct {
+	name     string
+	kind     fieldKind
+	max      int  // characters, or items for lists
+	official bool // actors: comes from the official list, read-only for administrative kinds
+	create   bool // may only be set when creating the record
+	required bool // must be given when creating the record
+}
+
+var actorFields = []fieldSpec{
+	{name: "name", kind: fText, max: 200, official: true, required: true},
+	{name: "kind", kind: fKind, official: true, create: true, required: true},
+	{name: "code", kind: fText, max: 20, official: true},
+	{name: "siren", kind: fSIREN, official: true},
+	{name: "departement", kind: fDept, official: true},
+	{name: "region", kind: fRegion, official: true},
+	{name: "parents", kind: fParents, max: 10, official: true},
+	{name: "postal_codes", kind: fPostalCode, max: 50, official: true},
+	{name: "population", kind: fPopulation, official: true},
+	{name: "website", kind: fURL, max: 500},
+	{name: "email", kind: fEmail},
+	{name: "phone", kind: fPhone},
+	{name: "address", kind: fText, max: 300},
+	{name: "description", kind: fLongText, max: 2000},
+	{name: "labels", kind: fLabels, max: 20},
+	{name: "lon", kind: fLon},
+	{name: "lat", kind: fLat},
+}
+
+var toolFields = []fieldSpec{
+	{name: "name", kind: fText, max: 120, required: true},
+	{name: "description", kind: fLongText, max: 2000},
+	{name: "url", kind: fURL, max: 500},
+	{name: "tutorial_url", kind: fURL, max: 500},
+	{name: "licence", kind: fText, max: 60},
+	{name: "free_software", kind: fBool},
+	{name: "themes", kind: fThemes, max: len(Themes), required: true},
+}
+
+var adoptionFields = []fieldSpec{
+	{name: "actor", kind: fActorRef, create: true, required: true},
+	{name: "tool", kind: fToolRef, create: true, required: true},
+	{name: "usage", kind: fLongText, max: 2000},
+	{name: "since", kind: fYear},
+	{name: "status", kind: fStatus},
+	{name: "contact", kind: fText, max: 300},
+	{name: "url", kind: fURL, max: 500},
+}
+
+func fieldSpecs(typ string) []fieldSpec {
+	switch typ {
+	case TypeActor:
+		return actorFields
+	case TypeTool:
+		return toolFields
+	case TypeAdoption:
+		return adoptionFields
+	}
+	return nil
+}
+
+// administrativeKinds come from the official list: they are neither created
+// nor deleted by proposals, and their official fields are read-only.
+var administrativeKinds = []string{KindCommune, KindEPCI, KindDepartement, KindRegion, KindPrefecture, KindSousPrefecture}
+
+// IsAdministrative reports whether actors of kind k come from the official list.
+func IsAdministrative(k string) bool { return slices.Contains(administrativeKinds, k) }
+
+var (
+	phoneRe  = regexp.MustCompile(`^\+?[0-9 ().-]{6,30}$`)
+	sirenRe  = regexp.MustCompile(`^[0-9]{9}$`)
+	postalRe = regexp.MustCompile(`^[0-9]{5}$`)
+)
+
+// checker validates proposed values against the field specs and what the
+// directory knows (kinds, themes, codes, existing actors and tools).
+type checker struct {
+	d   *Directory // read under d.mu held by the caller
+	p   Problems
+	now time.Time
+}
+
+func fieldNames(specs []fieldSpec) string {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// check validates and normalises raw changes for a record of type typ.
+// official is set when the target is an administrative actor; creating
+// when the proposal creates the record.
+func (c *checker) check(typ string, raw map[string]json.RawMessage, official, creating bool) map[string]json.RawMessage {
+	specs := fieldSpecs(typ)
+	out := map[string]json.RawMessage{}
+	for name, v := range raw {
+		i := slices.IndexFunc(specs, func(s fieldSpec) bool { return s.name == name })
+		if i < 0 {
+			c.p.Add("changes."+name, "is not a field of %s records; fields: %s", typ, fieldNames(specs))
+			continue
+		}
+		spec := specs[i]
+		switch {
+		case spec.official && official:
+			c.p.Add("changes."+name, "comes from the official list (Etalab) and cannot be changed here: report it if it is wrong")
+			continue
+		case spec.create && !creating:
+			c.p.Add("changes."+name, "can only be set when the record is created")
+			continue
+		}
+		if nv, ok := c.value(spec, "changes."+name, v); ok {
+			out[name] = nv
+		}
+	}
+	if creating {
+		for _, s := range specs {
+			if _, ok := raw[s.name]; s.required && !ok {
+				c.p.Add("changes."+s.name, "is required to create a %s", typ)
+			}
+		}
+	}
+	_, hasLon := raw["lon"]
+	_, hasLat := raw["lat"]
+	if hasLon != hasLat {
+		c.p.Add("changes.lon", "lon and lat must be given together")
+	}
+	return out
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// value checks one value; field is the name used in messages.
+func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json.RawMessage, bool) {
+	str := func() (string, bool) {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			c.p.Add(field, "must be a string")
+			return "", false
+		}
+		return strings.TrimSpace(s), true
+	}
+	list := func() ([]string, bool) {
+		var l []string
+		if string(raw) == "null" {
+			return nil, true
+		}
+		if err := json.Unmarshal(raw, &l); err != nil {
+			c.p.Add(field, "must be a list of strings")
+			return nil, false
+		}
+		if spec.max > 0 && len(l) > spec.max {
+			c.p.Add(field, "must have at most %d items", spec.max)
+			return nil, false
+		}
+		for i := range l {
+			l[i] = strings.TrimSpace(l[i])
+		}
+		return l, true
+	}
+	number := func() (float64, bool) {
+		var f float64
+		if err := json.Unmarshal(raw, &f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			c.p.Add(field, "must be a number")
+			return 0, false
+		}
+		return f, true
+	}
+	switch spec.kind {
+	case fText, fLongText:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		if n := utf8.RuneCountInString(s); n > spec.max {
+			c.p.Add(field, "must be at most %d characters (got %d)", spec.max, n)
+			return nil, false
+		}
+		if spec.required && s == "" {
+			c.p.Add(field, "must not be empty")
+			return nil, false
+		}
+		if !validText(s, spec.kind == fLongText) {
+			c.p.Add(field, "must not contain control characters")
+			return nil, false
+		}
+		return mustJSON(s), true
+	case fURL:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		if s != "" && !validURL(s, spec.max) {
+			c.p.Add(field, "must be a web address starting with https:// or http:// (at most %d characters)", spec.max)
+			return nil, false
+		}
+		return mustJSON(s), true
+	case fEmail:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		s = strings.ToLower(s)
+		if s != "" && !validEmail(s) {
+			c.p.Add(field, "must be an e-mail address such as accueil@mairie.fr")
+			return nil, false
+		}
+		return mustJSON(s), true
+	case fPhone:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		if s != "" && (!phoneRe.MatchString(s) || countDigits(s) < 6) {
+			c.p.Add(field, "must be a phone number of digits, spaces and + ( ) . - such as 03 29 68 50 00")
+			return nil, false
+		}
+		return mustJSON(s), true
+	case fSIREN:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		if s != "" && !sirenRe.MatchString(s) {
+			c.p.Add(field, "must be 9 digits")
+			return nil, false
+		}
+		return mustJSON(s), true
+	case fPopulation:
+		f, ok := number()
+		if !ok {
+			return nil, false
+		}
+		if f != math.Trunc(f) || f < 0 || f > 20_000_000 {
+			c.p.Add(field, "must be a whole number between 0 and 20000000")
+			return nil, false
+		}
+		return mustJSON(int(f)), true
+	case fYear:
+		f, ok := number()
+		if !ok {
+			return nil, false
+		}
+		if f != 0 && (f != math.Trunc(f) || f < 1970 || f > float64(c.now.Year()+1)) {
+			c.p.Add(field, "must be a year between 1970 and %d, or 0 when unknown", c.now.Year()+1)
+			return nil, false
+		}
+		return mustJSON(int(f)), true
+	case fBool:
+		var b bool
+		if err := json.Unmarshal(raw, &b); err != nil {
+			c.p.Add(field, "must be true or false")
+			return nil, false
+		}
+		return mustJSON(b), true
+	case fLabels:
+		l, ok := list()
+		if !ok {
+			return nil, false
+		}
+		for _, s := range l {
+			if s == "" || utf8.RuneCountInString(s) > 100 || !validText(s, false) {
+				c.p.Add(field, "items must be 1 to 100 characters of text")
+				return nil, false
+			}
+		}
+		return mustJSON(l), true
+	case fKind:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		if !IsKind(s) {
+			c.p.Add(field, "must be one of %s", strings.Join(Kinds, ", "))
+			return nil, false
+		}
+		if IsAdministrative(s) {
+			c.p.Add(field, "%s actors come from the official list and cannot be created here; choose one of %s",
+				s, strings.Join(slices.DeleteFunc(slices.Clone(Kinds), IsAdministrative), ", "))
+			return nil, false
+		}
+		return mustJSON(s), true
+	case fThemes:
+		l, ok := list()
+		if !ok {
+			return nil, false
+		}
+		if len(l) == 0 {
+			c.p.Add(field, "must name at least one theme among %s", strings.Join(Themes, ", "))
+			return nil, false
+		}
+		for _, t := range l {
+			if !IsTheme(t) {
+				c.p.Add(field, "must be themes among %s (got %q)", strings.Join(Themes, ", "), t)
+				return nil, false
+			}
+		}
+		slices.Sort(l)
+		return mustJSON(slices.Compact(l)), true
+	case fStatus:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		if !slices.Contains(Statuses, s) {
+			c.p.Add(field, "must be one of %s", strings.Join(Statuses, ", "))
+			return nil, false
+		}
+		return mustJSON(s), true
+	case fDept, fRegion:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		kind := KindDepartement
+		if spec.kind == fRegion {
+			kind = KindRegion
+		}
+		if s != "" && c.d.names[kind+":"+s] == "" {
+			c.p.Add(field, "must be a known %s code (got %q)", kind, s)
+			return nil, false
+		}
+		return mustJSON(s), true
+	case fPostalCode:
+		l, ok := list()
+		if !ok {
+			return nil, false
+		}
+		for _, s := range l {
+			if !postalRe.MatchString(s) {
+				c.p.Add(field, "items must be 5-digit postal codes (got %q)", s)
+				return nil, false
+			}
+		}
+		return mustJSON(l), true
+	case fParents:
+		l, ok := list()
+		if !ok {
+			return nil, false
+		}
+		for _, id := range l {
+			if ref, ok := c.d.byID[id]; !ok || c.d.entries[ref].deleted {
+				c.p.Add(field, "items must be existing actor ids (got %q)", id)
+				return nil, false
+			}
+		}
+		return mustJSON(l), true
+	case fLon, fLat:
+		f, ok := number()
+		if !ok {
+			return nil, false
+		}
+		lim := 180.0
+		if spec.kind == fLat {
+			lim = 90
+		}
+		if f < -lim || f > lim {
+			c.p.Add(field, "must be between %v and %v", -lim, lim)
+			return nil, false
+		}
+		return mustJSON(Round6(f)), true
+	case fActorRef:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		if ref, ok := c.d.byID[s]; !ok || c.d.entries[ref].deleted {
+			c.p.Add(field, "must be an existing actor id such as commune-88160 (got %q)", s)
+			return nil, false
+		}
+		return mustJSON(s), true
+	case fToolRef:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		if c.d.tools[s] == nil {
+			c.p.Add(field, "must be an existing tool slug, see /api/tools (got %q)", s)
+			return nil, false
+		}
+		return mustJSON(s), true
+	}
+	panic(fmt.Sprintf("field kind %d", spec.kind))
+}
+
+// validText refuses control characters (and, unless multiline, line breaks).
+func validText(s string, multiline bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if (r < 0x20 && !(multiline && (r == '\n' || r == '\t' || r == '\r'))) || r == 0x7f ||
+			(r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == '\ufeff' {
+			return false
+		}
+	}
+	return true
+}
+
+// validURL accepts absolute http and https URLs with a host, and nothing
+// that a browser could run (javascript:, data:…).
+func validURL(s string, max int) bool {
+	if len(s) > max || strings.ContainsAny(s, " \t\r\n<>\"`") || !utf8.ValidString(s) {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	return u.Scheme == "https" || u.Scheme == "http"
+}
+
+func countDigits(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+// slugify makes an identifier from a name: folded, words joined by '-'.
+func slugify(name string) string {
+	s := strings.ReplaceAll(Fold(name), " ", "-")
+	if len(s) > 60 {
+		s = strings.TrimRight(s[:60], "-")
+	}
+	return s
+}

@@ -1,0 +1,206 @@
+package directory
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+)
+
+// refresh brings the read model up to date with what a committed write
+// touched. The store is the truth: if reading it back fails, the whole
+// read model is rebuilt from it.
+func (d *Directory) refresh(ctx context.Context, t touchSet) {
+	if t.seq == 0 && len(t.actors) == 0 && len(t.tools) == 0 {
+		return
+	}
+	if err := d.refreshTouched(ctx, t); err != nil {
+		slog.ErrorContext(ctx, "read model update failed; rebuilding it from the store", "err", err)
+		if err := d.load(ctx); err != nil {
+			slog.ErrorContext(ctx, "read model rebuild failed", "err", err)
+		}
+	}
+}
+
+func inClause(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+func anyArgs(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
+	slices.Sort(t.tools)
+	t.tools = slices.Compact(t.tools)
+	// Tools as they are now.
+	tools := map[string]*Tool{}
+	if len(t.tools) > 0 {
+		rows, err := d.db.read.QueryContext(ctx, `SELECT `+toolColumns+` FROM tools WHERE slug IN (`+inClause(len(t.tools))+`)`, anyArgs(t.tools)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			tl, deleted, err := scanTool(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			if !deleted {
+				tools[tl.Slug] = tl
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		// Their adopters show the tool's name and themes: they change too.
+		rows, err = d.db.read.QueryContext(ctx, `SELECT DISTINCT actor_id FROM adoptions WHERE tool_slug IN (`+inClause(len(t.tools))+`)`, anyArgs(t.tools)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				rows.Close()
+				return err
+			}
+			t.actors = append(t.actors, a)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	slices.Sort(t.actors)
+	t.actors = slices.Compact(t.actors)
+
+	// Actors, their parents and their adoptions as they are now.
+	type loaded struct {
+		a       *Actor
+		deleted bool
+		ads     []*Adoption
+	}
+	actors := map[string]*loaded{}
+	for chunk := range slices.Chunk(t.actors, 500) {
+		rows, err := d.db.read.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE id IN (`+inClause(len(chunk))+`)`, anyArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			a, _, deleted, err := scanActor(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			actors[a.ID] = &loaded{a: a, deleted: deleted}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		rows, err = d.db.read.QueryContext(ctx, `SELECT actor_id, parent_id FROM actor_parents WHERE actor_id IN (`+inClause(len(chunk))+`) ORDER BY actor_id, rank`, anyArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var a, p string
+			if err := rows.Scan(&a, &p); err != nil {
+				rows.Close()
+				return err
+			}
+			if l := actors[a]; l != nil {
+				l.a.Parents = append(l.a.Parents, p)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		rows, err = d.db.read.QueryContext(ctx, `SELECT `+adoptionColumns+` FROM adoptions WHERE deleted = 0 AND actor_id IN (`+inClause(len(chunk))+`) ORDER BY actor_id, tool_slug`, anyArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			ad, _, err := scanAdoption(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			if l := actors[ad.ActorID]; l != nil {
+				l.ads = append(l.ads, ad)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, slug := range t.tools {
+		if tl := tools[slug]; tl != nil {
+			d.tools[slug] = tl
+		} else {
+			delete(d.tools, slug)
+		}
+	}
+	// First take the touched actors out and fix the parent → children links,
+	// then rebuild their entries, so that member lists see every move.
+	for _, id := range t.actors {
+		l := actors[id]
+		if l == nil {
+			continue
+		}
+		ref, ok := d.byID[id]
+		if !ok {
+			ref = uint32(len(d.entries))
+			d.entries = append(d.entries, entry{id: id, deleted: true})
+			d.byID[id] = ref
+		}
+		if e := &d.entries[ref]; !e.deleted {
+			d.removeLocked(ref)
+		}
+		for _, p := range d.entries[ref].parents {
+			d.children[p] = removeSorted(d.children[p], ref)
+		}
+		d.entries[ref].parents = nil
+		if !l.deleted {
+			for _, p := range l.a.Parents {
+				if pr, ok := d.byID[p]; ok {
+					d.children[pr] = insertSorted(d.children[pr], ref)
+					d.entries[ref].parents = append(d.entries[ref].parents, pr)
+				}
+			}
+		}
+	}
+	for _, id := range t.actors {
+		l := actors[id]
+		if l == nil {
+			continue
+		}
+		ref := d.byID[id]
+		var ads []*Adoption
+		for _, ad := range l.ads {
+			if d.tools[ad.ToolSlug] != nil {
+				ads = append(ads, ad)
+			}
+		}
+		if len(ads) > 0 {
+			d.adopt[ref] = ads
+		} else {
+			delete(d.adopt, ref)
+		}
+		parents := d.entries[ref].parents
+		if l.deleted {
+			d.entries[ref] = entry{id: id, deleted: true}
+			continue
+		}
+		l.a.Members = d.membersLocked(ref)
+		d.entries[ref] = d.buildEntry(l.a, ads)
+		d.entries[ref].parents = parents
+		d.addLocked(ref)
+	}
+	if t.seq > d.seq {
+		d.seq = t.seq
+	}
+	return nil
+}

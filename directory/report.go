@@ -1,0 +1,172 @@
+package directory
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Report reasons.
+var ReportReasons = []string{"wrong", "outdated", "abusive"}
+
+// Report says a record is wrong, outdated or abusive.
+type Report struct {
+	ID         int64
+	TargetType string
+	TargetID   string
+	Reason     string
+	Comment    string
+	Reporter   *UserRef // nil for an anonymous report
+	Status     string   // open, resolved, dismissed
+	Resolver   *UserRef
+	Resolution string
+	ResolvedAt time.Time
+	CreatedAt  time.Time
+}
+
+// ReportInput is a report as submitted.
+type ReportInput struct {
+	TargetType string
+	TargetID   string
+	Reason     string
+	Comment    string
+}
+
+// CreateReport records a report by u (nil: anonymous). EINVALID per field;
+// ENOTFOUND for an unknown record.
+func (d *Directory) CreateReport(ctx context.Context, u *User, in ReportInput) (*Report, error) {
+	p := Problems{}
+	if !contains(RecordTypes, in.TargetType) {
+		p.Add("target_type", "must be one of %s", strings.Join(RecordTypes, ", "))
+	}
+	if !contains(ReportReasons, in.Reason) {
+		p.Add("reason", "must be one of %s", strings.Join(ReportReasons, ", "))
+	}
+	comment := strings.TrimSpace(in.Comment)
+	if utf8.RuneCountInString(comment) > 2000 || !validText(comment, true) {
+		p.Add("comment", "must be at most 2000 characters of text")
+	}
+	if in.TargetID == "" {
+		p.Add("target_id", "is required")
+	}
+	if err := p.Err("report"); err != nil {
+		return nil, err
+	}
+	if u != nil && u.Blocked(d.db.Now()) {
+		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s", u.BlockedUntil.Format("2006-01-02"))
+	}
+	tx, err := d.db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	r, err := loadRecord(ctx, tx, in.TargetType, in.TargetID)
+	tx.Rollback()
+	if err != nil {
+		return nil, err
+	}
+	if !r.exists() {
+		return nil, Errorf(ENOTFOUND, "no %s %q", in.TargetType, in.TargetID)
+	}
+	var reporter any
+	if u != nil {
+		reporter = u.ID
+	}
+	res, err := d.db.write.ExecContext(ctx, `INSERT INTO reports (target_type, target_id, reason, comment, reporter_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, in.TargetType, in.TargetID, in.Reason, comment, reporter, formatTime(d.db.Now()))
+	if err != nil {
+		return nil, err
+	}
+	id, _ := res.LastInsertId()
+	return d.findReport(ctx, id)
+}
+
+const reportQuery = `SELECT r.id, r.target_type, r.target_id, r.reason, r.comment, r.reporter_id, a.display_name,
+	r.status, r.resolver_id, b.display_name, r.resolution, r.resolved_at, r.created_at
+	FROM reports r LEFT JOIN users a ON a.id = r.reporter_id LEFT JOIN users b ON b.id = r.resolver_id`
+
+func scanReport(s rowScanner) (*Report, error) {
+	r := &Report{}
+	var reporter, resolver sql.NullInt64
+	var reporterName, resolverName, resolved sql.NullString
+	var created string
+	if err := s.Scan(&r.ID, &r.TargetType, &r.TargetID, &r.Reason, &r.Comment, &reporter, &reporterName, &r.Status,
+		&resolver, &resolverName, &r.Resolution, &resolved, &created); err != nil {
+		return nil, err
+	}
+	if reporter.Valid {
+		r.Reporter = &UserRef{ID: reporter.Int64, Name: reporterName.String}
+	}
+	if resolver.Valid {
+		r.Resolver = &UserRef{ID: resolver.Int64, Name: resolverName.String}
+	}
+	r.ResolvedAt, r.CreatedAt = parseTime(resolved.String), parseTime(created)
+	return r, nil
+}
+
+func (d *Directory) findReport(ctx context.Context, id int64) (*Report, error) {
+	r, err := scanReport(d.db.read.QueryRowContext(ctx, reportQuery+` WHERE r.id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, Errorf(ENOTFOUND, "no report %d", id)
+	}
+	return r, err
+}
+
+// FindReports lists reports with a status (oldest first), for moderators.
+func (d *Directory) FindReports(ctx context.Context, moderator *User, status string, limit, offset int) ([]*Report, int, error) {
+	if !moderator.IsModerator() {
+		return nil, 0, Errorf(EFORBIDDEN, "only moderators can read reports")
+	}
+	if status != "" && status != "open" && status != "resolved" && status != "dismissed" {
+		return nil, 0, FieldError("status", "must be open, resolved or dismissed")
+	}
+	where, args := "1 = 1", []any{}
+	if status != "" {
+		where, args = "r.status = ?", append(args, status)
+	}
+	var total int
+	if err := d.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports r WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := d.db.read.QueryContext(ctx, reportQuery+` WHERE `+where+` ORDER BY r.created_at, r.id LIMIT ? OFFSET ?`,
+		append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []*Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// ResolveReport closes a report as resolved or dismissed, with a note.
+func (d *Directory) ResolveReport(ctx context.Context, moderator *User, id int64, status, note string) (*Report, error) {
+	if !moderator.IsModerator() {
+		return nil, Errorf(EFORBIDDEN, "only moderators can resolve reports")
+	}
+	if status != "resolved" && status != "dismissed" {
+		return nil, FieldError("status", "must be resolved or dismissed")
+	}
+	if err := checkReason(note, false); err != nil {
+		return nil, err
+	}
+	res, err := d.db.write.ExecContext(ctx, `UPDATE reports SET status = ?, resolver_id = ?, resolution = ?, resolved_at = ?
+		WHERE id = ? AND status = 'open'`, status, moderator.ID, strings.TrimSpace(note), formatTime(d.db.Now()), id)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := d.findReport(ctx, id); err != nil {
+			return nil, err
+		}
+		return nil, Errorf(ECONFLICT, "report %d is already closed", id)
+	}
+	return d.findReport(ctx, id)
+}

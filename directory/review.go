@@ -1,0 +1,395 @@
+package directory
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Decision is a moderator's verdict on one proposal.
+type Decision struct {
+	ID          int64
+	Reason      string
+	Resolutions map[string]string // for conflicting fields: "yours" (apply anyway) or "current" (keep)
+}
+
+// DecisionResult is the outcome of one decision in a bulk review.
+type DecisionResult struct {
+	ID  int64
+	Err error // nil when applied
+}
+
+func checkReason(reason string, required bool) error {
+	reason = strings.TrimSpace(reason)
+	if required && reason == "" {
+		return FieldError("reason", "is required: say why, the author will read it")
+	}
+	if utf8.RuneCountInString(reason) > 1000 || !validText(reason, true) {
+		return FieldError("reason", "must be at most 1000 characters of text")
+	}
+	return nil
+}
+
+// ApproveEdit approves a pending proposal and applies it in one transaction:
+// it checks the proposal is still pending, merges it into the current
+// version (ECONFLICT with both values for a field someone else changed
+// meanwhile), writes the new version and marks it approved; the read model
+// follows after the commit. For a change already applied at once (trusted
+// author, representative), approving confirms the review.
+func (d *Directory) ApproveEdit(ctx context.Context, moderator *User, dec Decision) (*Proposal, error) {
+	if !moderator.IsModerator() {
+		return nil, Errorf(EFORBIDDEN, "only moderators can approve proposals")
+	}
+	if err := checkReason(dec.Reason, false); err != nil {
+		return nil, err
+	}
+	for k, v := range dec.Resolutions {
+		if v != "yours" && v != "current" {
+			return nil, FieldError("resolutions."+k, "must be \"yours\" (apply the proposal's value) or \"current\" (keep the current one)")
+		}
+	}
+	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+		p, err := loadStoredProposal(ctx, tx, dec.ID)
+		if err != nil {
+			return touchSet{}, err
+		}
+		switch {
+		case p.Status == ProposalApproved && p.NeedsReview:
+			_, err := tx.ExecContext(ctx, `UPDATE proposals SET needs_review = 0, reviewer_id = ?, reviewed_at = ?, reason = ?,
+				updated_at = ? WHERE id = ?`, moderator.ID, formatTime(now), strings.TrimSpace(dec.Reason), formatTime(now), p.ID)
+			return touchSet{}, err
+		case p.Status != ProposalPending:
+			return touchSet{}, Errorf(ECONFLICT, "proposal %d is already %s", p.ID, p.Status)
+		}
+		return d.applyProposal(ctx, tx, p, dec.Resolutions, moderator, "moderator", strings.TrimSpace(dec.Reason), now)
+	}); err != nil {
+		return nil, err
+	}
+	return d.FindProposalByID(ctx, moderator, dec.ID)
+}
+
+// RejectEdit rejects a proposal with a reason. A change that was already
+// applied (trusted author, representative) is undone by a new version that
+// restores the replaced values; ECONFLICT if others changed them since.
+func (d *Directory) RejectEdit(ctx context.Context, moderator *User, dec Decision) (*Proposal, error) {
+	if !moderator.IsModerator() {
+		return nil, Errorf(EFORBIDDEN, "only moderators can reject proposals")
+	}
+	if err := checkReason(dec.Reason, true); err != nil {
+		return nil, err
+	}
+	reason := strings.TrimSpace(dec.Reason)
+	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+		p, err := loadStoredProposal(ctx, tx, dec.ID)
+		if err != nil {
+			return touchSet{}, err
+		}
+		var touched touchSet
+		switch {
+		case p.Status == ProposalApproved && p.NeedsReview:
+			if touched, err = undoProposal(ctx, tx, p, moderator, reason, now); err != nil {
+				return touchSet{}, err
+			}
+		case p.Status != ProposalPending:
+			return touchSet{}, Errorf(ECONFLICT, "proposal %d is already %s", p.ID, p.Status)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE proposals SET status = 'rejected', needs_review = 0, reviewer_id = ?,
+			reviewed_at = ?, reason = ?, updated_at = ? WHERE id = ?`, moderator.ID, formatTime(now), reason, formatTime(now), p.ID)
+		return touched, err
+	}); err != nil {
+		return nil, err
+	}
+	return d.FindProposalByID(ctx, moderator, dec.ID)
+}
+
+// undoProposal restores, as a new version, the values an applied proposal replaced.
+func undoProposal(ctx context.Context, tx *sql.Tx, p *storedProposal, by *User, reason string, now time.Time) (touchSet, error) {
+	cur, err := loadRecord(ctx, tx, p.TargetType, p.TargetID)
+	if err != nil {
+		return touchSet{}, err
+	}
+	before, err := loadVersionFields(ctx, tx, p.TargetType, p.TargetID, p.Applied-1)
+	if p.Action == ActionCreate {
+		before, err = cur.Fields, nil
+		before = cloneFields(before)
+		before["deleted"] = json.RawMessage("true")
+	}
+	if err != nil {
+		return touchSet{}, err
+	}
+	// Only the fields the proposal set are restored, and only if nobody changed them since.
+	fields := cloneFields(cur.Fields)
+	after, err := loadVersionFields(ctx, tx, p.TargetType, p.TargetID, p.Applied)
+	if err != nil {
+		return touchSet{}, err
+	}
+	conflicts := map[string]Conflict{}
+	for k := range diffFields(before, after) {
+		if !sameJSON(cur.Fields[k], after[k]) {
+			conflicts[k] = Conflict{Base: rawAny(after[k]), Yours: rawAny(before[k]), Current: rawAny(cur.Fields[k])}
+			continue
+		}
+		fields[k] = before[k]
+	}
+	if len(conflicts) > 0 {
+		return touchSet{}, &Error{Code: ECONFLICT, Conflicts: conflicts, Message: fmt.Sprintf(
+			"%s %s changed again after proposal %d: revert it to an earlier version from its history instead", p.TargetType, p.TargetID, p.ID)}
+	}
+	return writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: "revert", AuthorID: by.ID, ProposalID: p.ID,
+		Reason: "proposal rejected: " + reason}, now)
+}
+
+func cloneFields(m map[string]json.RawMessage) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// writeNewVersion writes fields as the next version of cur, with its history.
+func writeNewVersion(ctx context.Context, tx *sql.Tx, cur *record, fields map[string]json.RawMessage, w versionWrite, now time.Time) (touchSet, error) {
+	seq, err := bumpChangeSeq(ctx, tx)
+	if err != nil {
+		return touchSet{}, err
+	}
+	w.Seq = seq
+	nowS := formatTime(now)
+	v, err := writeRecord(ctx, tx, cur, fields, nowS)
+	if err != nil {
+		return touchSet{}, err
+	}
+	if err := recordVersion(ctx, tx, cur, fields, v, w, nowS); err != nil {
+		return touchSet{}, err
+	}
+	t := touchSet{seq: seq}
+	t.add(cur, fields)
+	return t, nil
+}
+
+// decide runs one write transaction of the review workflow, then brings the
+// read model up to date.
+func (d *Directory) decide(ctx context.Context, fn func(tx *sql.Tx, now time.Time) (touchSet, error)) error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	tx, err := d.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	touched, err := fn(tx, d.db.Now())
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	d.refresh(ctx, touched)
+	return nil
+}
+
+// ApproveEdits and RejectEdits decide several proposals, each in its own
+// transaction, and report each outcome.
+func (d *Directory) ApproveEdits(ctx context.Context, moderator *User, decs []Decision) []DecisionResult {
+	out := make([]DecisionResult, len(decs))
+	for i, dec := range decs {
+		_, err := d.ApproveEdit(ctx, moderator, dec)
+		out[i] = DecisionResult{ID: dec.ID, Err: err}
+	}
+	return out
+}
+
+// RejectEdits rejects several proposals; see ApproveEdits.
+func (d *Directory) RejectEdits(ctx context.Context, moderator *User, decs []Decision) []DecisionResult {
+	out := make([]DecisionResult, len(decs))
+	for i, dec := range decs {
+		_, err := d.RejectEdit(ctx, moderator, dec)
+		out[i] = DecisionResult{ID: dec.ID, Err: err}
+	}
+	return out
+}
+
+// WithdrawEdit lets an author withdraw their pending proposal.
+func (d *Directory) WithdrawEdit(ctx context.Context, u *User, id int64) (*Proposal, error) {
+	if u == nil {
+		return nil, Errorf(EUNAUTHORIZED, "log in to withdraw a proposal")
+	}
+	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+		p, err := loadStoredProposal(ctx, tx, id)
+		if err != nil {
+			return touchSet{}, err
+		}
+		if p.AuthorID != u.ID {
+			return touchSet{}, Errorf(EFORBIDDEN, "only its author can withdraw a proposal")
+		}
+		if p.Status != ProposalPending {
+			return touchSet{}, Errorf(ECONFLICT, "proposal %d is already %s", id, p.Status)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE proposals SET status = 'withdrawn', updated_at = ? WHERE id = ?`, formatTime(now), id)
+		return touchSet{}, err
+	}); err != nil {
+		return nil, err
+	}
+	return d.FindProposalByID(ctx, u, id)
+}
+
+// Vote records u's vote (+1 for, -1 against, 0 to take it back) on a pending
+// proposal, then applies the community threshold.
+func (d *Directory) Vote(ctx context.Context, u *User, id int64, value int) (*Proposal, error) {
+	if u == nil {
+		return nil, Errorf(EUNAUTHORIZED, "log in to vote")
+	}
+	if value < -1 || value > 1 {
+		return nil, FieldError("value", "must be 1 (for), -1 (against) or 0 (take your vote back)")
+	}
+	now := d.db.Now()
+	if u.Blocked(now) {
+		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s", u.BlockedUntil.Format("2006-01-02"))
+	}
+	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+		p, err := loadStoredProposal(ctx, tx, id)
+		if err != nil {
+			return touchSet{}, err
+		}
+		if p.Status != ProposalPending {
+			return touchSet{}, Errorf(ECONFLICT, "proposal %d is %s: votes are closed", id, p.Status)
+		}
+		if p.AuthorID == u.ID {
+			return touchSet{}, Errorf(EFORBIDDEN, "you cannot vote on your own proposal")
+		}
+		if value == 0 {
+			_, err = tx.ExecContext(ctx, `DELETE FROM votes WHERE proposal_id = ? AND user_id = ?`, id, u.ID)
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO votes (proposal_id, user_id, value, created_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (proposal_id, user_id) DO UPDATE SET value = excluded.value, created_at = excluded.created_at`,
+				id, u.ID, value, formatTime(now))
+		}
+		return touchSet{}, err
+	}); err != nil {
+		return nil, err
+	}
+	if _, err := d.ApplyVotes(ctx); err != nil {
+		return nil, err
+	}
+	return d.FindProposalByID(ctx, u, id)
+}
+
+// ApplyVotes approves the pending proposals that the community has carried:
+// votes for exceed votes against by the policy's margin, no moderator voted
+// against, and the proposal is old enough. It returns how many it applied.
+// The server calls it after each vote and periodically (for proposals that
+// become old enough). A carried proposal that now conflicts stays pending
+// for a moderator.
+func (d *Directory) ApplyVotes(ctx context.Context) (int, error) {
+	if d.Policy.VoteMargin <= 0 {
+		return 0, nil
+	}
+	now := d.db.Now()
+	rows, err := d.db.read.QueryContext(ctx, `SELECT p.id FROM proposals p
+		WHERE p.status = 'pending' AND p.created_at <= ?
+		AND (SELECT COALESCE(SUM(v.value), 0) FROM votes v WHERE v.proposal_id = p.id) >= ?
+		AND NOT EXISTS (SELECT 1 FROM votes v JOIN users u ON u.id = v.user_id
+			WHERE v.proposal_id = p.id AND v.value < 0 AND u.role IN ('moderator', 'admin'))
+		ORDER BY p.id`, formatTime(now.Add(-d.Policy.VoteMinAge)), d.Policy.VoteMargin)
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Close(); err != nil {
+		return 0, err
+	}
+	applied := 0
+	for _, id := range ids {
+		err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+			p, err := loadStoredProposal(ctx, tx, id)
+			if err != nil || p.Status != ProposalPending {
+				return touchSet{}, err
+			}
+			return d.applyProposal(ctx, tx, p, nil, nil, "votes", "approved by community votes", now)
+		})
+		if err == nil {
+			applied++
+		} else if ErrorCode(err) == EINTERNAL {
+			return applied, err
+		}
+	}
+	return applied, nil
+}
+
+// CommentOn adds a remark to a proposal.
+func (d *Directory) CommentOn(ctx context.Context, u *User, id int64, body string) (*Proposal, error) {
+	if u == nil {
+		return nil, Errorf(EUNAUTHORIZED, "log in to comment")
+	}
+	body = strings.TrimSpace(body)
+	if n := utf8.RuneCountInString(body); n < 1 || n > 2000 || !validText(body, true) {
+		return nil, FieldError("body", "must be 1 to 2000 characters of text")
+	}
+	if u.Blocked(d.db.Now()) {
+		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s", u.BlockedUntil.Format("2006-01-02"))
+	}
+	if _, err := d.FindProposalByID(ctx, u, id); err != nil {
+		return nil, err
+	}
+	if _, err := d.db.write.ExecContext(ctx, `INSERT INTO proposal_comments (proposal_id, user_id, body, created_at) VALUES (?, ?, ?, ?)`,
+		id, u.ID, body, formatTime(d.db.Now())); err != nil {
+		return nil, err
+	}
+	return d.FindProposalByID(ctx, u, id)
+}
+
+// BlockUser blocks an account until a time, with a reason; its pending
+// proposals are withdrawn. Moderators may block contributors; only an
+// administrator may block a moderator. A zero until unblocks.
+func (d *Directory) BlockUser(ctx context.Context, moderator *User, userID int64, until time.Time, reason string) error {
+	if !moderator.IsModerator() {
+		return Errorf(EFORBIDDEN, "only moderators can block accounts")
+	}
+	target, err := d.FindUserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if target.ID == moderator.ID {
+		return Errorf(EINVALID, "you cannot block yourself")
+	}
+	if target.IsModerator() && !moderator.IsAdmin() {
+		return Errorf(EFORBIDDEN, "only an administrator can block a moderator")
+	}
+	now := d.db.Now()
+	if !until.IsZero() {
+		if err := checkReason(reason, true); err != nil {
+			return err
+		}
+		if !until.After(now) {
+			return FieldError("until", "must be in the future")
+		}
+	}
+	return d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+		var u any
+		if !until.IsZero() {
+			u = formatTime(until)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET blocked_until = ?, blocked_reason = ? WHERE id = ?`,
+			u, strings.TrimSpace(reason), userID); err != nil {
+			return touchSet{}, err
+		}
+		if until.IsZero() {
+			return touchSet{}, nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE proposals SET status = 'withdrawn', reason = 'author blocked: ' || ?, updated_at = ?
+			WHERE author_id = ? AND status = 'pending'`, strings.TrimSpace(reason), formatTime(now), userID)
+		return touchSet{}, err
+	})
+}
