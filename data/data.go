@@ -18,11 +18,12 @@ var bundle embed.FS
 
 // Files of the bundle, relative to the bundle directory.
 const (
-	ActorsFile    = "actors.jsonl.gz" // one Actor per line, sorted by ID
-	ToolsFile     = "tools.json"      // []Tool, sorted by Slug
-	AdoptionsFile = "adoptions.json"  // []Adoption, sorted by Actor then Tool
-	MetaFile      = "meta.json"       // Meta
-	OutlineFile   = "france.geojson"  // France's outline (Natural Earth via world-atlas), a FeatureCollection
+	ActorsFile      = "actors.jsonl.gz"  // one Actor per line, sorted by ID
+	ToolsFile       = "tools.json"       // []Tool, sorted by Slug
+	AdoptionsFile   = "adoptions.json"   // []Adoption, sorted by Actor then Tool
+	MetaFile        = "meta.json"        // Meta
+	OutlineFile     = "france.geojson"   // France's outline (Natural Earth via world-atlas), a FeatureCollection
+	TerritoriesFile = "territories.json" // Territories: the official départements and régions
 )
 
 // Point precisions. Every point in the bundle carries one.
@@ -124,6 +125,30 @@ type Bundle struct {
 	Actors    []Actor
 	Tools     []Tool
 	Adoptions []Adoption
+}
+
+// Territories is the official list of départements and régions, so that
+// filters can be checked against it whatever actors a database holds.
+type Territories struct {
+	Regions      []Place `json:"regions"`
+	Departements []Place `json:"departements"`
+}
+
+// Place is a département or a région.
+type Place struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Region string `json:"region,omitempty"` // for a département
+	Zone   string `json:"zone,omitempty"`   // metro, drom, com
+}
+
+// LoadTerritories decodes the embedded list of départements and régions.
+func LoadTerritories() (*Territories, error) {
+	var t Territories
+	if err := readJSON(FS(), TerritoriesFile, &t); err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
 
 // FS returns the embedded bundle directory.

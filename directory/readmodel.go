@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/voisinage/voisinage/data"
 	"github.com/voisinage/voisinage/geo"
 )
 
@@ -45,7 +46,7 @@ type Directory struct {
 	tools    map[string]*Tool
 	adopt    map[uint32][]*Adoption // by actor ref, sorted by tool slug
 	byTool   map[string][]uint32    // tool slug → refs of actors using it (status in_use), ascending
-	names    map[string]string      // department and region code → name
+	names    map[string]string      // "departement:88", "region:44" → name, from the official list
 	seq      uint64                 // change sequence; ETags derive from it
 	extent   orb.Bound
 	pointed  int // entries with a point
@@ -192,6 +193,16 @@ func (d *Directory) load(ctx context.Context) error {
 	d.adopt = map[uint32][]*Adoption{}
 	d.byTool = map[string][]uint32{}
 	d.names = map[string]string{}
+	places, err := data.LoadTerritories()
+	if err != nil {
+		return err
+	}
+	for _, p := range places.Departements {
+		d.names[KindDepartement+":"+p.Code] = p.Name
+	}
+	for _, p := range places.Regions {
+		d.names[KindRegion+":"+p.Code] = p.Name
+	}
 	d.index = geo.NewIndex()
 	d.search = searchIndex{}
 	d.live = d.live[:0]
@@ -213,9 +224,6 @@ func (d *Directory) load(ctx context.Context) error {
 				d.children[pr] = append(d.children[pr], uint32(ref))
 				parentRefs[ref] = append(parentRefs[ref], pr)
 			}
-		}
-		if a.Kind == KindDepartement || a.Kind == KindRegion {
-			d.names[a.Kind+":"+a.Code] = a.Name
 		}
 	}
 	intern := map[string]string{}

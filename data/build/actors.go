@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,6 +17,7 @@ type bundle struct {
 	meta      data.Meta
 	outline   []byte
 	report    []byte
+	places    data.Territories
 }
 
 // stats are the figures of the report that are not in Meta.
@@ -333,6 +335,14 @@ func build(src *sources, f *facts) (*bundle, error) {
 		return nil, err
 	}
 	b := &bundle{actors: actors, tools: tools, adoptions: adoptions, outline: outline}
+	for _, r := range src.Regions {
+		b.places.Regions = append(b.places.Regions, data.Place{Code: r.Code, Name: r.Nom, Zone: r.Zone})
+	}
+	for _, d := range src.Departements {
+		b.places.Departements = append(b.places.Departements, data.Place{Code: d.Code, Name: d.Nom, Region: d.Region, Zone: d.Zone})
+	}
+	slices.SortFunc(b.places.Regions, func(a, b data.Place) int { return strings.Compare(a.Code, b.Code) })
+	slices.SortFunc(b.places.Departements, func(a, b data.Place) int { return strings.Compare(a.Code, b.Code) })
 	b.meta = data.Meta{
 		Sources:  datasetSources,
 		Counts:   counts,

@@ -90,6 +90,7 @@ func (b *bundle) write(dir string) error {
 		{data.ToolsFile, b.tools},
 		{data.AdoptionsFile, b.adoptions},
 		{data.MetaFile, b.meta},
+		{data.TerritoriesFile, b.places},
 	} {
 		body, err := indentJSON(v.v)
 		if err != nil {
