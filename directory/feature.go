@@ -5,44 +5,24 @@ import (
 	"time"
 )
 
-// encodeActorFeature encodes a as a GeoJSON Feature (RFC 7946: [lon, lat],
-// null geometry when the actor has no point yet). It returns the bytes and
-// the offset just after `"properties":{`, where computed members such as
-// distance_m are spliced in by withProperty.
-func encodeActorFeature(a *Actor, adoptions []*Adoption, toolNames map[string]string) ([]byte, int) {
-	buf := make([]byte, 0, 384)
-	buf = append(buf, `{"type":"Feature","id":`...)
-	buf = appendString(buf, a.ID)
-	buf = append(buf, `,"geometry":`...)
-	if a.Location != nil {
-		buf = append(buf, `{"type":"Point","coordinates":[`...)
-		buf = appendCoord(buf, a.Location.Lon)
-		buf = append(buf, ',')
-		buf = appendCoord(buf, a.Location.Lat)
-		buf = append(buf, `]}`...)
-	} else {
-		buf = append(buf, `null`...)
-	}
-	buf = append(buf, `,"properties":{`...)
-	propsAt := len(buf)
-	o := jsonObject{buf: buf, empty: true}
-	o.str("id", a.ID)
-	o.str("kind", a.Kind)
-	o.str("name", a.Name)
+// An actor's GeoJSON feature is assembled at read time from its compact
+// entry: the properties every actor has (id, kind, name, territory,
+// population, point precision, version) come from the entry's fields, the
+// rare ones (codes, parents, contact, labels, adoptions, sources) from a
+// fragment pre-encoded when the entry is built, and an EPCI's members from
+// the parent → children links. Keeping a whole pre-encoded feature per actor
+// would cost some 300 bytes each, too much at a million actors.
+
+// extraProperties pre-encodes the members of a's properties that are not in
+// its entry, each preceded by a comma; nil when there are none.
+func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]string) []byte {
+	o := jsonObject{buf: nil, empty: false}
 	o.str("code", a.Code)
 	o.str("siren", a.SIREN)
 	o.str("epci_type", a.EPCIType)
-	o.str("departement", a.Departement)
-	o.str("region", a.Region)
 	o.str("zone", a.Zone)
-	o.num("population", a.Population)
 	o.list("postal_codes", a.PostalCodes)
 	o.list("parents", a.Parents)
-	o.list("members", a.Members)
-	if a.Location != nil {
-		o.str("precision", a.Location.Precision)
-		o.str("point_source", a.Location.Source)
-	}
 	o.str("website", a.Website)
 	o.str("email", a.Email)
 	o.str("phone", a.Phone)
@@ -70,13 +50,95 @@ func encodeActorFeature(a *Actor, adoptions []*Adoption, toolNames map[string]st
 	if len(a.Sources) > 0 {
 		o.raw("sources", appendSources(nil, a.Sources))
 	}
-	if a.Synthetic {
+	if len(o.buf) == 0 {
+		return nil
+	}
+	// An exact-size copy: the builder's spare capacity would be kept for good.
+	return append([]byte(nil), o.buf...)
+}
+
+// appendFeatureLocked appends the GeoJSON feature of entry ref (RFC 7946:
+// [lon, lat] rounded to 6 decimals, null geometry when the actor has no
+// point). With distance >= 0, distance_m comes first in the properties.
+func (d *Directory) appendFeatureLocked(dst []byte, ref uint32, distance float64) []byte {
+	e := &d.entries[ref]
+	dst = append(dst, `{"type":"Feature","id":`...)
+	dst = appendString(dst, e.id)
+	dst = append(dst, `,"geometry":`...)
+	if e.hasPoint() {
+		dst = append(dst, `{"type":"Point","coordinates":[`...)
+		dst = appendCoord(dst, e.lon)
+		dst = append(dst, ',')
+		dst = appendCoord(dst, e.lat)
+		dst = append(dst, `]}`...)
+	} else {
+		dst = append(dst, `null`...)
+	}
+	dst = append(dst, `,"properties":{`...)
+	if distance >= 0 {
+		dst = append(dst, `"distance_m":`...)
+		dst = strconv.AppendFloat(dst, distance, 'f', 0, 64)
+		dst = append(dst, ',')
+	}
+	o := jsonObject{buf: dst, empty: true}
+	o.str("id", e.id)
+	o.str("kind", e.kind)
+	o.str("name", e.name)
+	o.str("departement", e.dept)
+	o.str("region", e.region)
+	o.num("population", int(e.population))
+	if e.hasPoint() {
+		o.str("precision", e.precisionName())
+		o.str("point_source", e.pointSource)
+	}
+	if kids := d.children[ref]; len(kids) > 0 {
+		o.key("members")
+		o.buf = append(o.buf, '[')
+		first := true
+		for _, k := range kids {
+			if c := &d.entries[k]; !c.deleted {
+				if !first {
+					o.buf = append(o.buf, ',')
+				}
+				first = false
+				o.buf = appendString(o.buf, c.id)
+			}
+		}
+		o.buf = append(o.buf, ']')
+	}
+	o.buf = append(o.buf, e.extra...)
+	if e.synthetic {
 		o.raw("synthetic", []byte("true"))
 	}
-	o.num("version", a.Version)
-	o.str("updated_at", a.UpdatedAt.UTC().Format(time.RFC3339))
-	buf = append(o.buf, `}}`...)
-	return buf, propsAt
+	o.num("version", int(e.version))
+	o.key("updated_at")
+	o.buf = append(o.buf, '"')
+	o.buf = time.Unix(e.updated, 0).UTC().AppendFormat(o.buf, time.RFC3339)
+	o.buf = append(o.buf, '"')
+	return append(o.buf, `}}`...)
+}
+
+// featureLocked returns entry ref's feature in a buffer of its own.
+func (d *Directory) featureLocked(ref uint32, distance float64) []byte {
+	return d.appendFeatureLocked(make([]byte, 0, 320+len(d.entries[ref].extra)), ref, distance)
+}
+
+// featuresLocked encodes the features of refs into one buffer and returns
+// a slice per feature, sharing it.
+func (d *Directory) featuresLocked(refs []uint32) [][]byte {
+	buf := make([]byte, 0, 320*len(refs))
+	ends := make([]int, len(refs))
+	for i, r := range refs {
+		buf = d.appendFeatureLocked(buf, r, -1)
+		ends[i] = len(buf)
+	}
+	out := make([][]byte, len(refs))
+	start := 0
+	for i, end := range ends {
+		out[i] = buf[start:end:end]
+		start = end
+	}
+	return out
 }
 
 // appendAdoptionProps appends an adoption as a JSON object.
@@ -93,7 +155,7 @@ func appendAdoptionProps(dst []byte, ad *Adoption, toolName string, withActor bo
 	o.str("status", ad.Status)
 	o.str("contact", ad.Contact)
 	o.str("url", ad.URL)
-	if withActor && len(ad.Sources) > 0 {
+	if len(ad.Sources) > 0 {
 		o.raw("sources", appendSources(nil, ad.Sources))
 	}
 	o.num("version", ad.Version)
@@ -113,18 +175,4 @@ func appendSources(dst []byte, src []Source) []byte {
 		dst = append(o.buf, '}')
 	}
 	return append(dst, ']')
-}
-
-// withProperty returns a copy of the pre-encoded feature f with one more
-// numeric property (e.g. distance_m) first in its properties.
-func withProperty(f []byte, propsAt int, key string, value float64, decimals int) []byte {
-	out := make([]byte, 0, len(f)+len(key)+16)
-	out = append(out, f[:propsAt]...)
-	out = appendString(out, key)
-	out = append(out, ':')
-	out = strconv.AppendFloat(out, value, 'f', decimals, 64)
-	if f[propsAt] != '}' {
-		out = append(out, ',')
-	}
-	return append(out, f[propsAt:]...)
 }

@@ -6,8 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// The read model keeps every actor as a pre-encoded GeoJSON feature so that a
-// read costs no encoding. These appenders produce the same escaping as
+// Features are assembled by appending to byte slices (see feature.go), with
+// no reflection on the hot path. These appenders produce the same escaping as
 // encoding/json with HTML escaping on (<, >, & and U+2028/2029 escaped,
 // invalid UTF-8 replaced), which jsonenc_test.go checks against it.
 

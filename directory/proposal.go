@@ -504,7 +504,7 @@ func (d *Directory) actorCodes(ref uint32) [2]string {
 			SIREN string `json:"siren"`
 		} `json:"properties"`
 	}
-	json.Unmarshal(d.entries[ref].feature, &f)
+	json.Unmarshal(d.featureLocked(ref, -1), &f)
 	return [2]string{f.Properties.Code, f.Properties.SIREN}
 }
 

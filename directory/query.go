@@ -150,7 +150,7 @@ func (m *matcher) match(e *entry) bool {
 	if len(f.Regions) > 0 && !slices.Contains(f.Regions, e.region) {
 		return false
 	}
-	if len(f.Tools) > 0 && !slices.ContainsFunc(f.Tools, func(t string) bool { return slices.Contains(e.tools, t) }) {
+	if len(f.Tools) > 0 && !slices.ContainsFunc(f.Tools, func(t string) bool { return slices.Contains(e.tools(), t) }) {
 		return false
 	}
 	if m.themes != 0 && e.themes&m.themes == 0 {
@@ -326,11 +326,7 @@ func (d *Directory) FindActors(ctx context.Context, f ActorFilter) (*FeaturePage
 	refs := d.matchLocked(&f)
 	page := &FeaturePage{Matched: len(refs), Seq: d.seq}
 	if f.Offset < len(refs) {
-		end := min(len(refs), f.Offset+f.Limit)
-		page.Features = make([][]byte, 0, end-f.Offset)
-		for _, r := range refs[f.Offset:end] {
-			page.Features = append(page.Features, d.entries[r].feature)
-		}
+		page.Features = d.featuresLocked(refs[f.Offset:min(len(refs), f.Offset+f.Limit)])
 	}
 	return page, nil
 }
@@ -348,12 +344,13 @@ func (d *Directory) EachActorFeature(ctx context.Context, fn func(feature []byte
 			return err
 		}
 		d.mu.RLock()
-		chunk := make([][]byte, 0, batch)
+		live := make([]uint32, 0, batch)
 		for _, r := range refs[i:min(len(refs), i+batch)] {
-			if e := &d.entries[r]; !e.deleted {
-				chunk = append(chunk, e.feature)
+			if !d.entries[r].deleted {
+				live = append(live, r)
 			}
 		}
+		chunk := d.featuresLocked(live)
 		d.mu.RUnlock()
 		for _, f := range chunk {
 			if err := fn(f); err != nil {
@@ -372,7 +369,7 @@ func (d *Directory) ActorFeature(ctx context.Context, id string) ([]byte, uint64
 	if !ok || d.entries[ref].deleted {
 		return nil, 0, Errorf(ENOTFOUND, "no actor with id %q", id)
 	}
-	return d.entries[ref].feature, d.seq, nil
+	return d.featureLocked(ref, -1), d.seq, nil
 }
 
 // FindActorByID returns the full actor id from the store, with its members
@@ -451,7 +448,7 @@ func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint
 	out := make([]Neighbor, len(found))
 	for i, n := range found {
 		e := &d.entries[n.Ref]
-		out[i] = Neighbor{ID: e.id, Meters: n.Meters, Feature: withProperty(e.feature, int(e.propsAt), "distance_m", n.Meters, 0)}
+		out[i] = Neighbor{ID: e.id, Meters: n.Meters, Feature: d.featureLocked(n.Ref, n.Meters)}
 	}
 	return out, d.seq, nil
 }
@@ -555,7 +552,7 @@ func (d *Directory) Search(ctx context.Context, q string, limit int, kinds []str
 	out := make([]SearchHit, len(hits))
 	for i, h := range hits {
 		e := &d.entries[h.ref]
-		out[i] = SearchHit{ID: e.id, Name: e.name, Kind: e.kind, Departement: e.dept, Population: int(e.population), Feature: e.feature}
+		out[i] = SearchHit{ID: e.id, Name: e.name, Kind: e.kind, Departement: e.dept, Population: int(e.population), Feature: d.featureLocked(h.ref, -1)}
 	}
 	return out, nil
 }

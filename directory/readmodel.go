@@ -2,9 +2,11 @@ package directory
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -13,8 +15,8 @@ import (
 	"github.com/voisinage/voisinage/geo"
 )
 
-// Directory answers every read from memory — a table of compact entries with
-// their pre-encoded GeoJSON features, the R-tree over their points, the
+// Directory answers every read from memory — a table of compact entries
+// from which GeoJSON features are assembled, the R-tree over their points, the
 // search index and the filter lists — and persists every write in SQLite
 // first. The in-memory state is derived: New rebuilds it from the store, and
 // writers change it only after their transaction commits. Directory holds
@@ -52,27 +54,35 @@ type Directory struct {
 	pointed  int // entries with a point
 }
 
-// entry is one actor in the read model: what filters and ranking need, and
-// the pre-encoded feature. Entries are replaced, never mutated, when an actor
-// changes, so a reader may keep a feature slice after releasing the lock.
+// entry is one actor in the read model: what filters, ranking and the
+// feature need, in as few bytes as possible (a million of them must fit in
+// a few hundred megabytes). Strings repeated across entries (kind,
+// territory codes, point source) are interned. Entries are replaced, never
+// mutated in place, when an actor changes.
 type entry struct {
-	id         string
-	name       string
-	folded     string
-	kind       string
-	dept       string
-	region     string
-	tools      []string // slugs of in-use adoptions, sorted
-	parents    []uint32 // refs of its parents (to keep their member lists)
-	feature    []byte
-	lon, lat   float64
-	updated    int64 // Unix seconds
-	population int32
-	propsAt    int32
-	precision  uint8 // 1 + index in Precisions; 0 = no point
-	themes     uint8 // bit set of Themes over the in-use tools
-	deleted    bool
-	synthetic  bool
+	id          string
+	name        string
+	folded      string
+	kind        string
+	dept        string
+	region      string
+	pointSource string
+	extra       []byte     // pre-encoded rare properties, see extraProperties
+	more        *entryMore // nil for most actors
+	lon, lat    float64
+	updated     int64 // Unix seconds
+	population  int32
+	version     int32
+	precision   uint8 // 1 + index in Precisions; 0 = no point
+	themes      uint8 // bit set of Themes over the in-use tools
+	deleted     bool
+	synthetic   bool
+}
+
+// entryMore holds what few entries have.
+type entryMore struct {
+	tools   []string // slugs of in-use adoptions, sorted
+	parents []uint32 // refs of its parents (to keep their member lists)
 }
 
 func (e *entry) hasPoint() bool   { return e.precision != 0 }
@@ -82,6 +92,31 @@ func (e *entry) precisionName() string {
 		return ""
 	}
 	return Precisions[e.precision-1]
+}
+
+func (e *entry) tools() []string {
+	if e.more == nil {
+		return nil
+	}
+	return e.more.tools
+}
+
+func (e *entry) parents() []uint32 {
+	if e.more == nil {
+		return nil
+	}
+	return e.more.parents
+}
+
+func (e *entry) setParents(p []uint32) {
+	if len(p) == 0 && (e.more == nil || len(e.more.tools) == 0) {
+		e.more = nil
+		return
+	}
+	if e.more == nil {
+		e.more = &entryMore{}
+	}
+	e.more.parents = p
 }
 
 // New builds the read model from the store.
@@ -100,6 +135,8 @@ func New(ctx context.Context, db *DB) (*Directory, error) {
 // DB returns the underlying store.
 func (d *Directory) DB() *DB { return d.db }
 
+// load rebuilds the whole read model from the store, streaming the actors
+// so that only their compact entries stay in memory.
 func (d *Directory) load(ctx context.Context) error {
 	seq, err := d.db.ChangeSeq(ctx)
 	if err != nil {
@@ -160,32 +197,16 @@ func (d *Directory) load(ctx context.Context) error {
 		return err
 	}
 
-	var actors []*Actor
-	rows, err := d.db.read.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors ORDER BY ref`)
-	if err != nil {
+	var n int
+	if err := d.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM actors`).Scan(&n); err != nil {
 		return err
 	}
-	var deletedRefs []bool
-	for rows.Next() {
-		a, _, deleted, err := scanActor(rows)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		a.Parents = parents[a.ID]
-		actors = append(actors, a)
-		deletedRefs = append(deletedRefs, deleted)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.seq = seq
 	d.tools = tools
-	d.entries = make([]entry, len(actors))
-	d.byID = make(map[string]uint32, len(actors))
+	d.entries = make([]entry, 0, n)
+	d.byID = make(map[string]uint32, n)
 	d.byKind = map[string][]uint32{}
 	d.byDept = map[string][]uint32{}
 	d.byRegion = map[string][]uint32{}
@@ -193,6 +214,13 @@ func (d *Directory) load(ctx context.Context) error {
 	d.adopt = map[uint32][]*Adoption{}
 	d.byTool = map[string][]uint32{}
 	d.names = map[string]string{}
+	d.index = geo.NewIndex()
+	// Names have about three words: reserve the search tokens at once rather
+	// than copying a growing slice of millions of them.
+	d.search = searchIndex{toks: make([]token, 0, 3*n+16), loading: true}
+	d.live = make([]uint32, 0, n)
+	d.pointed = 0
+	d.extent = orb.Bound{}
 	places, err := data.LoadTerritories()
 	if err != nil {
 		return err
@@ -203,51 +231,235 @@ func (d *Directory) load(ctx context.Context) error {
 	for _, p := range places.Regions {
 		d.names[KindRegion+":"+p.Code] = p.Name
 	}
-	d.index = geo.NewIndex()
-	d.search = searchIndex{}
-	d.live = d.live[:0]
-	d.pointed = 0
-	d.extent = orb.Bound{}
-	for ref, a := range actors {
-		d.byID[a.ID] = uint32(ref)
-	}
-	parentRefs := make(map[int][]uint32)
-	for ref, a := range actors {
-		if ads := adoptByActor[a.ID]; ads != nil {
-			d.adopt[uint32(ref)] = ads
+
+	// Rows are scanned and turned into entries on one goroutine while this
+	// one indexes them: the two cores share the work of a cold start.
+	batches := make(chan []entry, 4)
+	scanErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		scanErr <- d.scanEntries(ctx, parents, adoptByActor, batches)
+	}()
+	for batch := range batches {
+		for i := range batch {
+			ref := uint32(len(d.entries))
+			d.entries = append(d.entries, batch[i])
+			e := &d.entries[ref]
+			d.byID[e.id] = ref
+			if e.deleted {
+				continue
+			}
+			if ads := adoptByActor[e.id]; ads != nil {
+				d.adopt[ref] = ads
+			}
+			d.addLocked(ref)
 		}
-		if deletedRefs[ref] {
+	}
+	if err := <-scanErr; err != nil {
+		return err
+	}
+	// Parent links, once every actor has its ref.
+	for id, ps := range parents {
+		ref, ok := d.byID[id]
+		if !ok || d.entries[ref].deleted {
 			continue
 		}
-		for _, p := range a.Parents {
+		var prefs []uint32
+		for _, p := range ps {
 			if pr, ok := d.byID[p]; ok {
-				d.children[pr] = append(d.children[pr], uint32(ref))
-				parentRefs[ref] = append(parentRefs[ref], pr)
+				d.children[pr] = append(d.children[pr], ref)
+				prefs = append(prefs, pr)
 			}
 		}
+		d.entries[ref].setParents(prefs)
 	}
-	intern := map[string]string{}
-	for ref, a := range actors {
-		if deletedRefs[ref] {
-			d.entries[ref] = entry{id: a.ID, deleted: true}
-			continue
-		}
-		a.Departement, a.Region = internString(intern, a.Departement), internString(intern, a.Region)
-		a.Members = d.membersLocked(uint32(ref))
-		d.entries[ref] = d.buildEntry(a, d.adopt[uint32(ref)])
-		d.entries[ref].parents = parentRefs[ref]
-		d.addLocked(uint32(ref))
+	for _, kids := range d.children {
+		slices.Sort(kids)
 	}
 	d.search.sort()
 	return nil
 }
 
-func internString(m map[string]string, s string) string {
-	if v, ok := m[s]; ok {
+// scanEntries reads every actor row in ref order and sends their entries in
+// batches. Columns are scanned into reused buffers: only the strings an
+// entry keeps are allocated, and a whole Actor only for the rows that have
+// rare properties to pre-encode (the real data's codes, contacts, parents,
+// adoptions), not for bare ones (synthetic actors).
+func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string, adoptByActor map[string][]*Adoption, out chan<- []entry) error {
+	rows, err := d.db.read.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors ORDER BY ref`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	b := newEntryBuilder(d)
+	var (
+		ref                                                   int64
+		id, kind, name, code, siren, epciType, dept, region   sql.RawBytes
+		postal, zone, precision, pointSource, website, email  sql.RawBytes
+		phone, address, description, labels, sources, updated sql.RawBytes
+		created                                               sql.RawBytes
+		population                                            sql.NullInt64
+		lon, lat                                              sql.NullFloat64
+		synthetic, deleted                                    bool
+		version                                               int
+	)
+	times := map[string]int64{}
+	const size = 4096
+	batch := make([]entry, 0, size)
+	for rows.Next() {
+		if err := rows.Scan(&ref, &id, &kind, &name, &code, &siren, &epciType, &dept, &region, &postal, &population,
+			&zone, &lon, &lat, &precision, &pointSource, &website, &email, &phone, &address, &description, &labels,
+			&sources, &synthetic, &deleted, &version, &created, &updated); err != nil {
+			return err
+		}
+		if deleted {
+			batch = append(batch, entry{id: string(id), deleted: true})
+		} else {
+			sid := string(id)
+			bare := len(code)+len(siren)+len(epciType)+len(zone)+len(website)+len(email)+len(phone)+len(address)+
+				len(description) == 0 && isEmptyList(postal) && isEmptyList(labels) && isEmptyList(sources) &&
+				parents[sid] == nil && adoptByActor[sid] == nil
+			var e entry
+			if bare {
+				e = entry{id: sid, name: string(name), kind: b.str(string(kind)), dept: b.str(string(dept)),
+					region: b.str(string(region)), population: int32(population.Int64), version: int32(version),
+					synthetic: synthetic}
+				e.folded = b.fold(e.name)
+				if lon.Valid && lat.Valid {
+					e.lon, e.lat = lon.Float64, lat.Float64
+					e.pointSource = b.str(string(pointSource))
+					e.precision = precisionCode(string(precision))
+				}
+			} else {
+				a, _, _, err := scanActorValues(ref, sid, kind, name, code, siren, epciType, dept, region, postal, population,
+					zone, lon, lat, precision, pointSource, website, email, phone, address, description, labels, sources,
+					synthetic, version, created, updated)
+				if err != nil {
+					return err
+				}
+				a.Parents = parents[sid]
+				e = b.build(a, adoptByActor[sid])
+			}
+			u, ok := times[string(updated)]
+			if !ok {
+				u = parseTime(string(updated)).Unix()
+				if len(times) < 1024 {
+					times[string(updated)] = u
+				}
+			}
+			e.updated = u
+			batch = append(batch, e)
+		}
+		if len(batch) == size {
+			select {
+			case out <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch = make([]entry, 0, size)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		out <- batch
+	}
+	return nil
+}
+
+func isEmptyList(b []byte) bool { return len(b) == 0 || string(b) == "[]" }
+
+// precisionCode is an entry's precision field for a precision name.
+func precisionCode(p string) uint8 {
+	if i := slices.Index(Precisions, p); i >= 0 {
+		return uint8(i + 1)
+	}
+	return uint8(slices.Index(Precisions, PrecisionDerived) + 1)
+}
+
+// entryBuilder makes entries, interning the strings that repeat across
+// them and remembering the folding of words seen before (real names share
+// many words; synthetic ones share all but their number).
+type entryBuilder struct {
+	d      *Directory
+	intern map[string]string
+	folded map[string]string
+}
+
+func newEntryBuilder(d *Directory) *entryBuilder {
+	return &entryBuilder{d: d, intern: map[string]string{}, folded: map[string]string{}}
+}
+
+func (b *entryBuilder) str(s string) string {
+	if v, ok := b.intern[s]; ok {
 		return v
 	}
-	m[s] = s
+	b.intern[s] = s
 	return s
+}
+
+// fold is Fold, word by word, with a memory of words already folded.
+func (b *entryBuilder) fold(name string) string {
+	if isPlainASCII(name) {
+		return foldASCII(name)
+	}
+	words := strings.Fields(name)
+	parts := make([]string, 0, len(words))
+	for _, w := range words {
+		f, ok := b.folded[w]
+		if !ok {
+			f = Fold(w)
+			if len(b.folded) < 200_000 {
+				b.folded[w] = f
+			}
+		}
+		if f != "" {
+			parts = append(parts, f)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// build makes the read-model entry of a (with its adoptions).
+func (b *entryBuilder) build(a *Actor, ads []*Adoption) entry {
+	e := entry{
+		id:         a.ID,
+		name:       a.Name,
+		folded:     b.fold(a.Name),
+		kind:       b.str(a.Kind),
+		dept:       b.str(a.Departement),
+		region:     b.str(a.Region),
+		population: int32(a.Population),
+		version:    int32(a.Version),
+		updated:    a.UpdatedAt.Unix(),
+		synthetic:  a.Synthetic,
+	}
+	if a.Location != nil {
+		e.lon, e.lat = a.Location.Lon, a.Location.Lat
+		e.pointSource = b.str(a.Location.Source)
+		e.precision = precisionCode(a.Location.Precision)
+	}
+	names := map[string]string{}
+	var tools []string
+	for _, ad := range ads {
+		t := b.d.tools[ad.ToolSlug]
+		if t == nil {
+			continue
+		}
+		names[t.Slug] = t.Name
+		if ad.Status == StatusInUse {
+			tools = append(tools, t.Slug)
+			for _, th := range t.Themes {
+				e.themes |= themeBit(th)
+			}
+		}
+	}
+	if len(tools) > 0 {
+		e.more = &entryMore{tools: tools}
+	}
+	e.extra = extraProperties(a, ads, names)
+	return e
 }
 
 // membersLocked lists the ids of the member communes of an EPCI.
@@ -266,45 +478,6 @@ func (d *Directory) membersLocked(ref uint32) []string {
 	return out
 }
 
-// buildEntry makes the read-model entry of a (with its adoptions).
-func (d *Directory) buildEntry(a *Actor, ads []*Adoption) entry {
-	e := entry{
-		id:         a.ID,
-		name:       a.Name,
-		folded:     Fold(a.Name),
-		kind:       a.Kind,
-		dept:       a.Departement,
-		region:     a.Region,
-		population: int32(a.Population),
-		updated:    a.UpdatedAt.Unix(),
-		synthetic:  a.Synthetic,
-	}
-	if a.Location != nil {
-		e.lon, e.lat = a.Location.Lon, a.Location.Lat
-		e.precision = uint8(slices.Index(Precisions, a.Location.Precision) + 1)
-		if e.precision == 0 {
-			e.precision = uint8(slices.Index(Precisions, PrecisionDerived) + 1)
-		}
-	}
-	names := map[string]string{}
-	for _, ad := range ads {
-		t := d.tools[ad.ToolSlug]
-		if t == nil {
-			continue
-		}
-		names[t.Slug] = t.Name
-		if ad.Status == StatusInUse {
-			e.tools = append(e.tools, t.Slug)
-			for _, th := range t.Themes {
-				e.themes |= themeBit(th)
-			}
-		}
-	}
-	f, at := encodeActorFeature(a, ads, names)
-	e.feature, e.propsAt = f, int32(at)
-	return e
-}
-
 // addLocked puts entry ref into the index, the search index and the filter lists.
 func (d *Directory) addLocked(ref uint32) {
 	e := &d.entries[ref]
@@ -316,7 +489,7 @@ func (d *Directory) addLocked(ref uint32) {
 	if e.region != "" {
 		d.byRegion[e.region] = insertSorted(d.byRegion[e.region], ref)
 	}
-	for _, t := range e.tools {
+	for _, t := range e.tools() {
 		d.byTool[t] = insertSorted(d.byTool[t], ref)
 	}
 	if e.hasPoint() {
@@ -343,7 +516,7 @@ func (d *Directory) removeLocked(ref uint32) {
 	if e.region != "" {
 		d.byRegion[e.region] = removeSorted(d.byRegion[e.region], ref)
 	}
-	for _, t := range e.tools {
+	for _, t := range e.tools() {
 		d.byTool[t] = removeSorted(d.byTool[t], ref)
 	}
 	if e.hasPoint() {

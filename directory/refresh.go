@@ -159,19 +159,21 @@ func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
 		if e := &d.entries[ref]; !e.deleted {
 			d.removeLocked(ref)
 		}
-		for _, p := range d.entries[ref].parents {
+		for _, p := range d.entries[ref].parents() {
 			d.children[p] = removeSorted(d.children[p], ref)
 		}
-		d.entries[ref].parents = nil
+		var prefs []uint32
 		if !l.deleted {
 			for _, p := range l.a.Parents {
 				if pr, ok := d.byID[p]; ok {
 					d.children[pr] = insertSorted(d.children[pr], ref)
-					d.entries[ref].parents = append(d.entries[ref].parents, pr)
+					prefs = append(prefs, pr)
 				}
 			}
 		}
+		d.entries[ref].setParents(prefs)
 	}
+	b := newEntryBuilder(d)
 	for _, id := range t.actors {
 		l := actors[id]
 		if l == nil {
@@ -189,14 +191,13 @@ func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
 		} else {
 			delete(d.adopt, ref)
 		}
-		parents := d.entries[ref].parents
+		parents := d.entries[ref].parents()
 		if l.deleted {
 			d.entries[ref] = entry{id: id, deleted: true}
 			continue
 		}
-		l.a.Members = d.membersLocked(ref)
-		d.entries[ref] = d.buildEntry(l.a, ads)
-		d.entries[ref].parents = parents
+		d.entries[ref] = b.build(l.a, ads)
+		d.entries[ref].setParents(parents)
 		d.addLocked(ref)
 	}
 	if t.seq > d.seq {

@@ -31,8 +31,7 @@ func compareToken(a, b token) int {
 func (s *searchIndex) add(ref uint32, folded string) {
 	for _, w := range uniqueWords(folded) {
 		t := token{w, ref}
-		if s.toks == nil || s.loading {
-			s.loading = true
+		if s.loading {
 			s.toks = append(s.toks, t)
 			continue
 		}

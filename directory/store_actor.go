@@ -16,28 +16,42 @@ type rowScanner interface{ Scan(dest ...any) error }
 
 // scanActor reads one actors row; it returns the row's ref and whether it is deleted.
 func scanActor(s rowScanner) (a *Actor, ref int64, deleted bool, err error) {
-	a = &Actor{}
-	var postal, labels, sources, created, updated string
+	var id, kind, name, code, siren, epciType, dept, region, postal, zone, precision, pointSource,
+		website, email, phone, address, description, labels, sources, created, updated []byte
 	var population sql.NullInt64
 	var lon, lat sql.NullFloat64
-	var precision, pointSource string
-	if err = s.Scan(&ref, &a.ID, &a.Kind, &a.Name, &a.Code, &a.SIREN, &a.EPCIType, &a.Departement,
-		&a.Region, &postal, &population, &a.Zone, &lon, &lat, &precision, &pointSource, &a.Website,
-		&a.Email, &a.Phone, &a.Address, &a.Description, &labels, &sources, &a.Synthetic, &deleted,
-		&a.Version, &created, &updated); err != nil {
+	var synthetic bool
+	var version int
+	if err = s.Scan(&ref, &id, &kind, &name, &code, &siren, &epciType, &dept, &region, &postal, &population,
+		&zone, &lon, &lat, &precision, &pointSource, &website, &email, &phone, &address, &description, &labels,
+		&sources, &synthetic, &deleted, &version, &created, &updated); err != nil {
 		return nil, 0, false, err
 	}
-	a.Population = int(population.Int64)
+	a, ref, _, err = scanActorValues(ref, string(id), kind, name, code, siren, epciType, dept, region, postal, population,
+		zone, lon, lat, precision, pointSource, website, email, phone, address, description, labels, sources,
+		synthetic, version, created, updated)
+	return a, ref, deleted, err
+}
+
+// scanActorValues makes an Actor from the scanned columns of a row.
+func scanActorValues(ref int64, id string, kind, name, code, siren, epciType, dept, region, postal []byte,
+	population sql.NullInt64, zone []byte, lon, lat sql.NullFloat64, precision, pointSource, website, email,
+	phone, address, description, labels, sources []byte, synthetic bool, version int, created, updated []byte) (*Actor, int64, bool, error) {
+	a := &Actor{ID: id, Kind: string(kind), Name: string(name), Code: string(code), SIREN: string(siren),
+		EPCIType: string(epciType), Departement: string(dept), Region: string(region), Zone: string(zone),
+		Website: string(website), Email: string(email), Phone: string(phone), Address: string(address),
+		Description: string(description), Synthetic: synthetic, Version: version, Population: int(population.Int64)}
 	if lon.Valid && lat.Valid {
-		a.Location = &Location{Lon: lon.Float64, Lat: lat.Float64, Precision: precision, Source: pointSource}
+		a.Location = &Location{Lon: lon.Float64, Lat: lat.Float64, Precision: string(precision), Source: string(pointSource)}
 	}
-	if err = unmarshalList(postal, &a.PostalCodes); err == nil {
-		if err = unmarshalList(labels, &a.Labels); err == nil {
-			err = unmarshalList(sources, &a.Sources)
+	err := unmarshalList(string(postal), &a.PostalCodes)
+	if err == nil {
+		if err = unmarshalList(string(labels), &a.Labels); err == nil {
+			err = unmarshalList(string(sources), &a.Sources)
 		}
 	}
-	a.CreatedAt, a.UpdatedAt = parseTime(created), parseTime(updated)
-	return a, ref, deleted, err
+	a.CreatedAt, a.UpdatedAt = parseTime(string(created)), parseTime(string(updated))
+	return a, ref, false, err
 }
 
 func unmarshalList[T any](s string, dst *[]T) error {

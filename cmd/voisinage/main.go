@@ -29,12 +29,21 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(os.Args) > 1 && os.Args[1] == "user" {
-		if err := runUser(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, "voisinage:", err)
-			os.Exit(1)
+	if len(os.Args) > 1 {
+		var run func() error
+		switch os.Args[1] {
+		case "user":
+			run = func() error { return runUser(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr) }
+		case "synth":
+			run = func() error { return runSynth(ctx, os.Args[2:], os.Stdout, os.Stderr) }
 		}
-		return
+		if run != nil {
+			if err := run(); err != nil {
+				fmt.Fprintln(os.Stderr, "voisinage:", err)
+				os.Exit(1)
+			}
+			return
+		}
 	}
 	m := NewMain()
 	if err := m.ParseFlags(os.Args[1:]); err != nil {
