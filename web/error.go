@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,9 +33,11 @@ func errorStatus(code string) int {
 // follow the OGC API exception schema; fields names each offending
 // parameter or field with what to fix.
 type errorBody struct {
-	Code        string            `json:"code"`
-	Description string            `json:"description"`
-	Fields      map[string]string `json:"fields,omitempty"`
+	Code        string                        `json:"code"`
+	Description string                        `json:"description"`
+	Fields      map[string]string             `json:"fields,omitempty"`
+	Conflicts   map[string]directory.Conflict `json:"conflicts,omitempty"`
+	RetryAfter  int                           `json:"retry_after_s,omitempty"`
 }
 
 // writeError writes err as JSON with its status. Internal errors are logged
@@ -46,11 +49,18 @@ func (s *Server) writeError(c *gin.Context, err error) {
 			"path", c.Request.URL.Path, "err", err)
 	}
 	c.Header("Cache-Control", "no-store")
-	c.AbortWithStatusJSON(errorStatus(code), errorBody{
+	c.Writer.Header().Del("ETag")
+	body := errorBody{
 		Code:        code,
 		Description: directory.ErrorMessage(err),
 		Fields:      directory.ErrorFields(err),
-	})
+		Conflicts:   directory.ErrorConflicts(err),
+	}
+	if d := directory.ErrorRetryAfter(err); d > 0 || code == directory.ETOOMANY {
+		c.Header("Retry-After", retryAfterSeconds(d))
+		body.RetryAfter, _ = strconv.Atoi(retryAfterSeconds(d))
+	}
+	c.AbortWithStatusJSON(errorStatus(code), body)
 }
 
 // recovery turns a panic into a logged 500 with the usual error body instead

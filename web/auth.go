@@ -1,0 +1,271 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// sessionCookie holds the session token; the database stores only its hash.
+const sessionCookie = "voisinage_session"
+
+type userKey struct{}
+
+// authenticate identifies the caller from the session cookie or an
+// "Authorization: Bearer" API token, and puts the user in the request
+// context. A bad credential is not an error here: the request goes on
+// anonymous, and routes that need a user answer 401.
+func (s *Server) authenticate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		var u *directory.User
+		if h := c.GetHeader("Authorization"); strings.HasPrefix(h, "Bearer ") {
+			u, _ = s.dir.FindUserByAPIToken(ctx, strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")))
+		} else if tok, err := c.Cookie(sessionCookie); err == nil && tok != "" {
+			u, _ = s.dir.FindUserBySession(ctx, tok)
+		}
+		if u != nil {
+			c.Request = c.Request.WithContext(context.WithValue(ctx, userKey{}, u))
+		}
+		c.Next()
+	}
+}
+
+// currentUser returns the authenticated user, or nil.
+func currentUser(c *gin.Context) *directory.User {
+	u, _ := c.Request.Context().Value(userKey{}).(*directory.User)
+	return u
+}
+
+// requireUser answers 401 and returns nil when nobody is logged in.
+func (s *Server) requireUser(c *gin.Context) *directory.User {
+	u := currentUser(c)
+	if u == nil {
+		s.writeError(c, directory.Errorf(directory.EUNAUTHORIZED, "log in first (session cookie or Authorization: Bearer token)"))
+	}
+	return u
+}
+
+func (s *Server) secureCookies(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(s.cfg.BaseURL, "https://")
+}
+
+func (s *Server) setSession(c *gin.Context, token string, expires time.Time) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires,
+		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(c.Request)})
+}
+
+func (s *Server) clearSession(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(c.Request)})
+}
+
+func (s *Server) registerAuthRoutes() {
+	s.engine.POST("/api/register", s.handleRegister)
+	s.engine.POST("/api/login", s.handleLogin)
+	s.engine.POST("/api/logout", s.handleLogout)
+	s.get("/api/me", s.handleMe)
+	s.engine.POST("/api/me/password", s.handlePassword)
+	s.get("/api/tokens", s.handleTokenIndex)
+	s.engine.POST("/api/tokens", s.handleTokenCreate)
+	s.engine.DELETE("/api/tokens/:id", s.handleTokenRevoke)
+}
+
+// userJSON is a user as the API shows it.
+type userJSON struct {
+	ID           int64    `json:"id"`
+	Email        string   `json:"email,omitempty"`
+	DisplayName  string   `json:"display_name"`
+	Role         string   `json:"role"`
+	BlockedUntil string   `json:"blocked_until,omitempty"`
+	Represents   []string `json:"represents,omitempty"`
+}
+
+func toUserJSON(u *directory.User, withEmail bool) userJSON {
+	j := userJSON{ID: u.ID, DisplayName: u.DisplayName, Role: u.Role, Represents: u.Represents}
+	if withEmail {
+		j.Email = u.Email
+	}
+	if !u.BlockedUntil.IsZero() {
+		j.BlockedUntil = u.BlockedUntil.UTC().Format(time.RFC3339)
+	}
+	return j
+}
+
+type credentials struct {
+	Email       string `json:"email"`
+	DisplayName string `json:"display_name"`
+	Password    string `json:"password"`
+}
+
+func (s *Server) handleRegister(c *gin.Context) {
+	var in credentials
+	if !s.bindJSON(c, &in) {
+		return
+	}
+	if !s.allowIP(c, "register") {
+		return
+	}
+	u, err := s.dir.Register(c.Request.Context(), directory.Registration{Email: in.Email, DisplayName: in.DisplayName, Password: in.Password})
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	s.startSession(c, u, http.StatusCreated)
+}
+
+func (s *Server) handleLogin(c *gin.Context) {
+	var in credentials
+	if !s.bindJSON(c, &in) {
+		return
+	}
+	if !s.allowIP(c, "login") {
+		return
+	}
+	u, err := s.dir.Authenticate(c.Request.Context(), in.Email, in.Password)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	s.startSession(c, u, http.StatusOK)
+}
+
+// startSession rotates the session: any session the browser held ends and a
+// new token is issued, so a token fixed before login is worthless after it.
+func (s *Server) startSession(c *gin.Context, u *directory.User, status int) {
+	ctx := c.Request.Context()
+	if old, err := c.Cookie(sessionCookie); err == nil && old != "" {
+		s.dir.DeleteSession(ctx, old)
+	}
+	token, expires, err := s.dir.CreateSession(ctx, u)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	s.setSession(c, token, expires)
+	c.Header("Cache-Control", "no-store")
+	c.JSON(status, gin.H{"user": toUserJSON(u, true)})
+}
+
+func (s *Server) handleLogout(c *gin.Context) {
+	if tok, err := c.Cookie(sessionCookie); err == nil && tok != "" {
+		if err := s.dir.DeleteSession(c.Request.Context(), tok); err != nil {
+			s.writeError(c, err)
+			return
+		}
+	}
+	s.clearSession(c)
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) handleMe(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"user": toUserJSON(u, true)})
+}
+
+func (s *Server) handlePassword(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	var in struct {
+		Current string `json:"current_password"`
+		New     string `json:"new_password"`
+	}
+	if !s.bindJSON(c, &in) {
+		return
+	}
+	if err := s.dir.ChangePassword(c.Request.Context(), u, in.Current, in.New); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	// Every session ended with the change; this browser gets a fresh one.
+	s.startSession(c, u, http.StatusOK)
+}
+
+type tokenJSON struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Prefix     string `json:"prefix"`
+	Token      string `json:"token,omitempty"`
+	CreatedAt  string `json:"created_at"`
+	LastUsedAt string `json:"last_used_at,omitempty"`
+	RevokedAt  string `json:"revoked_at,omitempty"`
+}
+
+func toTokenJSON(t directory.APIToken) tokenJSON {
+	j := tokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Token: t.Token, CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339)}
+	if !t.LastUsedAt.IsZero() {
+		j.LastUsedAt = t.LastUsedAt.UTC().Format(time.RFC3339)
+	}
+	if !t.RevokedAt.IsZero() {
+		j.RevokedAt = t.RevokedAt.UTC().Format(time.RFC3339)
+	}
+	return j
+}
+
+func (s *Server) handleTokenIndex(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	tokens, err := s.dir.FindAPITokens(c.Request.Context(), u)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]tokenJSON, len(tokens))
+	for i, t := range tokens {
+		out[i] = toTokenJSON(t)
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"tokens": out})
+}
+
+func (s *Server) handleTokenCreate(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	var in struct {
+		Name string `json:"name"`
+	}
+	if !s.bindJSON(c, &in) {
+		return
+	}
+	t, err := s.dir.CreateAPIToken(c.Request.Context(), u, in.Name)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, gin.H{"token": toTokenJSON(*t), "note": "copy the token now: it is not shown again"})
+}
+
+func (s *Server) handleTokenRevoke(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	id, err := directory.ParseID("id", c.Param("id"))
+	if err == nil {
+		err = s.dir.RevokeAPIToken(c.Request.Context(), u, id)
+	}
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

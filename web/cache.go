@@ -1,0 +1,129 @@
+package web
+
+import (
+	"hash/fnv"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-contrib/cors"
+	"github.com/gin-contrib/gzip"
+	"github.com/gin-gonic/gin"
+)
+
+// personal lists the path prefixes whose answers depend on who asks: they
+// are never cached by shared caches nor readable from other origins.
+var personal = []string{"/api/me", "/api/tokens", "/api/proposals", "/api/review", "/api/reports",
+	"/api/users", "/api/login", "/api/logout", "/api/register", "/feeds/queue.atom"}
+
+func isPersonal(path string) bool {
+	for _, p := range personal {
+		if path == p || strings.HasPrefix(path, p+"/") || strings.HasPrefix(path, p+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// isData reports whether path serves shared, read-only data: the API's
+// public routes and the change feeds.
+func isData(path string) bool {
+	return (strings.HasPrefix(path, "/api/") || path == "/api" || strings.HasPrefix(path, "/feeds/")) && !isPersonal(path)
+}
+
+// dataMaxAge is how long shared caches and browsers may reuse data without
+// asking again; after it they revalidate with If-None-Match, which costs a
+// 304 when nothing changed.
+const dataMaxAge = 60 * time.Second
+
+// conditional gives every read of shared data a strong ETag derived from the
+// directory's change sequence (any applied edit changes it), the request
+// and the encoding the answer will use, and answers If-None-Match with 304
+// without running the handler.
+func (s *Server) conditional() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		r := c.Request
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !isData(r.URL.Path) {
+			c.Next()
+			return
+		}
+		h := fnv.New64a()
+		h.Write([]byte(r.URL.RequestURI()))
+		h.Write([]byte{0})
+		h.Write([]byte(s.baseURL(r)))
+		if willGzip(r) {
+			h.Write([]byte{0, 'g', 'z'})
+		}
+		etag := `"` + strconv.FormatUint(s.dir.Seq(), 36) + "-" + strconv.FormatUint(h.Sum64(), 36) + `"`
+		c.Header("ETag", etag)
+		c.Header("Cache-Control", "public, max-age="+strconv.Itoa(int(dataMaxAge.Seconds())))
+		if etagMatches(r.Header.Get("If-None-Match"), etag) {
+			c.AbortWithStatus(http.StatusNotModified)
+			return
+		}
+		c.Next()
+	}
+}
+
+// etagMatches implements If-None-Match's weak comparison (RFC 9110 13.1.2).
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// compressible says whether a path's answers are worth gzipping: text
+// (JSON, GeoJSON, CSV, Atom, HTML), not static assets (compressed once, at
+// start, by their handler), vector tiles (their handler compresses them)
+// nor images.
+func compressible(path string) bool {
+	if strings.HasPrefix(path, "/static/") {
+		return false
+	}
+	for _, ext := range []string{".mvt", ".png", ".jpg", ".webp", ".woff2", ".gz"} {
+		if strings.HasSuffix(path, ext) {
+			return false
+		}
+	}
+	return true
+}
+
+func willGzip(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") && compressible(r.URL.Path)
+}
+
+// compress gzips compressible answers for clients that accept it (Vary:
+// Accept-Encoding is set).
+func compress() gin.HandlerFunc {
+	return gzip.Gzip(gzip.DefaultCompression, gzip.WithCustomShouldCompressFn(func(c *gin.Context) bool {
+		return willGzip(c.Request) && c.Request.Method != http.MethodHead
+	}))
+}
+
+// shareData lets any site read the shared data from its own pages
+// (Access-Control-Allow-Origin: *, no credentials), so regional sites can
+// use the API directly.
+func shareData() gin.HandlerFunc {
+	h := cors.New(cors.Config{
+		AllowAllOrigins: true,
+		AllowMethods:    []string{http.MethodGet, http.MethodHead, http.MethodOptions},
+		AllowHeaders:    []string{"Accept", "If-None-Match", "Accept-Language"},
+		ExposeHeaders:   []string{"ETag", "Link", "Content-Disposition"},
+		MaxAge:          12 * time.Hour,
+	})
+	return func(c *gin.Context) {
+		if isData(c.Request.URL.Path) {
+			h(c)
+			return
+		}
+		c.Next()
+	}
+}
