@@ -15,10 +15,12 @@ run:
 test: test-deps vet
 	$(GO) test -count=1 -timeout 20m ./...
 
-# test-deps installs missing Debian packages; it does nothing when they are there.
+# test-deps installs missing Debian packages (gdal-bin, and chromium for the
+# browser tests in web/); it does nothing when they are there.
 test-deps:
 	@missing=""; \
 	command -v ogrinfo >/dev/null 2>&1 || missing="$$missing gdal-bin"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \

@@ -3,9 +3,11 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"strings"
 	"testing"
@@ -30,11 +32,19 @@ func MustOpenServer(tb testing.TB) *web.Server {
 // MustOpenServerAt is MustOpenServer with another base URL ("" = from each request's Host).
 func MustOpenServerAt(tb testing.TB, baseURL string) *web.Server {
 	tb.Helper()
+	srv, _ := MustOpenServerDir(tb, web.Config{BaseURL: baseURL})
+	return srv
+}
+
+// MustOpenServerDir returns the router and its directory, for tests that
+// prepare accounts or data directly.
+func MustOpenServerDir(tb testing.TB, cfg web.Config) (*web.Server, *directory.Directory) {
+	tb.Helper()
 	d, err := directory.New(context.Background(), directorytest.MustOpenDB(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return web.NewServer(web.Config{BaseURL: baseURL}, d)
+	return web.NewServer(cfg, d), d
 }
 
 // response is a recorded response with helpers.
@@ -119,3 +129,9 @@ type errorBody struct {
 	Description string            `json:"description"`
 	Fields      map[string]string `json:"fields"`
 }
+
+func parseURL(s string) (*neturl.URL, error) { return neturl.Parse(s) }
+
+func itoa(id int64, format string) string { return fmt.Sprintf(format, id) }
+
+func itoa2(i int) string { return fmt.Sprintf("%02d", i) }

@@ -18,14 +18,29 @@ type Config struct {
 	BaseURL string
 	// Logger receives request and error logs; nil means slog.Default().
 	Logger *slog.Logger
+	// TileURL is the base map's tile URL template (Leaflet syntax, e.g.
+	// DefaultTileURL). Empty: no base map; the maps draw France's outline on
+	// a plain background.
+	TileURL string
+	// TileAttribution is the base map's attribution, HTML as Leaflet takes it
+	// (e.g. DefaultTileAttribution), shown on every map with the data's.
+	TileAttribution string
+	// RateLimits are the per-IP limits; the zero value means DefaultRateLimits.
+	RateLimits RateLimits
+	// TrustedProxies are the addresses (or CIDRs) of reverse proxies whose
+	// X-Forwarded-For is believed; none by default, so clients cannot forge
+	// their address to dodge rate limits.
+	TrustedProxies []string
 }
 
 // Server is the HTTP handler of voisinage.
 type Server struct {
-	cfg    Config
-	dir    *directory.Directory
-	log    *slog.Logger
-	engine *gin.Engine
+	cfg     Config
+	dir     *directory.Directory
+	log     *slog.Logger
+	engine  *gin.Engine
+	handler http.Handler // engine behind cross-origin protection
+	limits  limiters
 }
 
 // NewServer builds the router over dir.
@@ -36,11 +51,18 @@ func NewServer(cfg Config, dir *directory.Directory) *Server {
 		s.log = slog.Default()
 	}
 	s.cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if s.cfg.RateLimits == (RateLimits{}) {
+		s.cfg.RateLimits = DefaultRateLimits
+	}
 	e := gin.New()
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		s.log.Error("bad trusted proxies; trusting none", "err", err)
+		e.SetTrustedProxies(nil)
+	}
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = true
 	e.RedirectFixedPath = false
-	e.Use(s.recovery())
+	e.Use(s.recovery(), shareData(), s.conditional(), compress(), s.authenticate(), s.limitWrites())
 	e.NoRoute(func(c *gin.Context) {
 		s.writeError(c, directory.Errorf(directory.ENOTFOUND, "no such page: %s", c.Request.URL.Path))
 	})
@@ -51,11 +73,22 @@ func NewServer(cfg Config, dir *directory.Directory) *Server {
 	})
 	s.engine = e
 	s.registerRoutes()
+	// Browsers say where a request comes from (Sec-Fetch-Site, Origin):
+	// cross-site writes are refused, so another site cannot post forms
+	// with a visitor's session. Scripts with API tokens send neither header.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"code":"forbidden","description":"cross-origin request refused: submit forms from this site's own pages"}`))
+	}))
+	s.handler = cop.Handler(e)
 	return s
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 func (s *Server) registerRoutes() {
 	s.get("/healthz", s.handleHealth)
@@ -63,6 +96,11 @@ func (s *Server) registerRoutes() {
 	s.registerNearbyRoutes()
 	s.registerToolRoutes()
 	s.registerExportRoutes()
+	s.registerAuthRoutes()
+	s.registerProposalRoutes()
+	s.registerModerationRoutes()
+	s.registerFeedRoutes()
+	s.registerPageRoutes()
 }
 
 // get registers a read-only route for GET and HEAD.

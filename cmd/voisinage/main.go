@@ -67,10 +67,12 @@ func main() {
 
 // Config is the command's configuration, from flags.
 type Config struct {
-	Addr     string
-	DBPath   string
-	BaseURL  string
-	LogLevel slog.Level
+	Addr            string
+	DBPath          string
+	BaseURL         string
+	TileURL         string
+	TileAttribution string
+	LogLevel        slog.Level
 }
 
 // Main wires the store, the directory and the web server together.
@@ -92,7 +94,8 @@ type Main struct {
 // NewMain returns a Main with default configuration.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{Addr: "127.0.0.1:8080", DBPath: "voisinage.db"},
+		Config: Config{Addr: "127.0.0.1:8080", DBPath: "voisinage.db",
+			TileURL: web.DefaultTileURL, TileAttribution: web.DefaultTileAttribution},
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 	}
@@ -105,6 +108,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "address to listen on (host:port; port 0 picks a free one)")
 	fs.StringVar(&m.Config.DBPath, "db", m.Config.DBPath, "SQLite database file (created and filled with the bundled data on first start)")
 	fs.StringVar(&m.Config.BaseURL, "base-url", m.Config.BaseURL, "public URL of the site, for links in API responses (default: from each request's Host)")
+	fs.StringVar(&m.Config.TileURL, "tile-url", m.Config.TileURL, "base-map tile URL template ({z}/{x}/{y}); empty for none (the maps then draw France's outline on a plain background)")
+	fs.StringVar(&m.Config.TileAttribution, "tile-attribution", m.Config.TileAttribution, "base-map attribution shown on the maps")
 	fs.TextVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "log level: DEBUG, INFO, WARN or ERROR")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -135,7 +140,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log.Info("directory loaded", "actors", st.Actors, "located", st.Located, "tools", st.Tools,
 		"took", time.Since(start).Round(time.Millisecond).String())
 
-	handler := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log}, m.dir)
+	handler := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log,
+		TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution}, m.dir)
 	m.srv = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

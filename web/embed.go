@@ -1,0 +1,228 @@
+package web
+
+import (
+	"cmp"
+	"html"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// The embed: /embed renders a minimal map (and/or the same actors as a list,
+// its accessible alternative) for an iframe on any site, configured by its
+// URL. It loads Leaflet, one small script and the data in view, nothing else.
+// /integrer builds its snippet; /oembed lets a CMS embed a view from its URL.
+
+// embedListMax is how many actors the embed lists (and draws from the list
+// without calling the API); beyond it the list asks to narrow the filters
+// and the map loads what is in view.
+const embedListMax = 500
+
+// embedData is the embed's.
+type embedData struct {
+	Filter      mapFilter
+	Mode        string // map, list or both
+	Basemap     bool
+	Origin      *nearbyOrigin
+	RadiusKm    float64
+	Items       []featureView
+	Matched     int
+	Complete    bool // Items holds every matching actor
+	Title       string
+	FullURL     string
+	ListURL     string
+	MapURL      string
+	WithDistRow bool
+}
+
+// embedConfig is the embed script's part of the config.
+type embedConfig struct {
+	Filter   mapFilter `json:"filter"`
+	View     mapView   `json:"view"`
+	Basemap  bool      `json:"basemap"`
+	Mode     string    `json:"mode"`
+	Complete bool      `json:"complete"`
+	Radius   *struct {
+		Lon float64 `json:"lon"`
+		Lat float64 `json:"lat"`
+		Km  float64 `json:"km"`
+	} `json:"radius,omitempty"`
+}
+
+// handleEmbed serves /embed.
+func (p *pages) handleEmbed(c *gin.Context) {
+	cat := p.lang(c, false) // no cookie: an iframe's language is in its URL
+	ctx := c.Request.Context()
+	q := c.Request.URL.Query()
+	f := p.readFilter(c)
+	view := readView(c)
+	d := embedData{Filter: f, Mode: q.Get("view"), Basemap: q.Get("basemap") != "0" && q.Get("basemap") != "false"}
+	if d.Mode != "list" && d.Mode != "both" {
+		d.Mode = "map"
+	}
+	cfg := embedConfig{Filter: f, View: view, Basemap: d.Basemap, Mode: d.Mode}
+	if id := q.Get("actor"); id != "" {
+		if a, err := p.s.dir.FindActorByID(ctx, id); err == nil && a.Location != nil {
+			d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Lon: a.Location.Lon, Lat: a.Location.Lat, Precision: a.Location.Precision}
+			d.RadiusKm = 20
+			if r, ok := parseFinite(q.Get("radius_km")); ok && r > 0 && r <= 1000 {
+				d.RadiusKm = r
+			}
+		}
+	}
+	if d.Origin != nil {
+		found, _, err := p.s.dir.Nearby(ctx, directory.NearbyQuery{Lon: d.Origin.Lon, Lat: d.Origin.Lat,
+			Limit: embedListMax, MaxMeters: d.RadiusKm * 1000, Filter: f.actorFilter()})
+		if err != nil {
+			p.renderError(c, cat, err)
+			return
+		}
+		for _, n := range found {
+			v, err := decodeFeature(n.Feature)
+			if err != nil {
+				p.renderError(c, cat, err)
+				return
+			}
+			v.Distance = n.Meters
+			d.Items = append(d.Items, v)
+		}
+		d.Matched, d.Complete, d.WithDistRow = len(d.Items), len(d.Items) < embedListMax, true
+		cfg.Radius = &struct {
+			Lon float64 `json:"lon"`
+			Lat float64 `json:"lat"`
+			Km  float64 `json:"km"`
+		}{d.Origin.Lon, d.Origin.Lat, d.RadiusKm}
+	} else {
+		af := f.actorFilter()
+		if len(view.BBox) == 4 {
+			af.Bound = &orb.Bound{Min: orb.Point{view.BBox[0], view.BBox[1]}, Max: orb.Point{view.BBox[2], view.BBox[3]}}
+		}
+		af.Limit = embedListMax
+		page, err := p.s.dir.FindActors(ctx, af)
+		if err != nil {
+			p.renderError(c, cat, err)
+			return
+		}
+		d.Matched = page.Matched
+		if page.Matched <= embedListMax {
+			if d.Items, err = decodeFeatures(page.Features); err != nil {
+				p.renderError(c, cat, err)
+				return
+			}
+			d.Complete = true
+			slices.SortFunc(d.Items, func(a, b featureView) int {
+				return cmp.Or(strings.Compare(directory.Fold(a.Name), directory.Fold(b.Name)), strings.Compare(a.ID, b.ID))
+			})
+		}
+	}
+	cfg.Complete = d.Complete
+	d.Title = p.describe(c, cat, f, d.Origin, d.RadiusKm)
+	full := url.Values{}
+	for k, v := range map[string]string{"kind": f.Kind, "tool": f.Tool, "theme": f.Theme, "department": f.Department, "region": f.Region} {
+		if v != "" {
+			full.Set(k, v)
+		}
+	}
+	d.FullURL = p.s.baseURL(c.Request) + "/?" + full.Encode()
+	if d.Origin != nil {
+		nf := url.Values{"actor": {d.Origin.ActorID}}
+		for k, v := range map[string]string{"kind": f.Kind, "tool": f.Tool, "theme": f.Theme} {
+			if v != "" {
+				nf.Set(k, v)
+			}
+		}
+		d.FullURL = p.s.baseURL(c.Request) + "/voisins?" + nf.Encode()
+	}
+	switchTo := func(mode string) string {
+		v := c.Request.URL.Query()
+		v.Set("view", mode)
+		return "/embed?" + v.Encode()
+	}
+	d.ListURL, d.MapURL = switchTo("list"), switchTo("map")
+	pg := p.newPage(c, cat, "embed", "", d.Title)
+	pg.OEmbed = p.oembedDiscovery(c, c.Request.URL.RequestURI())
+	pg.Config = p.config(c, cat, cfg)
+	pg.Data = d
+	c.Header("Cache-Control", "public, max-age=300")
+	p.render(c, http.StatusOK, "embed", pg)
+}
+
+// describe says in words what a map shows ("Acteurs utilisant Wiki — Grand Est").
+func (p *pages) describe(c *gin.Context, cat *catalog, f mapFilter, origin *nearbyOrigin, radiusKm float64) string {
+	parts := []string{cat.T("describe.actors")}
+	if f.Kind != "" {
+		parts[0] = cat.T("kindPlural." + f.Kind)
+	}
+	if f.Tool != "" {
+		if t, _, err := p.s.dir.FindToolBySlug(c.Request.Context(), f.Tool); err == nil {
+			parts = append(parts, cat.Tf("describe.tool", t.Name))
+		}
+	} else if f.Theme != "" {
+		parts = append(parts, cat.Tf("describe.theme", cat.T("theme."+f.Theme)))
+	}
+	s := strings.Join(parts, " ")
+	var where []string
+	if f.Department != "" {
+		where = append(where, p.s.dir.PlaceName(directory.KindDepartement, f.Department))
+	}
+	if f.Region != "" {
+		where = append(where, p.s.dir.PlaceName(directory.KindRegion, f.Region))
+	}
+	if origin != nil {
+		where = append(where, cat.Tf("describe.radius", strconv.FormatFloat(radiusKm, 'f', -1, 64), origin.Name))
+	}
+	if len(where) > 0 {
+		s += " — " + strings.Join(where, ", ")
+	}
+	return s
+}
+
+// builderData is the embed builder's.
+type builderData struct {
+	Menus   filterMenus
+	Filter  mapFilter
+	Preview string
+}
+
+// handleBuilder serves /integrer: choose the embed's options, see it live,
+// copy the iframe code.
+func (p *pages) handleBuilder(c *gin.Context) {
+	cat := p.lang(c, true)
+	menus, err := p.menus(c, cat)
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	base := p.s.baseURL(c.Request)
+	pg := p.newPage(c, cat, "builder", "embed", cat.T("builder.title"))
+	pg.Config = p.config(c, cat, map[string]string{"embedURL": base + "/embed"})
+	f := p.readFilter(c)
+	pq := url.Values{}
+	for k, v := range map[string]string{"kind": f.Kind, "tool": f.Tool, "theme": f.Theme, "department": f.Department, "region": f.Region} {
+		if v != "" {
+			pq.Set(k, v)
+		}
+	}
+	if cat.lang != languages[0] {
+		pq.Set("lang", cat.lang)
+	}
+	preview := "/embed"
+	if len(pq) > 0 {
+		preview += "?" + pq.Encode()
+	}
+	pg.Data = builderData{Menus: menus, Filter: f, Preview: preview}
+	p.render(c, http.StatusOK, "builder", pg)
+}
+
+// iframeHTML is the snippet that embeds src.
+func iframeHTML(src, title string, width, height int) string {
+	return `<iframe src="` + html.EscapeString(src) + `" width="` + strconv.Itoa(width) + `" height="` + strconv.Itoa(height) +
+		`" title="` + html.EscapeString(title) + `" style="border:0" loading="lazy"></iframe>`
+}

@@ -1,0 +1,598 @@
+package web
+
+import (
+	"cmp"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// featureView is an actor (or adoption) feature decoded for a template.
+type featureView struct {
+	ID          string
+	Kind        string
+	Name        string
+	Departement string
+	Region      string
+	Population  int
+	Precision   string
+	HasPoint    bool
+	Lon, Lat    float64
+	Distance    float64 // metres; only for nearby results
+	Adoptions   []adoptionView
+}
+
+// adoptionView is an adoption as the feature properties give it.
+type adoptionView struct {
+	Tool     string             `json:"tool"`
+	ToolName string             `json:"tool_name"`
+	Usage    string             `json:"usage"`
+	Since    int                `json:"since"`
+	Status   string             `json:"status"`
+	Contact  string             `json:"contact"`
+	URL      string             `json:"url"`
+	Sources  []directory.Source `json:"sources"`
+}
+
+// decodeFeature reads the members of a pre-encoded feature that pages show.
+func decodeFeature(raw []byte) (featureView, error) {
+	var f struct {
+		ID       string `json:"id"`
+		Geometry *struct {
+			Coordinates []float64 `json:"coordinates"`
+		} `json:"geometry"`
+		Properties struct {
+			Kind        string         `json:"kind"`
+			Name        string         `json:"name"`
+			Departement string         `json:"departement"`
+			Region      string         `json:"region"`
+			Population  int            `json:"population"`
+			Precision   string         `json:"precision"`
+			DistanceM   float64        `json:"distance_m"`
+			Adoptions   []adoptionView `json:"adoptions"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return featureView{}, err
+	}
+	v := featureView{ID: f.ID, Kind: f.Properties.Kind, Name: f.Properties.Name, Departement: f.Properties.Departement,
+		Region: f.Properties.Region, Population: f.Properties.Population, Precision: f.Properties.Precision,
+		Distance: f.Properties.DistanceM, Adoptions: f.Properties.Adoptions}
+	if f.Geometry != nil && len(f.Geometry.Coordinates) == 2 {
+		v.HasPoint, v.Lon, v.Lat = true, f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]
+	}
+	return v, nil
+}
+
+func decodeFeatures(raws [][]byte) ([]featureView, error) {
+	out := make([]featureView, 0, len(raws))
+	for _, r := range raws {
+		v, err := decodeFeature(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// option is one entry of a filter menu.
+type option struct {
+	Value string
+	Label string
+}
+
+// filterMenus are the choices of the map's and the finder's filters.
+type filterMenus struct {
+	Kinds        []option
+	Tools        []option
+	Themes       []option
+	Departements []option
+	Regions      []option
+}
+
+func (p *pages) menus(c *gin.Context, cat *catalog) (filterMenus, error) {
+	var m filterMenus
+	for _, k := range directory.Kinds {
+		m.Kinds = append(m.Kinds, option{k, cat.T("kind." + k)})
+	}
+	tools, err := p.s.dir.FindTools(c.Request.Context(), directory.ToolFilter{})
+	if err != nil {
+		return m, err
+	}
+	for _, t := range tools {
+		m.Tools = append(m.Tools, option{t.Slug, t.Name})
+	}
+	for _, t := range directory.Themes {
+		m.Themes = append(m.Themes, option{t, cat.T("theme." + t)})
+	}
+	for _, pl := range p.s.dir.Places(directory.KindDepartement) {
+		m.Departements = append(m.Departements, option{pl.Code, pl.Code + " – " + pl.Name})
+	}
+	for _, pl := range p.s.dir.Places(directory.KindRegion) {
+		m.Regions = append(m.Regions, option{pl.Code, pl.Name})
+	}
+	return m, nil
+}
+
+// mapFilter is the filter part of a map or embed URL: one value each,
+// kept only when it is a known value (pages ignore bad values).
+type mapFilter struct {
+	Kind       string `json:"kind,omitempty"`
+	Tool       string `json:"tool,omitempty"`
+	Theme      string `json:"theme,omitempty"`
+	Department string `json:"department,omitempty"`
+	Region     string `json:"region,omitempty"`
+}
+
+func (p *pages) readFilter(c *gin.Context) mapFilter {
+	q := c.Request.URL.Query()
+	f := mapFilter{Kind: q.Get("kind"), Tool: q.Get("tool"), Theme: q.Get("theme"),
+		Department: cmp.Or(q.Get("department"), q.Get("departement")), Region: q.Get("region")}
+	if !directory.IsKind(f.Kind) {
+		f.Kind = ""
+	}
+	if !directory.IsTheme(f.Theme) {
+		f.Theme = ""
+	}
+	if f.Tool != "" {
+		if _, _, err := p.s.dir.FindToolBySlug(c.Request.Context(), f.Tool); err != nil {
+			f.Tool = ""
+		}
+	}
+	if f.Department != "" && p.s.dir.PlaceName(directory.KindDepartement, f.Department) == "" {
+		f.Department = ""
+	}
+	if f.Region != "" && p.s.dir.PlaceName(directory.KindRegion, f.Region) == "" {
+		f.Region = ""
+	}
+	return f
+}
+
+func (f mapFilter) actorFilter() directory.ActorFilter {
+	one := func(s string) []string {
+		if s == "" {
+			return nil
+		}
+		return []string{s}
+	}
+	return directory.ActorFilter{Kinds: one(f.Kind), Tools: one(f.Tool), Themes: one(f.Theme),
+		Departements: one(f.Department), Regions: one(f.Region)}
+}
+
+func (f mapFilter) empty() bool { return f == mapFilter{} }
+
+// mapView is a map's initial view: a centre and zoom, or a box.
+type mapView struct {
+	Lat  *float64  `json:"lat,omitempty"`
+	Lon  *float64  `json:"lon,omitempty"`
+	Zoom *int      `json:"zoom,omitempty"`
+	BBox []float64 `json:"bbox,omitempty"`
+	Sel  string    `json:"sel,omitempty"`
+}
+
+func readView(c *gin.Context) mapView {
+	q := c.Request.URL.Query()
+	var v mapView
+	lat, okLat := parseFinite(q.Get("lat"))
+	lon, okLon := parseFinite(q.Get("lon"))
+	if okLat && okLon && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
+		v.Lat, v.Lon = &lat, &lon
+		if z, err := strconv.Atoi(q.Get("zoom")); err == nil && z >= 2 && z <= 19 {
+			v.Zoom = &z
+		}
+	}
+	if b := strings.Split(q.Get("bbox"), ","); len(b) == 4 {
+		var box []float64
+		for _, s := range b {
+			if f, ok := parseFinite(s); ok {
+				box = append(box, f)
+			}
+		}
+		if len(box) == 4 && box[0] >= -180 && box[2] <= 180 && box[1] >= -90 && box[3] <= 90 && box[0] < box[2] && box[1] < box[3] {
+			v.BBox = box
+		}
+	}
+	if s := q.Get("sel"); len(s) < 100 {
+		v.Sel = s
+	}
+	return v
+}
+
+// territories are the map's quick links: metropolitan France and the
+// overseas territories, each as a box [w, s, e, n].
+var territories = []struct {
+	ID   string
+	BBox [4]float64
+}{
+	{"metro", [4]float64{-5.2, 41.3, 9.6, 51.1}},
+	{"971", [4]float64{-61.85, 15.8, -61.0, 16.55}},
+	{"972", [4]float64{-61.25, 14.38, -60.8, 14.9}},
+	{"973", [4]float64{-54.6, 2.1, -51.6, 5.8}},
+	{"974", [4]float64{55.2, -21.4, 55.85, -20.85}},
+	{"976", [4]float64{44.95, -13.05, 45.35, -12.6}},
+	{"975", [4]float64{-56.45, 46.74, -56.1, 47.15}},
+	{"977", [4]float64{-63.2, 17.85, -62.75, 18.15}},
+	{"986", [4]float64{-178.25, -14.4, -176.1, -13.15}},
+	{"987", [4]float64{-152.0, -18.0, -149.0, -16.4}},
+	{"988", [4]float64{163.5, -22.8, 168.2, -19.5}},
+}
+
+// territoryView is a territory for a template.
+type territoryView struct {
+	ID    string
+	Label string
+	BBox  string
+}
+
+func territoryViews(cat *catalog) []territoryView {
+	out := make([]territoryView, len(territories))
+	for i, t := range territories {
+		b := make([]string, 4)
+		for j, f := range t.BBox {
+			b[j] = strconv.FormatFloat(f, 'f', -1, 64)
+		}
+		out[i] = territoryView{t.ID, cat.T("territory." + t.ID), strings.Join(b, ",")}
+	}
+	return out
+}
+
+// homeData is the home page's.
+type homeData struct {
+	Menus       filterMenus
+	Filter      mapFilter
+	Territories []territoryView
+	Legend      []legendEntry
+}
+
+type legendEntry struct {
+	Group string
+	Shape shape
+}
+
+func legend() []legendEntry {
+	out := make([]legendEntry, len(legendGroups))
+	for i, g := range legendGroups {
+		out[i] = legendEntry{g.Group, kindShapes[g.Kinds[0]]}
+	}
+	return out
+}
+
+// handleHome serves the map.
+func (p *pages) handleHome(c *gin.Context) {
+	cat := p.lang(c, true)
+	menus, err := p.menus(c, cat)
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	f := p.readFilter(c)
+	view := readView(c)
+	pg := p.newPage(c, cat, "home", "map", cat.T("home.title"))
+	pg.OEmbed = p.oembedDiscovery(c, c.Request.URL.RequestURI())
+	pg.Config = p.config(c, cat, map[string]any{"filter": f, "view": view})
+	pg.Data = homeData{Menus: menus, Filter: f, Territories: territoryViews(cat), Legend: legend()}
+	p.render(c, http.StatusOK, "home", pg)
+}
+
+// nearbyData is the peer finder's.
+type nearbyData struct {
+	Menus      filterMenus
+	Filter     mapFilter
+	Pop        string
+	MaxKm      string
+	Origin     *nearbyOrigin
+	Results    []featureView
+	Searched   bool
+	Message    string
+	ShareURL   string
+	PopBands   []option
+	Distances  []option
+	HasResults bool
+}
+
+type nearbyOrigin struct {
+	ActorID   string
+	Name      string
+	Kind      string
+	Lon, Lat  float64
+	Precision string
+}
+
+// popBands are the population bands of the finder ("min-max", either open).
+var popBands = []string{"0-1999", "2000-9999", "10000-49999", "50000-"}
+
+var maxDistances = []string{"10", "20", "30", "50", "100", "200"}
+
+// handleNearbyPage serves the peer finder: from a chosen actor or point, the
+// nearest actors using a tool or a theme, rendered on the server so that the
+// result is a shareable URL (and works without JavaScript).
+func (p *pages) handleNearbyPage(c *gin.Context) {
+	cat := p.lang(c, true)
+	ctx := c.Request.Context()
+	menus, err := p.menus(c, cat)
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	q := c.Request.URL.Query()
+	f := p.readFilter(c)
+	d := nearbyData{Menus: menus, Filter: f}
+	for _, b := range popBands {
+		d.PopBands = append(d.PopBands, option{b, cat.T("pop." + b)})
+	}
+	for _, km := range maxDistances {
+		d.Distances = append(d.Distances, option{km, km + "\u00a0km"})
+	}
+	nq := directory.NearbyQuery{Limit: 20, Filter: f.actorFilter()}
+	if pop := q.Get("pop"); slices.Contains(popBands, pop) {
+		d.Pop = pop
+		lo, hi, _ := strings.Cut(pop, "-")
+		nq.Filter.PopulationMin, _ = strconv.Atoi(lo)
+		nq.Filter.PopulationMax, _ = strconv.Atoi(hi)
+	}
+	if km := q.Get("max_km"); slices.Contains(maxDistances, km) {
+		d.MaxKm = km
+		v, _ := strconv.Atoi(km)
+		nq.MaxMeters = float64(v) * 1000
+	}
+	if id := q.Get("actor"); id != "" {
+		a, err := p.s.dir.FindActorByID(ctx, id)
+		switch {
+		case directory.ErrorCode(err) == directory.ENOTFOUND:
+			d.Message = cat.T("nearby.unknownActor")
+		case err != nil:
+			p.renderError(c, cat, err)
+			return
+		case a.Location == nil:
+			d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind}
+			d.Message = cat.T("nearby.noLocation")
+		default:
+			d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Lon: a.Location.Lon, Lat: a.Location.Lat, Precision: a.Location.Precision}
+			nq.Lon, nq.Lat, nq.ExcludeID = a.Location.Lon, a.Location.Lat, a.ID
+		}
+	} else if lat, okLat := parseFinite(q.Get("lat")); okLat {
+		if lon, okLon := parseFinite(q.Get("lon")); okLon && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
+			d.Origin = &nearbyOrigin{Lon: lon, Lat: lat, Name: cat.Tf("nearby.point", formatCoord(lat), formatCoord(lon))}
+			nq.Lon, nq.Lat = lon, lat
+		}
+	}
+	if d.Origin != nil && d.Message == "" {
+		d.Searched = true
+		found, _, err := p.s.dir.Nearby(ctx, nq)
+		if code := directory.ErrorCode(err); code == directory.EINVALID {
+			d.Message = directory.ErrorMessage(err)
+		} else if err != nil {
+			p.renderError(c, cat, err)
+			return
+		}
+		for _, n := range found {
+			v, err := decodeFeature(n.Feature)
+			if err != nil {
+				p.renderError(c, cat, err)
+				return
+			}
+			v.Distance = n.Meters
+			v.Adoptions = relevantAdoptions(v.Adoptions, f, p.toolThemes(c))
+			d.Results = append(d.Results, v)
+		}
+		d.HasResults = len(d.Results) > 0
+		share := url.Values{}
+		for k, v := range map[string]string{"tool": f.Tool, "theme": f.Theme, "kind": f.Kind, "pop": d.Pop, "max_km": d.MaxKm} {
+			if v != "" {
+				share.Set(k, v)
+			}
+		}
+		if d.Origin.ActorID != "" {
+			share.Set("actor", d.Origin.ActorID)
+		} else {
+			share.Set("lat", formatCoord(d.Origin.Lat))
+			share.Set("lon", formatCoord(d.Origin.Lon))
+		}
+		d.ShareURL = p.s.baseURL(c.Request) + "/voisins?" + share.Encode()
+	}
+	title := cat.T("nearby.title")
+	if d.Origin != nil {
+		title = cat.Tf("nearby.titleFrom", d.Origin.Name)
+	}
+	pg := p.newPage(c, cat, "nearby", "nearby", title)
+	pg.Config = p.config(c, cat, nil)
+	pg.Data = d
+	p.render(c, http.StatusOK, "nearby", pg)
+}
+
+func formatCoord(f float64) string { return strconv.FormatFloat(f, 'f', 5, 64) }
+
+// toolThemes maps each tool to its themes.
+func (p *pages) toolThemes(c *gin.Context) map[string][]string {
+	tools, _ := p.s.dir.FindTools(c.Request.Context(), directory.ToolFilter{})
+	m := make(map[string][]string, len(tools))
+	for _, t := range tools {
+		m[t.Slug] = t.Themes
+	}
+	return m
+}
+
+// relevantAdoptions keeps the adoptions that answer the finder's question:
+// of the chosen tool, or of a tool of the chosen theme (all without either).
+func relevantAdoptions(ads []adoptionView, f mapFilter, themes map[string][]string) []adoptionView {
+	if f.Tool == "" && f.Theme == "" {
+		return ads
+	}
+	var out []adoptionView
+	for _, a := range ads {
+		if (f.Tool != "" && a.Tool == f.Tool) || (f.Tool == "" && slices.Contains(themes[a.Tool], f.Theme)) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// actorData is the actor page's.
+type actorData struct {
+	Actor       *directory.Actor
+	Parents     []directory.ActorRef
+	Members     []directory.ActorRef
+	Adoptions   []actorAdoption
+	Departement string
+	Region      string
+}
+
+type actorAdoption struct {
+	directory.Adoption
+	ToolName string
+}
+
+// handleActorPage serves an actor's page.
+func (p *pages) handleActorPage(c *gin.Context) {
+	cat := p.lang(c, true)
+	ctx := c.Request.Context()
+	a, err := p.s.dir.FindActorByID(ctx, c.Param("id"))
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	tools, err := p.s.dir.FindTools(ctx, directory.ToolFilter{})
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	names := map[string]string{}
+	for _, t := range tools {
+		names[t.Slug] = t.Name
+	}
+	d := actorData{Actor: a, Parents: p.s.dir.FindActorRefs(ctx, a.Parents), Members: p.s.dir.FindActorRefs(ctx, a.Members)}
+	for _, ad := range a.Adoptions {
+		d.Adoptions = append(d.Adoptions, actorAdoption{ad, cmp.Or(names[ad.ToolSlug], ad.ToolSlug)})
+	}
+	slices.SortStableFunc(d.Adoptions, func(x, y actorAdoption) int {
+		return cmp.Compare(slices.Index(directory.Statuses, x.Status), slices.Index(directory.Statuses, y.Status))
+	})
+	if a.Departement != "" {
+		d.Departement = p.s.dir.PlaceName(directory.KindDepartement, a.Departement)
+	}
+	if a.Region != "" {
+		d.Region = p.s.dir.PlaceName(directory.KindRegion, a.Region)
+	}
+	pg := p.newPage(c, cat, "actor", "", a.Name)
+	pg.OEmbed = p.oembedDiscovery(c, c.Request.URL.Path)
+	pg.Config = p.config(c, cat, nil)
+	pg.Data = d
+	p.render(c, http.StatusOK, "actor", pg)
+}
+
+// toolData is the tool page's.
+type toolData struct {
+	Tool     *directory.Tool
+	Adopters []toolAdopter
+}
+
+type toolAdopter struct {
+	directory.Adopter
+	featureView
+}
+
+// handleToolPage serves a tool's page: what it is and who uses it.
+func (p *pages) handleToolPage(c *gin.Context) {
+	cat := p.lang(c, true)
+	t, adopters, err := p.s.dir.FindToolBySlug(c.Request.Context(), c.Param("slug"))
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	d := toolData{Tool: t}
+	for _, a := range adopters {
+		v, err := decodeFeature(a.Feature)
+		if err != nil {
+			p.renderError(c, cat, err)
+			return
+		}
+		var props struct {
+			Properties struct {
+				Precision string `json:"precision"`
+			} `json:"properties"`
+		}
+		_ = json.Unmarshal(a.Feature, &props)
+		v.Precision, v.Kind, v.Name, v.ID = props.Properties.Precision, a.Kind, a.Name, a.ActorID
+		d.Adopters = append(d.Adopters, toolAdopter{a, v})
+	}
+	pg := p.newPage(c, cat, "tool", "tools", t.Name)
+	pg.OEmbed = p.oembedDiscovery(c, c.Request.URL.Path)
+	pg.Config = p.config(c, cat, nil)
+	pg.Data = d
+	p.render(c, http.StatusOK, "tool", pg)
+}
+
+// themeSection is one theme of the tool catalogue with its tools.
+type themeSection struct {
+	Theme string
+	Tools []directory.Tool
+}
+
+// handleToolIndexPage serves the tool catalogue, by theme.
+func (p *pages) handleToolIndexPage(c *gin.Context) {
+	cat := p.lang(c, true)
+	tools, err := p.s.dir.FindTools(c.Request.Context(), directory.ToolFilter{})
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	var sections []themeSection
+	for _, th := range directory.Themes {
+		s := themeSection{Theme: th}
+		for _, t := range tools {
+			if slices.Contains(t.Themes, th) {
+				s.Tools = append(s.Tools, t)
+			}
+		}
+		sections = append(sections, s)
+	}
+	pg := p.newPage(c, cat, "tools", "tools", cat.T("tools.title"))
+	pg.Config = p.config(c, cat, nil)
+	pg.Data = struct {
+		Sections []themeSection
+		Count    int
+	}{sections, len(tools)}
+	p.render(c, http.StatusOK, "tools", pg)
+}
+
+// handleSearchPage lists the actors whose name matches q: the search box's
+// answer when scripts do not run.
+func (p *pages) handleSearchPage(c *gin.Context) {
+	cat := p.lang(c, true)
+	q := strings.TrimSpace(c.Query("q"))
+	var hits []featureView
+	var msg string
+	if q != "" {
+		found, err := p.s.dir.Search(c.Request.Context(), q, 50, nil)
+		if directory.ErrorCode(err) == directory.EINVALID {
+			msg = directory.ErrorMessage(err)
+		} else if err != nil {
+			p.renderError(c, cat, err)
+			return
+		}
+		for _, h := range found {
+			v, err := decodeFeature(h.Feature)
+			if err != nil {
+				p.renderError(c, cat, err)
+				return
+			}
+			hits = append(hits, v)
+		}
+	}
+	pg := p.newPage(c, cat, "search", "", cat.T("search.title"))
+	pg.Config = p.config(c, cat, nil)
+	pg.Data = struct {
+		Q       string
+		Hits    []featureView
+		Message string
+	}{q, hits, msg}
+	p.render(c, http.StatusOK, "search", pg)
+}

@@ -1,0 +1,380 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// The pages: server-rendered html/template with a little JavaScript, French
+// by default. Handlers stay thin: they read the query leniently (a page never
+// answers 400; a bad value is ignored or shown as a message), call the
+// directory's read methods and render.
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Defaults for the base map (cmd's flags use them; an empty Config.TileURL
+// means no base map: the map then draws France's outline on a plain
+// background).
+const (
+	DefaultTileURL         = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+	DefaultTileAttribution = `&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors`
+)
+
+// pageNames are the page templates; each is parsed with layout.html and partials.html.
+var pageNames = []string{"home", "nearby", "actor", "tool", "tools", "search", "embed", "builder", "error"}
+
+// pages renders the HTML pages. It is built once by registerPageRoutes and
+// holds what every page needs: catalogs, templates, assets.
+type pages struct {
+	s          *Server
+	assets     *assetSet
+	cats       map[string]*catalog
+	tmpl       map[string]map[string]*template.Template // lang → page → template
+	tileOrigin string                                   // CSP source of the tile server, "" without one
+}
+
+// registerPageRoutes registers the pages, the embed, oEmbed and the static
+// assets. The embedded files are checked here: a broken template or catalog
+// is a build defect, so it panics at start rather than at the first request.
+func (s *Server) registerPageRoutes() {
+	p, err := newPages(s)
+	if err != nil {
+		panic("web: pages: " + err.Error())
+	}
+	s.get("/static/:hash/*name", p.handleStatic)
+	s.get("/", p.handleHome)
+	s.get("/voisins", p.handleNearbyPage)
+	s.get("/acteurs/:id", p.handleActorPage)
+	s.get("/outils", p.handleToolIndexPage)
+	s.get("/outils/:slug", p.handleToolPage)
+	s.get("/recherche", p.handleSearchPage)
+	s.get("/integrer", p.handleBuilder)
+	s.get("/embed", p.handleEmbed)
+	s.get("/oembed", p.handleOEmbed)
+}
+
+func newPages(s *Server) (*pages, error) {
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{s: s, tmpl: map[string]map[string]*template.Template{}}
+	if p.assets, err = loadAssets(static); err != nil {
+		return nil, err
+	}
+	if p.cats, err = loadCatalogs(); err != nil {
+		return nil, err
+	}
+	if p.tileOrigin, err = tileOrigin(s.cfg.TileURL); err != nil {
+		return nil, err
+	}
+	for lang, cat := range p.cats {
+		p.tmpl[lang] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := template.New(name).Funcs(p.funcs(cat)).ParseFS(templateFS,
+				"templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+			if err != nil {
+				return nil, err
+			}
+			p.tmpl[lang][name] = t
+		}
+	}
+	return p, nil
+}
+
+// tileOrigin returns the CSP source that lets the pages load tiles from the
+// tile URL template ({s} subdomains become a wildcard).
+func tileOrigin(tileURL string) (string, error) {
+	if tileURL == "" {
+		return "", nil
+	}
+	scheme, rest, ok := strings.Cut(tileURL, "://")
+	host, _, _ := strings.Cut(rest, "/")
+	host = strings.Replace(host, "{s}", "*", 1)
+	if !ok || (scheme != "http" && scheme != "https") || host == "" || strings.ContainsAny(host, "{}; '\"") {
+		return "", fmt.Errorf("tile URL %q must be an http(s) URL template such as %s", tileURL, DefaultTileURL)
+	}
+	return scheme + "://" + host, nil
+}
+
+// funcs are the template functions of one language.
+func (p *pages) funcs(c *catalog) template.FuncMap {
+	return template.FuncMap{
+		"t":     c.T,
+		"tf":    c.Tf,
+		"tn":    c.Tn,
+		"num":   c.Int,
+		"km":    c.Km,
+		"date":  c.Date,
+		"asset": p.assets.URL,
+		"kind":  func(k string) string { return c.T("kind." + k) },
+		"theme": func(t string) string { return c.T("theme." + t) },
+		"precision": func(pr string) string {
+			if pr == "" {
+				return c.T("precision.none")
+			}
+			return c.T("precision." + pr)
+		},
+		"status":      func(st string) string { return c.T("status." + st) },
+		"approximate": directory.IsApproximate,
+		"shape":       shapeOf,
+		"contrib":     contribURL,
+		"placeName":   p.s.dir.PlaceName,
+		"pathEscape":  url.PathEscape,
+		"telURL": func(phone string) template.URL {
+			return template.URL("tel:" + strings.Map(func(r rune) rune {
+				if r == '+' || (r >= '0' && r <= '9') {
+					return r
+				}
+				return -1
+			}, phone))
+		},
+		"mailURL": func(email string) template.URL {
+			if strings.ContainsAny(email, "<>\"'\\ ") || !strings.Contains(email, "@") {
+				return ""
+			}
+			return template.URL("mailto:" + email)
+		},
+		"webURL": safeWebURL,
+		"add":    func(a, b int) int { return a + b },
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
+	}
+}
+
+// safeWebURL returns u if it is an http(s) URL, "" otherwise (data from
+// contributors must not turn into javascript: links).
+func safeWebURL(u string) string {
+	pu, err := url.Parse(strings.TrimSpace(u))
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		return ""
+	}
+	return pu.String()
+}
+
+// contribURL gives the URL of a contribution route for an actor. The routes
+// belong to the contribution half of the interface (moderation issue); until
+// it lands they answer 404.
+func contribURL(what, actorID string) string {
+	id := url.PathEscape(actorID)
+	switch what {
+	case "correct":
+		return "/contribuer/acteurs/" + id + "/corriger"
+	case "place":
+		return "/contribuer/acteurs/" + id + "/placer"
+	case "adoption":
+		return "/contribuer/acteurs/" + id + "/outils"
+	case "report":
+		return "/contribuer/signaler?acteur=" + url.QueryEscape(actorID)
+	}
+	panic("web: unknown contribution route " + what)
+}
+
+// page is what the layout needs, around a page's own data.
+type page struct {
+	Lang    string
+	Title   string // the page's own title; the layout adds the site name
+	Nav     string // current item of the main navigation
+	Kind    string // data-page of <body>: which script part runs
+	AltLang string // the other language
+	AltURL  string // this page in the other language
+	OEmbed  string // oEmbed discovery URL, "" on pages that cannot be embedded
+	Config  any    // JSON for the scripts
+	Data    any
+}
+
+// lang picks the request's language and remembers an explicit choice in a cookie.
+func (p *pages) lang(c *gin.Context, sticky bool) *catalog {
+	lang, remember := requestLang(c.Request)
+	if remember && sticky {
+		http.SetCookie(c.Writer, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+			SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: c.Request.TLS != nil})
+	}
+	return p.cats[lang]
+}
+
+// newPage fills the layout fields of a page for the request.
+func (p *pages) newPage(c *gin.Context, cat *catalog, kind, nav, title string) *page {
+	alt := "en"
+	if cat.lang == "en" {
+		alt = "fr"
+	}
+	q := c.Request.URL.Query()
+	q.Set("lang", alt)
+	return &page{Lang: cat.lang, Title: title, Nav: nav, Kind: kind, AltLang: alt,
+		AltURL: c.Request.URL.Path + "?" + q.Encode()}
+}
+
+// securityHeaders are sent with every page. Only the embed may be framed,
+// by any site; every other page refuses framing.
+func (p *pages) securityHeaders(c *gin.Context, framable bool) {
+	h := c.Writer.Header()
+	img := "'self' data:"
+	if p.tileOrigin != "" {
+		img += " " + p.tileOrigin
+	}
+	ancestors := "'none'"
+	if framable {
+		ancestors = "*"
+	} else {
+		h.Set("X-Frame-Options", "DENY")
+	}
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src "+img+
+		"; connect-src 'self'; font-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors "+ancestors)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	h.Set("Vary", "Accept-Language, Cookie")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-cache")
+	}
+}
+
+// render executes a page template with status.
+func (p *pages) render(c *gin.Context, status int, name string, pg *page) {
+	var buf bytes.Buffer
+	if err := p.tmpl[pg.Lang][name].ExecuteTemplate(&buf, "layout", pg); err != nil {
+		p.s.log.ErrorContext(c.Request.Context(), "render page", "page", name, "err", err)
+		c.Header("Cache-Control", "no-store")
+		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error"))
+		return
+	}
+	p.securityHeaders(c, name == "embed")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// renderError shows an error as a page: not found, or an internal error
+// (logged, shown only as such).
+func (p *pages) renderError(c *gin.Context, cat *catalog, err error) {
+	code := directory.ErrorCode(err)
+	status := errorStatus(code)
+	if code == directory.EINTERNAL {
+		p.s.log.ErrorContext(c.Request.Context(), "internal error", "method", c.Request.Method,
+			"path", c.Request.URL.Path, "err", err)
+	}
+	title := cat.T("error.title")
+	msg := cat.T("error.internal")
+	if status == http.StatusNotFound {
+		title, msg = cat.T("error.notfound.title"), cat.T("error.notfound")
+	} else if code != directory.EINTERNAL {
+		msg = directory.ErrorMessage(err)
+	}
+	pg := p.newPage(c, cat, "error", "", title)
+	pg.Data = struct{ Message string }{msg}
+	p.render(c, status, "error", pg)
+}
+
+// config is the JSON block every page gives its script: where the API is,
+// the base map, the legend's styles and the script's strings.
+type config struct {
+	Lang            string            `json:"lang"`
+	TileURL         string            `json:"tileURL"`
+	TileAttribution string            `json:"tileAttribution"`
+	DataAttribution string            `json:"dataAttribution"`
+	OutlineURL      string            `json:"outlineURL"`
+	Kinds           map[string]shape  `json:"kinds"`
+	Tools           map[string]string `json:"tools"`
+	Themes          []string          `json:"themes"`
+	Strings         map[string]string `json:"strings"`
+	Page            any               `json:"page,omitempty"`
+}
+
+func (p *pages) config(c *gin.Context, cat *catalog, pageCfg any) config {
+	tools, _ := p.s.dir.FindTools(c.Request.Context(), directory.ToolFilter{})
+	names := make(map[string]string, len(tools))
+	for _, t := range tools {
+		names[t.Slug] = t.Name
+	}
+	strs := cat.Prefixed("js.")
+	for _, k := range directory.Kinds {
+		strs["kind."+k] = cat.T("kind." + k)
+	}
+	for _, pr := range directory.Precisions {
+		strs["precision."+pr] = cat.T("precision." + pr)
+	}
+	for _, st := range directory.Statuses {
+		strs["status."+st] = cat.T("status." + st)
+	}
+	return config{
+		Lang:            cat.lang,
+		TileURL:         p.s.cfg.TileURL,
+		TileAttribution: p.s.cfg.TileAttribution,
+		DataAttribution: cat.T("map.attribution"),
+		OutlineURL:      p.assets.URL(outlineAsset),
+		Kinds:           kindShapes,
+		Tools:           names,
+		Themes:          directory.Themes,
+		Strings:         strs,
+		Page:            pageCfg,
+	}
+}
+
+// shape is how an actor kind is drawn: the map and the legend share it.
+type shape struct {
+	Group string `json:"group"`
+	Shape string `json:"shape"` // circle, square, diamond, triangle, pentagon, hexagon
+	Color string `json:"color"`
+	Size  int    `json:"size"` // pixels
+}
+
+// legendGroups are the legend's entries, in order, each with the kinds it covers.
+var legendGroups = []struct {
+	Group string
+	Kinds []string
+}{
+	{"commune", []string{directory.KindCommune}},
+	{"epci", []string{directory.KindEPCI}},
+	{"territory", []string{directory.KindDepartement, directory.KindRegion}},
+	{"state", []string{directory.KindPrefecture, directory.KindSousPrefecture}},
+	{"agency", []string{directory.KindStateService, directory.KindMinistry, directory.KindPublicAgency}},
+	{"network", []string{directory.KindSyndicat, directory.KindAssociation, directory.KindMedia, directory.KindOrganisation}},
+}
+
+// groupShapes: colours meet 3:1 against white and the map background
+// (WCAG 1.4.11), and each group also has its own shape, so colour is never
+// the only cue.
+var groupShapes = map[string]shape{
+	"commune":   {Shape: "circle", Color: "#000091", Size: 16},
+	"epci":      {Shape: "square", Color: "#00745f", Size: 17},
+	"territory": {Shape: "diamond", Color: "#8b3a87", Size: 20},
+	"state":     {Shape: "triangle", Color: "#b34000", Size: 19},
+	"agency":    {Shape: "pentagon", Color: "#3a3a3a", Size: 18},
+	"network":   {Shape: "hexagon", Color: "#7a5c00", Size: 18},
+}
+
+var kindShapes = func() map[string]shape {
+	m := map[string]shape{}
+	for _, g := range legendGroups {
+		for _, k := range g.Kinds {
+			sh := groupShapes[g.Group]
+			sh.Group = g.Group
+			m[k] = sh
+		}
+	}
+	return m
+}()
+
+func shapeOf(kind string) shape {
+	if sh, ok := kindShapes[kind]; ok {
+		return sh
+	}
+	return kindShapes[directory.KindOrganisation]
+}
