@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -51,7 +52,7 @@ type Directory struct {
 	names    map[string]string      // "departement:88", "region:44" → name, from the official list
 	seq      uint64                 // change sequence; ETags derive from it
 	extent   orb.Bound
-	pointed  int // entries with a point
+	pointed  int // points the extent was grown with (it never shrinks)
 }
 
 // entry is one actor in the read model: what filters, ranking and the
@@ -205,7 +206,7 @@ func (d *Directory) load(ctx context.Context) error {
 	defer d.mu.Unlock()
 	d.seq = seq
 	d.tools = tools
-	d.entries = make([]entry, 0, n)
+	d.entries = make([]entry, n)
 	d.byID = make(map[string]uint32, n)
 	d.byKind = map[string][]uint32{}
 	d.byDept = map[string][]uint32{}
@@ -232,31 +233,51 @@ func (d *Directory) load(ctx context.Context) error {
 		d.names[KindRegion+":"+p.Code] = p.Name
 	}
 
-	// Rows are scanned and turned into entries on one goroutine while this
-	// one indexes them: the two cores share the work of a cold start.
-	batches := make(chan []entry, 4)
-	scanErr := make(chan error, 1)
-	go func() {
-		defer close(batches)
-		scanErr <- d.scanEntries(ctx, parents, adoptByActor, batches)
-	}()
-	for batch := range batches {
-		for i := range batch {
-			ref := uint32(len(d.entries))
-			d.entries = append(d.entries, batch[i])
-			e := &d.entries[ref]
-			d.byID[e.id] = ref
-			if e.deleted {
-				continue
-			}
-			if ads := adoptByActor[e.id]; ads != nil {
-				d.adopt[ref] = ads
-			}
-			d.addLocked(ref)
+	// A cold start scans the table in two halves at once, then builds the
+	// R-tree on one core while the other indexes names and filter lists: a
+	// million actors load in a few seconds on two cores.
+	d.entries = d.entries[:n]
+	half := n / 2
+	errs := make(chan error, 2)
+	for _, part := range [][2]int{{0, half}, {half, n}} {
+		go func() {
+			errs <- d.scanEntries(ctx, parents, adoptByActor, part[0], d.entries[part[0]:part[1]])
+		}()
+	}
+	for range 2 {
+		if e := <-errs; e != nil && err == nil {
+			err = e
 		}
 	}
-	if err := <-scanErr; err != nil {
+	if err != nil {
 		return err
+	}
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		for ref := range d.entries {
+			if e := &d.entries[ref]; !e.deleted && e.hasPoint() {
+				d.index.Insert(uint32(ref), e.point())
+			}
+		}
+	}()
+	for i := range d.entries {
+		ref := uint32(i)
+		e := &d.entries[ref]
+		d.byID[e.id] = ref
+		if e.deleted {
+			continue
+		}
+		if ads := adoptByActor[e.id]; ads != nil {
+			d.adopt[ref] = ads
+		}
+		d.addLocked(ref, false)
+	}
+	<-indexed
+	for i := range d.entries {
+		if e := &d.entries[i]; !e.deleted && e.hasPoint() {
+			d.extendExtent(e.point())
+		}
 	}
 	// Parent links, once every actor has its ref.
 	for id, ps := range parents {
@@ -280,90 +301,95 @@ func (d *Directory) load(ctx context.Context) error {
 	return nil
 }
 
-// scanEntries reads every actor row in ref order and sends their entries in
-// batches. Columns are scanned into reused buffers: only the strings an
-// entry keeps are allocated, and a whole Actor only for the rows that have
-// rare properties to pre-encode (the real data's codes, contacts, parents,
-// adoptions), not for bare ones (synthetic actors).
-func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string, adoptByActor map[string][]*Adoption, out chan<- []entry) error {
-	rows, err := d.db.read.QueryContext(ctx, `SELECT `+actorColumns+` FROM actors ORDER BY ref`)
+// scanEntries fills out with the entries of the actor rows from position
+// offset on, in ref order. Only the columns every entry needs are read one
+// by one (each column is a call into SQLite); the rare ones come as a single
+// JSON array, NULL for bare rows (synthetic actors have none), and a whole
+// Actor is only made for the rows that have rare properties to pre-encode.
+func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string, adoptByActor map[string][]*Adoption, offset int, out []entry) error {
+	rows, err := d.db.read.QueryContext(ctx, `SELECT id, kind, name, departement, region, population, lon, lat,
+		precision, point_source, synthetic, deleted, version, updated_at,
+		CASE WHEN code <> '' OR siren <> '' OR epci_type <> '' OR zone <> '' OR website <> '' OR email <> ''
+			OR phone <> '' OR address <> '' OR description <> '' OR postal_codes <> '[]' OR labels <> '[]'
+			OR sources <> '[]'
+		THEN json_array(code, siren, epci_type, zone, website, email, phone, address, description,
+			json(postal_codes), json(labels), json(sources), created_at) END
+		FROM actors ORDER BY ref LIMIT ? OFFSET ?`, len(out), offset)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	b := newEntryBuilder(d)
 	var (
-		ref                                                   int64
-		id, kind, name, code, siren, epciType, dept, region   sql.RawBytes
-		postal, zone, precision, pointSource, website, email  sql.RawBytes
-		phone, address, description, labels, sources, updated sql.RawBytes
-		created                                               sql.RawBytes
-		population                                            sql.NullInt64
-		lon, lat                                              sql.NullFloat64
-		synthetic, deleted                                    bool
-		version                                               int
+		id, kind, name, dept, region, precision, pointSource, updated, rich sql.RawBytes
+		population                                                          sql.NullInt64
+		lon, lat                                                            sql.NullFloat64
+		synthetic, deleted                                                  bool
+		version                                                             int
 	)
 	times := map[string]int64{}
-	const size = 4096
-	batch := make([]entry, 0, size)
+	i := 0
 	for rows.Next() {
-		if err := rows.Scan(&ref, &id, &kind, &name, &code, &siren, &epciType, &dept, &region, &postal, &population,
-			&zone, &lon, &lat, &precision, &pointSource, &website, &email, &phone, &address, &description, &labels,
-			&sources, &synthetic, &deleted, &version, &created, &updated); err != nil {
+		if i == len(out) {
+			return fmt.Errorf("actors table grew while loading")
+		}
+		if err := rows.Scan(&id, &kind, &name, &dept, &region, &population, &lon, &lat, &precision, &pointSource,
+			&synthetic, &deleted, &version, &updated, &rich); err != nil {
 			return err
 		}
+		sid := string(id)
 		if deleted {
-			batch = append(batch, entry{id: string(id), deleted: true})
+			out[i] = entry{id: sid, deleted: true}
+			i++
+			continue
+		}
+		var e entry
+		if rich == nil && parents[sid] == nil && adoptByActor[sid] == nil {
+			e = entry{id: sid, name: string(name), kind: b.bytes(kind), dept: b.bytes(dept),
+				region: b.bytes(region), population: int32(population.Int64), version: int32(version),
+				synthetic: synthetic}
+			e.folded = b.fold(e.name)
+			if lon.Valid && lat.Valid {
+				e.lon, e.lat = lon.Float64, lat.Float64
+				e.pointSource = b.bytes(pointSource)
+				e.precision = precisionCode(string(precision))
+			}
 		} else {
-			sid := string(id)
-			bare := len(code)+len(siren)+len(epciType)+len(zone)+len(website)+len(email)+len(phone)+len(address)+
-				len(description) == 0 && isEmptyList(postal) && isEmptyList(labels) && isEmptyList(sources) &&
-				parents[sid] == nil && adoptByActor[sid] == nil
-			var e entry
-			if bare {
-				e = entry{id: sid, name: string(name), kind: b.str(string(kind)), dept: b.str(string(dept)),
-					region: b.str(string(region)), population: int32(population.Int64), version: int32(version),
-					synthetic: synthetic}
-				e.folded = b.fold(e.name)
-				if lon.Valid && lat.Valid {
-					e.lon, e.lat = lon.Float64, lat.Float64
-					e.pointSource = b.str(string(pointSource))
-					e.precision = precisionCode(string(precision))
-				}
-			} else {
-				a, _, _, err := scanActorValues(ref, sid, kind, name, code, siren, epciType, dept, region, postal, population,
-					zone, lon, lat, precision, pointSource, website, email, phone, address, description, labels, sources,
-					synthetic, version, created, updated)
-				if err != nil {
-					return err
-				}
-				a.Parents = parents[sid]
-				e = b.build(a, adoptByActor[sid])
+			a := &Actor{ID: sid, Kind: string(kind), Name: string(name), Departement: string(dept), Region: string(region),
+				Population: int(population.Int64), Synthetic: synthetic, Version: version, Parents: parents[sid]}
+			if lon.Valid && lat.Valid {
+				a.Location = &Location{Lon: lon.Float64, Lat: lat.Float64, Precision: string(precision), Source: string(pointSource)}
 			}
-			u, ok := times[string(updated)]
-			if !ok {
-				u = parseTime(string(updated)).Unix()
-				if len(times) < 1024 {
-					times[string(updated)] = u
+			if rich != nil {
+				var r []json.RawMessage
+				if err := json.Unmarshal(rich, &r); err != nil || len(r) != 13 {
+					return fmt.Errorf("actor %s: rare columns: %v", sid, err)
 				}
+				for j, dst := range []*string{&a.Code, &a.SIREN, &a.EPCIType, &a.Zone, &a.Website, &a.Email, &a.Phone, &a.Address, &a.Description} {
+					json.Unmarshal(r[j], dst)
+				}
+				json.Unmarshal(r[9], &a.PostalCodes)
+				json.Unmarshal(r[10], &a.Labels)
+				json.Unmarshal(r[11], &a.Sources)
 			}
-			e.updated = u
-			batch = append(batch, e)
+			e = b.build(a, adoptByActor[sid])
 		}
-		if len(batch) == size {
-			select {
-			case out <- batch:
-			case <-ctx.Done():
-				return ctx.Err()
+		u, ok := times[string(updated)]
+		if !ok {
+			u = parseTime(string(updated)).Unix()
+			if len(times) < 1024 {
+				times[string(updated)] = u
 			}
-			batch = make([]entry, 0, size)
 		}
+		e.updated = u
+		out[i] = e
+		i++
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(batch) > 0 {
-		out <- batch
+	if i != len(out) {
+		return fmt.Errorf("actors table shrank while loading")
 	}
 	return nil
 }
@@ -397,6 +423,14 @@ func (b *entryBuilder) str(s string) string {
 	}
 	b.intern[s] = s
 	return s
+}
+
+// bytes is str for a scanned column: a hit allocates nothing.
+func (b *entryBuilder) bytes(v []byte) string {
+	if s, ok := b.intern[string(v)]; ok {
+		return s
+	}
+	return b.str(string(v))
 }
 
 // fold is Fold, word by word, with a memory of words already folded.
@@ -478,8 +512,9 @@ func (d *Directory) membersLocked(ref uint32) []string {
 	return out
 }
 
-// addLocked puts entry ref into the index, the search index and the filter lists.
-func (d *Directory) addLocked(ref uint32) {
+// addLocked puts entry ref into the search index, the filter lists and,
+// with spatial set, the R-tree.
+func (d *Directory) addLocked(ref uint32, spatial bool) {
 	e := &d.entries[ref]
 	d.live = insertSorted(d.live, ref)
 	d.byKind[e.kind] = insertSorted(d.byKind[e.kind], ref)
@@ -492,17 +527,21 @@ func (d *Directory) addLocked(ref uint32) {
 	for _, t := range e.tools() {
 		d.byTool[t] = insertSorted(d.byTool[t], ref)
 	}
-	if e.hasPoint() {
-		p := e.point()
-		d.index.Insert(ref, p)
-		if d.pointed == 0 {
-			d.extent = orb.Bound{Min: p, Max: p}
-		} else {
-			d.extent = d.extent.Extend(p)
-		}
-		d.pointed++
+	if e.hasPoint() && spatial {
+		d.index.Insert(ref, e.point())
+		d.extendExtent(e.point())
 	}
 	d.search.add(ref, e.folded)
+}
+
+// extendExtent grows the bounding box of located actors to hold p.
+func (d *Directory) extendExtent(p orb.Point) {
+	if d.pointed == 0 {
+		d.extent = orb.Bound{Min: p, Max: p}
+	} else {
+		d.extent = d.extent.Extend(p)
+	}
+	d.pointed++
 }
 
 // removeLocked takes entry ref out of every structure addLocked put it in.
@@ -521,7 +560,6 @@ func (d *Directory) removeLocked(ref uint32) {
 	}
 	if e.hasPoint() {
 		d.index.Delete(ref, e.point())
-		d.pointed--
 	}
 	d.search.remove(ref, e.folded)
 }

@@ -198,7 +198,7 @@ func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
 		}
 		d.entries[ref] = b.build(l.a, ads)
 		d.entries[ref].setParents(parents)
-		d.addLocked(ref)
+		d.addLocked(ref, true)
 	}
 	if t.seq > d.seq {
 		d.seq = t.seq
