@@ -17,6 +17,10 @@ func Fold(s string) string {
 	if isPlainASCII(s) {
 		return foldASCII(s)
 	}
+	// Invalid UTF-8 (refused at the door, but Fold must not depend on it)
+	// would stop NFD from decomposing what follows, and a second Fold would
+	// then differ from the first.
+	s = strings.ToValidUTF8(s, " ")
 	var b strings.Builder
 	b.Grow(len(s))
 	space := true // drop leading spaces

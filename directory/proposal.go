@@ -328,7 +328,8 @@ func (d *Directory) prepareProposal(ctx context.Context, tx *sql.Tx, u *User, in
 		}
 	}
 	if in.Action != ActionDelete && len(out.Changes) == 0 {
-		return nil, nil, nil, Errorf(EINVALID, "nothing to change: the record already has these values")
+		return nil, nil, nil, &Error{Code: EINVALID, Message: "nothing to change: the record already has these values",
+			Fields: map[string]string{"changes": "are the record's current values: nothing to change"}}
 	}
 	// A stale proposal that touches a field someone else changed meanwhile
 	// is refused with both values; untouched fields merge.

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -29,9 +31,14 @@ func (s *Server) bindJSON(c *gin.Context, v any) bool {
 			Fields:      map[string]string{"Content-Type": "must be application/json"}})
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	// The body is read whole (it is small) so that an unknown field can be
+	// located in it: the decoder's error names the field, not its path.
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	if err == nil {
+		err = dec.Decode(v)
+	}
 	if err == nil && dec.More() {
 		err = errors.New("trailing data")
 	}
@@ -64,7 +71,11 @@ func (s *Server) bindJSON(c *gin.Context, v any) bool {
 		s.writeError(c, directory.FieldError(field, "must be %s", jsonKind(typeErr.Type)))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		s.writeError(c, directory.FieldError(name, "is not a field of this request; fields: %s", strings.Join(jsonFields(v), ", ")))
+		path, known := unknownField(reflect.TypeOf(v), raw, name, "")
+		if path == "" {
+			path, known = name, jsonFields(v)
+		}
+		s.writeError(c, directory.FieldError(path, "is not a field of this request; fields here: %s", strings.Join(known, ", ")))
 	default:
 		s.writeError(c, directory.FieldError("body", "must be one JSON object (%s)", shortErr(err)))
 	}
@@ -90,8 +101,9 @@ func jsonKind(t reflect.Type) string {
 }
 
 // jsonFields lists the JSON field names of the struct v points to.
-func jsonFields(v any) []string {
-	t := reflect.TypeOf(v)
+func jsonFields(v any) []string { return typeFields(reflect.TypeOf(v)) }
+
+func typeFields(t reflect.Type) []string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -106,4 +118,33 @@ func jsonFields(v any) []string {
 		}
 	}
 	return out
+}
+
+// unknownField finds where the unknown field name is in the JSON object raw
+// decoded into a t: its dotted path (e.g. "geometry.crs") and the fields
+// accepted there. "" if it is not found.
+func unknownField(t reflect.Type, raw []byte, name, prefix string) (string, []string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return "", nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return "", nil
+	}
+	fields := typeFields(t)
+	if _, ok := obj[name]; ok && !slices.Contains(fields, name) {
+		return prefix + name, fields
+	}
+	for i := 0; i < t.NumField(); i++ {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if sub, ok := obj[tag]; ok && tag != "" {
+			if path, known := unknownField(t.Field(i).Type, sub, name, prefix+tag+"."); path != "" {
+				return path, known
+			}
+		}
+	}
+	return "", nil
 }

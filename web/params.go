@@ -34,6 +34,10 @@ func parseParams(rawQuery string, allowed []string) *params {
 	p.values = values
 	for name, vs := range values {
 		switch {
+		case name == "" || len(name) > 100 || !utf8.ValidString(name):
+			// Named after the query: a 400 must name what to fix, and such a
+			// name cannot be shown (or is a flood).
+			p.problems.Add("query", "has a parameter without a valid name (names are short UTF-8 words such as bbox or limit)")
 		case !slices.Contains(allowed, name):
 			if len(allowed) == 0 {
 				p.problems.Add(name, "is not a parameter of this endpoint, which takes none")

@@ -31,6 +31,9 @@ type Config struct {
 	// X-Forwarded-For is believed; none by default, so clients cannot forge
 	// their address to dodge rate limits.
 	TrustedProxies []string
+	// LoginGuard locks an address out of logging in after repeated
+	// failures; the zero value means DefaultLoginGuard.
+	LoginGuard LoginGuard
 }
 
 // Server is the HTTP handler of voisinage.
@@ -39,8 +42,11 @@ type Server struct {
 	dir     *directory.Directory
 	log     *slog.Logger
 	engine  *gin.Engine
-	handler http.Handler // engine behind cross-origin protection
+	handler http.Handler // the engine, its middleware chain included
 	limits  limiters
+	metrics *metrics
+
+	loginFailures loginFailures
 }
 
 // NewServer builds the router over dir.
@@ -50,9 +56,14 @@ func NewServer(cfg Config, dir *directory.Directory) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.log = withRequestIDs(s.log)
+	s.metrics = newMetrics(dir, s.log)
 	s.cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if s.cfg.RateLimits == (RateLimits{}) {
 		s.cfg.RateLimits = DefaultRateLimits
+	}
+	if s.cfg.LoginGuard == (LoginGuard{}) {
+		s.cfg.LoginGuard = DefaultLoginGuard
 	}
 	e := gin.New()
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
@@ -62,7 +73,8 @@ func NewServer(cfg Config, dir *directory.Directory) *Server {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = true
 	e.RedirectFixedPath = false
-	e.Use(s.recovery(), shareData(), s.conditional(), compress(), s.authenticate(), s.limitWrites())
+	e.Use(s.observe(), s.recovery(), s.crossOrigin(), shareData(), s.conditional(), compress(), s.authenticate(),
+		s.limitWrites(), s.guardLogin())
 	e.NoRoute(func(c *gin.Context) {
 		s.writeError(c, directory.Errorf(directory.ENOTFOUND, "no such page: %s", c.Request.URL.Path))
 	})
@@ -73,17 +85,7 @@ func NewServer(cfg Config, dir *directory.Directory) *Server {
 	})
 	s.engine = e
 	s.registerRoutes()
-	// Browsers say where a request comes from (Sec-Fetch-Site, Origin):
-	// cross-site writes are refused, so another site cannot post forms
-	// with a visitor's session. Scripts with API tokens send neither header.
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusForbidden)
-		w.Write([]byte(`{"code":"forbidden","description":"cross-origin request refused: submit forms from this site's own pages"}`))
-	}))
-	s.handler = cop.Handler(e)
+	s.handler = e
 	return s
 }
 
@@ -92,6 +94,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 func (s *Server) registerRoutes() {
 	s.get("/healthz", s.handleHealth)
+	s.registerOpsRoutes()
 	s.registerOGCRoutes()
 	s.registerNearbyRoutes()
 	s.registerToolRoutes()
@@ -119,6 +122,24 @@ func (s *Server) baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// crossOrigin refuses cross-site writes. Browsers say where a request comes
+// from (Sec-Fetch-Site, Origin), so another site cannot post forms with a
+// visitor's session; scripts with API tokens send neither header. It runs
+// inside gin, after observe, so that refusals are logged and counted.
+func (s *Server) crossOrigin() gin.HandlerFunc {
+	cop := http.NewCrossOriginProtection()
+	return func(c *gin.Context) {
+		if err := cop.Check(c.Request); err != nil {
+			c.Header("Cache-Control", "no-store")
+			c.Data(http.StatusForbidden, "application/json",
+				[]byte(`{"code":"forbidden","description":"cross-origin request refused: submit forms from this site's own pages"}`))
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
 }
 
 func (s *Server) handleHealth(c *gin.Context) {

@@ -36,6 +36,12 @@ func main() {
 			run = func() error { return runUser(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr) }
 		case "synth":
 			run = func() error { return runSynth(ctx, os.Args[2:], os.Stdout, os.Stderr) }
+		case "backup":
+			run = func() error { return runBackup(ctx, os.Args[2:], os.Stdout, os.Stderr) }
+		case "loadbench":
+			run = func() error { return runLoadbench(ctx, os.Args[2:], os.Stdout, os.Stderr) }
+		case "restore":
+			run = func() error { return runRestore(ctx, os.Args[2:], os.Stdout, os.Stderr) }
 		}
 		if run != nil {
 			if err := run(); err != nil {
@@ -73,6 +79,7 @@ type Config struct {
 	TileURL         string
 	TileAttribution string
 	LogLevel        slog.Level
+	TrustedProxies  []string // reverse proxies whose X-Forwarded-For is believed
 }
 
 // Main wires the store, the directory and the web server together.
@@ -87,6 +94,7 @@ type Main struct {
 	listener net.Listener
 	log      *slog.Logger
 	served   chan error
+	unlock   func() // releases the database's server lock
 
 	stopBackground context.CancelFunc
 }
@@ -111,6 +119,10 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.TileURL, "tile-url", m.Config.TileURL, "base-map tile URL template ({z}/{x}/{y}); empty for none (the maps then draw France's outline on a plain background)")
 	fs.StringVar(&m.Config.TileAttribution, "tile-attribution", m.Config.TileAttribution, "base-map attribution shown on the maps")
 	fs.TextVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "log level: DEBUG, INFO, WARN or ERROR")
+	fs.Func("trusted-proxy", "address or CIDR of a reverse proxy whose X-Forwarded-For gives the client's address (repeatable; default none)", func(v string) error {
+		m.Config.TrustedProxies = append(m.Config.TrustedProxies, v)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -125,6 +137,11 @@ func (m *Main) ParseFlags(args []string) error {
 func (m *Main) Run(ctx context.Context) error {
 	m.log = slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: m.Config.LogLevel}))
 	start := time.Now()
+	unlock, err := lockDatabase(m.Config.DBPath)
+	if err != nil {
+		return err
+	}
+	m.unlock = unlock
 	db, err := directory.Open(ctx, m.Config.DBPath)
 	if err != nil {
 		return err
@@ -141,7 +158,7 @@ func (m *Main) Run(ctx context.Context) error {
 		"took", time.Since(start).Round(time.Millisecond).String())
 
 	handler := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log,
-		TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution}, m.dir)
+		TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, TrustedProxies: m.Config.TrustedProxies}, m.dir)
 	m.srv = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -231,6 +248,10 @@ func (m *Main) Close() error {
 	if m.db != nil {
 		errs = append(errs, m.db.Close())
 		m.db = nil
+	}
+	if m.unlock != nil {
+		m.unlock()
+		m.unlock = nil
 	}
 	if m.log != nil {
 		m.log.Info("stopped")

@@ -1,0 +1,178 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// requestIDHeader carries the request id in and out: a reverse proxy's id is
+// kept so that its logs and ours can be joined; otherwise one is made.
+const requestIDHeader = "X-Request-Id"
+
+type requestIDKey struct{}
+
+// RequestID returns the id of the request ctx belongs to, "" outside a request.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// validRequestID accepts the ids proxies and tracing tools send (UUIDs, hex,
+// base64url) and nothing that could forge or break a log line.
+func validRequestID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// requestIDHandler adds the request id of the context to every record, so
+// that a handler's error log and the request's access log share it.
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
+}
+
+// withRequestIDs wraps a logger so that records logged with a request's
+// context carry its id.
+func withRequestIDs(l *slog.Logger) *slog.Logger {
+	if _, ok := l.Handler().(requestIDHandler); ok {
+		return l
+	}
+	return slog.New(requestIDHandler{l.Handler()})
+}
+
+// secretParams are query parameters that carry credentials (the queue feed
+// takes an API token as ?token= because feed readers cannot send headers):
+// their values never reach the logs.
+var secretParams = []string{"token", "access_token", "api_key", "password"}
+
+// redactQuery returns rawQuery with the values of secret parameters replaced.
+// A query that does not parse is not logged at all: it may hide a secret.
+func redactQuery(rawQuery string) string {
+	if rawQuery == "" {
+		return ""
+	}
+	values, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return "(malformed, not logged)"
+	}
+	redacted := false
+	for name := range values {
+		for _, secret := range secretParams {
+			if strings.EqualFold(name, secret) {
+				for i := range values[name] {
+					values[name][i] = "REDACTED"
+				}
+				redacted = true
+			}
+		}
+	}
+	if !redacted {
+		return rawQuery
+	}
+	return values.Encode()
+}
+
+// quietRoutes are polled by probes and scrapers: their successes are logged
+// at DEBUG so that they do not drown the access log.
+var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+
+// observe is the first middleware: it gives the request an id (X-Request-Id
+// in and out), sets the security headers every answer carries, and once the
+// request is done logs it (never its credentials: no header, no cookie, the
+// token query parameter redacted) and counts it in the metrics by route
+// pattern.
+func (s *Server) observe() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		id := c.GetHeader(requestIDHeader)
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey{}, id))
+		h := c.Writer.Header()
+		h.Set(requestIDHeader, id)
+		// Defaults for every answer; the pages replace the CSP with their
+		// own (scripts, styles and tiles from known origins) and the embed
+		// its frame-ancestors. An API answer opened as a document runs
+		// nothing and cannot be framed.
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+
+		s.metrics.inflight.Inc()
+		c.Next()
+		s.metrics.inflight.Dec()
+
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched" // 404s: one label, whatever was asked
+		}
+		status := c.Writer.Status()
+		elapsed := time.Since(start)
+		s.metrics.observe(c.Request.Method, route, status, elapsed)
+
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case quietRoutes[route] && status < 400:
+			level = slog.LevelDebug
+		}
+		ctx := c.Request.Context()
+		if !s.log.Enabled(ctx, level) {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("method", c.Request.Method),
+			slog.String("route", route),
+			slog.String("path", c.Request.URL.Path),
+			slog.Int("status", status),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+			slog.Int("bytes", max(c.Writer.Size(), 0)),
+			slog.String("ip", c.ClientIP()),
+		}
+		if q := redactQuery(c.Request.URL.RawQuery); q != "" {
+			attrs = append(attrs, slog.String("query", q))
+		}
+		if u := currentUser(c); u != nil {
+			attrs = append(attrs, slog.Int64("user_id", u.ID))
+		}
+		if len(c.Errors) > 0 {
+			attrs = append(attrs, slog.String("errors", c.Errors.String()))
+		}
+		s.log.LogAttrs(ctx, level, "request", attrs...)
+	}
+}
