@@ -53,6 +53,7 @@ type browser struct {
 	ctx   context.Context
 	base  string
 	shots string
+	dir   *directory.Directory // the server's, to prepare accounts and data
 }
 
 // startBrowser starts the server (over a seeded copy with the injected name)
@@ -116,7 +117,7 @@ func startBrowser(t *testing.T) *browser {
 	} else if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &browser{t: t, ctx: ctx, base: ts.URL, shots: shots}
+	return &browser{t: t, ctx: ctx, base: ts.URL, shots: shots, dir: dir}
 }
 
 // tab returns the browser in a new tab for subtest t (closed when t ends).
@@ -126,7 +127,18 @@ func (b *browser) tab(t *testing.T) *browser {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 860)); err != nil {
 		t.Fatal(err)
 	}
-	return &browser{t: t, ctx: ctx, base: b.base, shots: b.shots}
+	return &browser{t: t, ctx: ctx, base: b.base, shots: b.shots, dir: b.dir}
+}
+
+// session returns a tab in a browser context of its own (its own cookies:
+// one person logged in), closed when t ends.
+func (b *browser) session(t *testing.T) *browser {
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 860)); err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, ctx: ctx, base: b.base, shots: b.shots, dir: b.dir}
 }
 
 func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
@@ -568,6 +580,9 @@ func TestBrowser(t *testing.T) {
 			b.axe(p.path)
 		}
 	})
+
+	// The contribution and moderation screens (contrib_browser_test.go).
+	contributionTests(t, br)
 }
 
 // clustersServed reports whether the clusters endpoint exists yet.

@@ -81,6 +81,12 @@ func (c *catalog) T(key string) string {
 	return key
 }
 
+// Has reports whether the catalog has a message for key.
+func (c *catalog) Has(key string) bool {
+	_, ok := c.messages[key]
+	return ok
+}
+
 // Tf formats the message for key with args: {0}, {1}… are replaced by the
 // arguments, so that translations may reorder them. Numbers are printed
 // plainly (years); format counts with Int first.
@@ -161,6 +167,25 @@ func (c *catalog) Date(t time.Time) string {
 		return fmt.Sprintf("%s %d, %d", month, t.Day(), t.Year())
 	}
 	return fmt.Sprintf("%d %s %d", t.Day(), month, t.Year())
+}
+
+// paris is the time zone dates are shown in (UTC when the system has no
+// time zone database).
+var paris = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+// DateTime formats a moment as a date and a time of day in Paris ("23
+// novembre 2026 à 14:05").
+func (c *catalog) DateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(paris)
+	return c.Tf("datetime", c.Date(t), t.Format("15:04"))
 }
 
 // requestLang chooses the language of a page: ?lang= first (and then a

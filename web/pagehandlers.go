@@ -443,6 +443,8 @@ type actorData struct {
 	Adoptions   []actorAdoption
 	Departement string
 	Region      string
+	History     *historyView
+	Official    bool // from the official list: not deleted by proposals
 }
 
 type actorAdoption struct {
@@ -481,6 +483,11 @@ func (p *pages) handleActorPage(c *gin.Context) {
 	if a.Region != "" {
 		d.Region = p.s.dir.PlaceName(directory.KindRegion, a.Region)
 	}
+	d.Official = isOfficial(a.Kind)
+	if d.History, err = p.history(c, cat, directory.TypeActor, a.ID); err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
 	pg := p.newPage(c, cat, "actor", "", a.Name)
 	pg.OEmbed = p.oembedDiscovery(c, c.Request.URL.Path)
 	pg.Config = p.config(c, cat, nil)
@@ -492,6 +499,7 @@ func (p *pages) handleActorPage(c *gin.Context) {
 type toolData struct {
 	Tool     *directory.Tool
 	Adopters []toolAdopter
+	History  *historyView
 }
 
 type toolAdopter struct {
@@ -508,6 +516,10 @@ func (p *pages) handleToolPage(c *gin.Context) {
 		return
 	}
 	d := toolData{Tool: t}
+	if d.History, err = p.history(c, cat, directory.TypeTool, t.Slug); err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
 	for _, a := range adopters {
 		v, err := decodeFeature(a.Feature)
 		if err != nil {

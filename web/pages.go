@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -34,8 +36,13 @@ const (
 	DefaultTileAttribution = `&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors`
 )
 
-// pageNames are the page templates; each is parsed with layout.html and partials.html.
-var pageNames = []string{"home", "nearby", "actor", "tool", "tools", "search", "embed", "builder", "error"}
+// pageNames are the page templates; each is parsed with the shared ones.
+var pageNames = []string{"home", "nearby", "actor", "tool", "tools", "search", "embed", "builder", "error",
+	"login", "register", "account", "proposals", "contrib", "place", "delete", "thanks",
+	"moderation", "reports"}
+
+// sharedTemplates are parsed with every page: the layout and the partials.
+var sharedTemplates = []string{"templates/layout.html", "templates/partials.html", "templates/forms.html", "templates/proposal.html"}
 
 // pages renders the HTML pages. It is built once by registerPageRoutes and
 // holds what every page needs: catalogs, templates, assets.
@@ -65,6 +72,9 @@ func (s *Server) registerPageRoutes() {
 	s.get("/integrer", p.handleBuilder)
 	s.get("/embed", p.handleEmbed)
 	s.get("/oembed", p.handleOEmbed)
+	p.registerAccountRoutes()
+	p.registerContribRoutes()
+	p.registerModerationPageRoutes()
 }
 
 func newPages(s *Server) (*pages, error) {
@@ -86,7 +96,7 @@ func newPages(s *Server) (*pages, error) {
 		p.tmpl[lang] = map[string]*template.Template{}
 		for _, name := range pageNames {
 			t, err := template.New(name).Funcs(p.funcs(cat)).ParseFS(templateFS,
-				"templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+				append(slices.Clone(sharedTemplates), "templates/"+name+".html")...)
 			if err != nil {
 				return nil, err
 			}
@@ -149,8 +159,19 @@ func (p *pages) funcs(c *catalog) template.FuncMap {
 			}
 			return template.URL("mailto:" + email)
 		},
-		"webURL": safeWebURL,
-		"add":    func(a, b int) int { return a + b },
+		"webURL":     safeWebURL,
+		"field":      func(name string) string { return c.T("field." + name) },
+		"pstatus":    func(st string) string { return c.T("pstatus." + st) },
+		"dateTime":   c.DateTime,
+		"problem":    c.Problem,
+		"actorURL":   func(id string) string { return "/acteurs/" + url.PathEscape(id) },
+		"toolURL":    func(slug string) string { return "/outils/" + url.PathEscape(slug) },
+		"itoa":       strconv.Itoa,
+		"formatID":   func(id int64) string { return strconv.FormatInt(id, 10) },
+		"hasPrefix":  strings.HasPrefix,
+		"join":       strings.Join,
+		"coordinate": func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+		"add":        func(a, b int) int { return a + b },
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -171,9 +192,8 @@ func safeWebURL(u string) string {
 	return pu.String()
 }
 
-// contribURL gives the URL of a contribution route for an actor. The routes
-// belong to the contribution half of the interface (moderation issue); until
-// it lands they answer 404.
+// contribURL gives the URL of a contribution route for an actor (contrib.go
+// serves them).
 func contribURL(what, actorID string) string {
 	id := url.PathEscape(actorID)
 	switch what {
@@ -183,6 +203,8 @@ func contribURL(what, actorID string) string {
 		return "/contribuer/acteurs/" + id + "/placer"
 	case "adoption":
 		return "/contribuer/acteurs/" + id + "/outils"
+	case "delete":
+		return "/contribuer/acteurs/" + id + "/supprimer"
 	case "report":
 		return "/contribuer/signaler?acteur=" + url.QueryEscape(actorID)
 	}
@@ -200,6 +222,12 @@ type page struct {
 	OEmbed  string // oEmbed discovery URL, "" on pages that cannot be embedded
 	Config  any    // JSON for the scripts
 	Data    any
+
+	User    *directory.User // who is logged in, nil for visitors
+	Pending int             // for moderators: proposals waiting in the queue
+	Here    string          // this page's address, where logging in returns
+	Flash   string          // the confirmation of what was just done (post/redirect/get)
+	Map     bool            // the page draws a map without being a map page
 }
 
 // lang picks the request's language and remembers an explicit choice in a cookie.
@@ -219,9 +247,53 @@ func (p *pages) newPage(c *gin.Context, cat *catalog, kind, nav, title string) *
 		alt = "fr"
 	}
 	q := c.Request.URL.Query()
+	flash := flashText(cat, q)
+	q.Del("fait")
+	q.Del("n")
 	q.Set("lang", alt)
-	return &page{Lang: cat.lang, Title: title, Nav: nav, Kind: kind, AltLang: alt,
-		AltURL: c.Request.URL.Path + "?" + q.Encode()}
+	pg := &page{Lang: cat.lang, Title: title, Nav: nav, Kind: kind, AltLang: alt,
+		AltURL: c.Request.URL.Path + "?" + q.Encode(), Here: c.Request.URL.RequestURI(), Flash: flash}
+	if kind == "embed" {
+		return pg
+	}
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+		pg.setHere(c.Request.URL.Path)
+	}
+	if u := currentUser(c); u != nil {
+		pg.User = u
+		// The page shows who is logged in: no shared cache may keep it.
+		c.Header("Cache-Control", "private, no-cache")
+		if u.IsModerator() {
+			pg.Pending, _, _ = p.s.dir.QueueLength(c.Request.Context())
+		}
+	}
+	return pg
+}
+
+// setHere makes a page rendered for a post (a form with its errors) behave
+// as the page at path: where logging in and the language switch lead.
+func (pg *page) setHere(path string) {
+	pg.Here = path
+	u, err := url.Parse(path)
+	if err != nil {
+		return
+	}
+	q := u.Query()
+	q.Del("fait")
+	q.Del("n")
+	q.Set("lang", pg.AltLang)
+	pg.AltURL = u.Path + "?" + q.Encode()
+}
+
+// flashText is the confirmation named by ?fait= (with ?n= for a number),
+// after a form redirected; unknown names show nothing.
+func flashText(cat *catalog, q url.Values) string {
+	key := q.Get("fait")
+	if key == "" || !cat.Has("flash."+key) {
+		return ""
+	}
+	n, _ := strconv.Atoi(q.Get("n"))
+	return cat.Tf("flash."+key, n)
 }
 
 // securityHeaders are sent with every page. Only the embed may be framed,
@@ -312,6 +384,9 @@ func (p *pages) config(c *gin.Context, cat *catalog, pageCfg any) config {
 	}
 	for _, st := range directory.Statuses {
 		strs["status."+st] = cat.T("status." + st)
+	}
+	for k, v := range cat.Prefixed("duplicate.") {
+		strs[k] = v
 	}
 	return config{
 		Lang:            cat.lang,

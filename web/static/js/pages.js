@@ -32,4 +32,14 @@
     if (b) map.fitBounds(b.pad(0.2), { maxZoom: 9 });
     else map.fitBounds(V.FRANCE);
   });
+
+  // A form that comes back with errors, or a page that confirms what was
+  // just done, moves the focus to its message ([data-autofocus]) so that
+  // screen readers read it; an anchor in the URL keeps its scroll position.
+  var focusFirst = function () {
+    var el = document.querySelector("[data-autofocus]");
+    if (el) el.focus({ preventScroll: !!location.hash });
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusFirst);
+  else focusFirst();
 })();
