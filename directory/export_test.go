@@ -25,3 +25,8 @@ func (db *DB) ContainsText(tb testing.TB, s string) bool {
 	}
 	return n > 0
 }
+
+// SetClusterSyncMax sets the size above which a stale cluster index is
+// served while it is rebuilt in the background, so that tests on the real
+// data (15 k actors) can exercise what happens at a million.
+func (d *Directory) SetClusterSyncMax(n int) { d.clusters.syncMax = n }

@@ -51,8 +51,11 @@ type Directory struct {
 	byTool   map[string][]uint32    // tool slug → refs of actors using it (status in_use), ascending
 	names    map[string]string      // "departement:88", "region:44" → name, from the official list
 	seq      uint64                 // change sequence; ETags derive from it
+	gen      uint64                 // bumped by each full load, which renumbers refs
 	extent   orb.Bound
 	pointed  int // points the extent was grown with (it never shrinks)
+
+	clusters *clusterCache // see clusters.go
 }
 
 // entry is one actor in the read model: what filters, ranking and the
@@ -122,7 +125,7 @@ func (e *entry) setParents(p []uint32) {
 
 // New builds the read model from the store.
 func New(ctx context.Context, db *DB) (*Directory, error) {
-	d := &Directory{db: db, Policy: DefaultPolicy}
+	d := &Directory{db: db, Policy: DefaultPolicy, clusters: newClusterCache()}
 	var err error
 	if d.Territory, err = FranceTerritory(); err != nil {
 		return nil, err
@@ -130,6 +133,7 @@ func New(ctx context.Context, db *DB) (*Directory, error) {
 	if err := d.load(ctx); err != nil {
 		return nil, fmt.Errorf("load directory: %w", err)
 	}
+	d.warmClusters()
 	return d, nil
 }
 
@@ -205,6 +209,7 @@ func (d *Directory) load(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.seq = seq
+	d.gen++
 	d.tools = tools
 	d.entries = make([]entry, n)
 	d.byID = make(map[string]uint32, n)

@@ -20,6 +20,7 @@ func (d *Directory) refresh(ctx context.Context, t touchSet) {
 			slog.ErrorContext(ctx, "read model rebuild failed", "err", err)
 		}
 	}
+	d.clustersChanged()
 }
 
 func inClause(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }

@@ -48,14 +48,7 @@ func (s *Server) conditional() gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		h := fnv.New64a()
-		h.Write([]byte(r.URL.RequestURI()))
-		h.Write([]byte{0})
-		h.Write([]byte(s.baseURL(r)))
-		if willGzip(r) {
-			h.Write([]byte{0, 'g', 'z'})
-		}
-		etag := `"` + strconv.FormatUint(s.dir.Seq(), 36) + "-" + strconv.FormatUint(h.Sum64(), 36) + `"`
+		etag := s.etag(r, s.dir.Seq())
 		c.Header("ETag", etag)
 		c.Header("Cache-Control", "public, max-age="+strconv.Itoa(int(dataMaxAge.Seconds())))
 		if etagMatches(r.Header.Get("If-None-Match"), etag) {
@@ -64,6 +57,36 @@ func (s *Server) conditional() gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// etag is the strong ETag of a read of shared data made at change sequence
+// seq: the request, the base URL of links and the encoding (gzip or not,
+// for compressible answers and tiles) decide the bytes, seq the data.
+func (s *Server) etag(r *http.Request, seq uint64) string {
+	h := fnv.New64a()
+	h.Write([]byte(r.URL.RequestURI()))
+	h.Write([]byte{0})
+	h.Write([]byte(s.baseURL(r)))
+	if willGzip(r) || (strings.HasSuffix(r.URL.Path, ".mvt") && acceptsGzip(r)) {
+		h.Write([]byte{0, 'g', 'z'})
+	}
+	return `"` + strconv.FormatUint(seq, 36) + "-" + strconv.FormatUint(h.Sum64(), 36) + `"`
+}
+
+// notModified replaces the ETag the conditional middleware set when the
+// answer reflects another change sequence than the directory's latest —
+// clusters and tiles are served from an index rebuilt in the background
+// after a change, so they may lag it by a moment — and answers 304 if the
+// client holds it.
+func (s *Server) notModified(c *gin.Context, seq uint64) bool {
+	etag := s.etag(c.Request, seq)
+	c.Header("ETag", etag)
+	if etagMatches(c.Request.Header.Get("If-None-Match"), etag) {
+		c.Status(http.StatusNotModified)
+		c.Writer.WriteHeaderNow()
+		return true
+	}
+	return false
 }
 
 // etagMatches implements If-None-Match's weak comparison (RFC 9110 13.1.2).
@@ -97,7 +120,7 @@ func compressible(path string) bool {
 }
 
 func willGzip(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") && compressible(r.URL.Path)
+	return acceptsGzip(r) && compressible(r.URL.Path)
 }
 
 // compress gzips compressible answers for clients that accept it (Vary:

@@ -12,6 +12,8 @@ func RouteParams() map[string][]string {
 		"/collections/{collection}/items/{featureId}": itemParams,
 		"/nearby":                nearbyParams,
 		"/search":                searchParams,
+		"/clusters":              clusterParams,
+		"/tiles/{z}/{x}/{y}.mvt": tileParams,
 		"/tools":                 toolsParams,
 		"/tools/{slug}":          toolParams,
 		"/themes":                nil,

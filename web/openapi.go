@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/geo"
 )
 
 // openAPIDocument is the OpenAPI 3.0 definition served at /api/openapi.json.
@@ -50,7 +51,9 @@ var paramDocs = map[string]oaParam{
 	"lon":            {Description: "Longitude of the query point, WGS 84 degrees (-180 to 180). Required unless actor is given.", Schema: map[string]any{"type": "number", "minimum": -180, "maximum": 180}},
 	"lat":            {Description: "Latitude of the query point, WGS 84 degrees (-90 to 90). Required unless actor is given.", Schema: map[string]any{"type": "number", "minimum": -90, "maximum": 90}},
 	"actor":          {Description: "Start from this actor's point instead of lon/lat (the actor itself is left out of the results).", Schema: map[string]any{"type": "string"}},
-	"max_km":         {Description: "Only actors within this great-circle distance, in kilometres.", Schema: map[string]any{"type": "number", "exclusiveMinimum": 0, "maximum": 20040}},
+	"zoom": {Description: fmt.Sprintf("Web map zoom level, 0 to %d (256-pixel tiles, as Leaflet's getZoom()); actors are clustered up to zoom %d and all alone above it.", geo.MaxClusterZoom, directory.ClusterMaxZoom),
+		Required: true, Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": geo.MaxClusterZoom}},
+	"max_km": {Description: "Only actors within this great-circle distance, in kilometres.", Schema: map[string]any{"type": "number", "exclusiveMinimum": 0, "maximum": 20040}},
 }
 
 func oaParams(names []string, override map[string]oaParam) []oaParam {
@@ -121,7 +124,12 @@ func mustOpenAPI() []byte {
 			"/collections/{collection}/items": withPath(op("Features of a collection, filtered and paged", "getFeatures", oaParams(itemsParams, nil), mediaGeoJSON, "#/components/schemas/FeatureCollection", notFound), collectionParam),
 			"/collections/{collection}/items/{featureId}": withPath(op("One feature", "getFeature", oaParams(itemParams, itemsOnly), mediaGeoJSON, "#/components/schemas/Feature", notFound),
 				collectionParam, pathParam("featureId", "Feature id, e.g. commune-88160, epci-200068120, departement-88, prefecture-88.")),
-			"/nearby":                op("Actors nearest to a point by great-circle distance, nearest first, each with distance_m", "getNearby", oaParams(nearbyParams, nearby), mediaGeoJSON, "#/components/schemas/FeatureCollection", notFound),
+			"/nearby":   op("Actors nearest to a point by great-circle distance, nearest first, each with distance_m", "getNearby", oaParams(nearbyParams, nearby), mediaGeoJSON, "#/components/schemas/FeatureCollection", notFound),
+			"/clusters": op("What a map shows at a zoom: clusters (properties cluster: true, cluster_id, count, expansion_zoom, bbox, and ids when they hold 10 actors or fewer) and actors alone (their usual features), counting each matching actor once", "getClusters", oaParams(clusterParams, nil), mediaGeoJSON, "#/components/schemas/FeatureCollection", nil),
+			"/tiles/{z}/{x}/{y}.mvt": withPath(op("A Mapbox Vector Tile (layer actors): clusters (cluster, cluster_id, count, expansion_zoom) and actors alone (id, kind, name); gzipped when the client accepts it", "getTile", oaParams(tileParams, nil), mediaMVT, "#/components/schemas/Binary", nil),
+				oaParam{Name: "z", In: "path", Required: true, Description: fmt.Sprintf("Zoom, 0 to %d.", geo.MaxTileZoom), Schema: map[string]any{"type": "integer", "minimum": 0, "maximum": geo.MaxTileZoom}},
+				oaParam{Name: "x", In: "path", Required: true, Description: "Column, 0 to 2^z-1, from the antimeridian eastward.", Schema: map[string]any{"type": "integer", "minimum": 0}},
+				oaParam{Name: "y", In: "path", Required: true, Description: "Row, 0 to 2^z-1, from the north (XYZ scheme).", Schema: map[string]any{"type": "integer", "minimum": 0}}),
 			"/search":                op("Search actors by name as you type", "search", oaParams(searchParams, search), mediaGeoJSON, "#/components/schemas/FeatureCollection", nil),
 			"/tools":                 op("Tools, with their themes and adopter counts", "getTools", oaParams(toolsParams, map[string]oaParam{"theme": {Description: "One theme.", Schema: map[string]any{"type": "string", "enum": directory.Themes}}, "q": {Description: "Words of the tool's name or description.", Schema: map[string]any{"type": "string"}}}), mediaJSON, "#/components/schemas/Object", nil),
 			"/tools/{slug}":          withPath(op("A tool and its adopters", "getTool", oaParams(toolParams, nil), mediaJSON, "#/components/schemas/Object", notFound), pathParam("slug", "Tool slug.")),
@@ -133,6 +141,7 @@ func mustOpenAPI() []byte {
 			"schemas": map[string]any{
 				"Object": map[string]any{"type": "object"},
 				"Text":   map[string]any{"type": "string"},
+				"Binary": map[string]any{"type": "string", "format": "binary"},
 				"Feature": map[string]any{"type": "object", "required": []string{"type", "geometry", "properties"},
 					"properties": map[string]any{"type": map[string]any{"type": "string", "enum": []string{"Feature"}},
 						"id": map[string]any{"type": "string"}, "geometry": map[string]any{"type": "object", "nullable": true},

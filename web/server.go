@@ -97,6 +97,7 @@ func (s *Server) registerRoutes() {
 	s.registerOpsRoutes()
 	s.registerOGCRoutes()
 	s.registerNearbyRoutes()
+	s.registerClusterRoutes()
 	s.registerToolRoutes()
 	s.registerExportRoutes()
 	s.registerAuthRoutes()

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/geo"
+)
+
+// Filters the cluster and tile routes take: those of the items route that
+// select actors (not paging).
+var (
+	clusterParams = []string{"bbox", "zoom", "kind", "department", "departement", "region", "tool", "theme",
+		"q", "precision", "population_min", "population_max", "datetime"}
+	tileParams = []string{"kind", "department", "departement", "region", "tool", "theme",
+		"q", "precision", "population_min", "population_max", "datetime"}
+)
+
+const mediaMVT = "application/vnd.mapbox-vector-tile"
+
+func (s *Server) registerClusterRoutes() {
+	s.get("/api/clusters", s.handleClusters)
+	s.get("/api/tiles/:z/:x/:y", s.handleTile)
+}
+
+// handleClusters answers what a map shows at a zoom: clusters (cluster:
+// true, count, bbox, expansion_zoom, and ids when small) and lone actors.
+func (s *Server) handleClusters(c *gin.Context) {
+	p := parseParams(c.Request.URL.RawQuery, clusterParams)
+	q := directory.ClusterQuery{Filter: actorFilter(p)}
+	q.Filter.Bound = p.bbox("bbox")
+	q.Filter.UpdatedFrom, q.Filter.UpdatedTo = p.datetime("datetime")
+	if !p.has("zoom") {
+		p.problems.Add("zoom", "is required: the map's zoom level, 0 to %d", geo.MaxClusterZoom)
+	} else {
+		q.Zoom = p.integer("zoom", 0, 0, geo.MaxClusterZoom, false)
+	}
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	page, err := s.dir.Clusters(c.Request.Context(), q)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if s.notModified(c, page.Seq) {
+		return
+	}
+	c.Header("Content-Type", mediaGeoJSON)
+	c.Status(http.StatusOK)
+	writeFeatureCollection(c.Writer, page.Features, collectionMembers{timeStamp: time.Now().UTC(), extra: map[string]any{
+		"zoom": q.Zoom, "numberActors": page.Actors, "numberClusters": page.Clusters,
+	}})
+}
+
+// handleTile answers a Mapbox Vector Tile of the actors, gzipped for
+// clients that accept it (the compress middleware leaves .mvt alone).
+func (s *Server) handleTile(c *gin.Context) {
+	problems := directory.Problems{}
+	coord := func(name, v string) uint32 {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			problems.Add(name, "must be a tile number, a non-negative integer (got %q)", v)
+		}
+		return uint32(n)
+	}
+	yv, ok := strings.CutSuffix(c.Param("y"), ".mvt")
+	if !ok {
+		problems.Add("y", "must end with .mvt, as in /api/tiles/6/32/22.mvt")
+	}
+	z, x, y := coord("z", c.Param("z")), coord("x", c.Param("x")), coord("y", yv)
+	p := parseParams(c.Request.URL.RawQuery, tileParams)
+	f := actorFilter(p)
+	f.UpdatedFrom, f.UpdatedTo = p.datetime("datetime")
+	if err := problems.Err("tile"); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	gz := acceptsGzip(c.Request)
+	tile, seq, err := s.dir.Tile(c.Request.Context(), f, z, x, y, gz)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Vary", "Accept-Encoding")
+	if s.notModified(c, seq) {
+		return
+	}
+	if gz {
+		c.Header("Content-Encoding", "gzip")
+	}
+	c.Data(http.StatusOK, mediaMVT, tile)
+}
