@@ -1,0 +1,224 @@
+package directory_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/directory/directorytest"
+)
+
+// The directory's benchmarks run on the real data (about 36,000 actors, of
+// which 15,000 have an exact point) and on a million synthetic actors. The
+// million-actor database is VOISINAGE_BENCH_DB if set (made with
+// `voisinage synth -n 1000000 -db FILE`), otherwise one made once per test
+// binary in a temporary directory (about 20 s). Each directory is loaded
+// once per binary and kept: queries touch only its read model.
+var benchDirs = []struct {
+	name string
+	open func(b *testing.B) *directory.Directory
+}{
+	{"real", onceDir(func(b *testing.B) string { return directorytest.SeededPath(b) })},
+	{"synthetic-1M", onceDir(func(b *testing.B) string {
+		if p := os.Getenv("VOISINAGE_BENCH_DB"); p != "" {
+			return p
+		}
+		dir, err := os.MkdirTemp("", "voisinage-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		path := filepath.Join(dir, "synth.db")
+		db, err := directory.Open(context.Background(), path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.SeedSynthetic(context.Background(), directory.SyntheticOptions{N: 1_000_000, Seed: 1, Overseas: 0.05}, nil); err != nil {
+			b.Fatal(err)
+		}
+		return path
+	})},
+}
+
+func onceDir(path func(b *testing.B) string) func(b *testing.B) *directory.Directory {
+	var (
+		mu sync.Mutex
+		d  *directory.Directory
+	)
+	return func(b *testing.B) *directory.Directory {
+		mu.Lock()
+		defer mu.Unlock()
+		if d == nil {
+			db, err := directory.Open(context.Background(), path(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if d, err = directory.New(context.Background(), db); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return d
+	}
+}
+
+// metro is metropolitan France's bounding box, where the query places are
+// drawn (as the synthetic actors are).
+var metro = orb.Bound{Min: orb.Point{-5.2, 41.3}, Max: orb.Point{9.6, 51.1}}
+
+func places(n int) []orb.Point {
+	rnd := rand.New(rand.NewPCG(7, 7))
+	out := make([]orb.Point, n)
+	for i := range out {
+		out[i] = orb.Point{metro.Min[0] + rnd.Float64()*(metro.Max[0]-metro.Min[0]),
+			metro.Min[1] + rnd.Float64()*(metro.Max[1]-metro.Min[1])}
+	}
+	return out
+}
+
+// BenchmarkFindActorsBBox asks for the actors in boxes sized, for each
+// dataset, to hold about 100 of them on average: the cost should follow the
+// number of results, not the size of the table.
+func BenchmarkFindActorsBBox(b *testing.B) {
+	ctx := context.Background()
+	qs := places(4096)
+	for _, bd := range benchDirs {
+		b.Run(bd.name, func(b *testing.B) {
+			d := bd.open(b)
+			all, err := d.FindActors(ctx, directory.ActorFilter{Bound: &metro, Limit: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			area := (metro.Max[0] - metro.Min[0]) * (metro.Max[1] - metro.Min[1])
+			half := math.Sqrt(100*area/float64(all.Matched)) / 2
+			found := 0
+			for i := 0; b.Loop(); i++ {
+				c := qs[i%len(qs)]
+				box := orb.Bound{Min: orb.Point{c[0] - half, c[1] - half}, Max: orb.Point{c[0] + half, c[1] + half}}
+				page, err := d.FindActors(ctx, directory.ActorFilter{Bound: &box, Limit: directory.MaxLimit})
+				if err != nil {
+					b.Fatal(err)
+				}
+				found += len(page.Features)
+			}
+			b.ReportMetric(float64(found)/float64(b.N), "results/op")
+		})
+	}
+}
+
+func BenchmarkNearby(b *testing.B) {
+	ctx := context.Background()
+	qs := places(4096)
+	for _, bd := range benchDirs {
+		for _, k := range []int{10, 100} {
+			b.Run(fmt.Sprintf("%s/k=%d", bd.name, k), func(b *testing.B) {
+				d := bd.open(b)
+				for i := 0; b.Loop(); i++ {
+					c := qs[i%len(qs)]
+					got, _, err := d.Nearby(ctx, directory.NearbyQuery{Lon: c[0], Lat: c[1], Limit: k})
+					if err != nil || len(got) != k {
+						b.Fatalf("%d neighbours, %v", len(got), err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkClusters asks for the clusters of a 1280×800-pixel map view at
+// zooms 5, 9 and 13, with the index of all actors already built.
+func BenchmarkClusters(b *testing.B) {
+	ctx := context.Background()
+	qs := places(4096)
+	for _, bd := range benchDirs {
+		for _, z := range []int{5, 9, 13} {
+			b.Run(fmt.Sprintf("%s/z=%d", bd.name, z), func(b *testing.B) {
+				d := bd.open(b)
+				// Wait for the index of all actors, built in the background.
+				if _, err := d.Clusters(ctx, directory.ClusterQuery{Zoom: 0}); err != nil {
+					b.Fatal(err)
+				}
+				features := 0
+				for i := 0; b.Loop(); i++ {
+					view := viewAt(qs[i%len(qs)], z)
+					page, err := d.Clusters(ctx, directory.ClusterQuery{Filter: directory.ActorFilter{Bound: &view}, Zoom: z})
+					if err != nil {
+						b.Fatal(err)
+					}
+					features += len(page.Features)
+				}
+				b.ReportMetric(float64(features)/float64(b.N), "features/op")
+			})
+		}
+	}
+}
+
+// viewAt is the bound of a 1280×800-pixel map of 256-pixel tiles centred
+// on c at zoom z.
+func viewAt(c orb.Point, z int) orb.Bound {
+	world := 256 * math.Exp2(float64(z))
+	dLon := 1280 / world * 360 / 2
+	dLat := 800 / world * 360 / 2 * math.Cos(c[1]*math.Pi/180)
+	return orb.Bound{Min: orb.Point{c[0] - dLon, c[1] - dLat}, Max: orb.Point{c[0] + dLon, c[1] + dLat}}
+}
+
+// BenchmarkTile makes the vector tile holding a random place at zoom 10,
+// not compressed.
+func BenchmarkTile(b *testing.B) {
+	ctx := context.Background()
+	qs := places(4096)
+	for _, bd := range benchDirs {
+		b.Run(bd.name, func(b *testing.B) {
+			d := bd.open(b)
+			if _, err := d.Clusters(ctx, directory.ClusterQuery{Zoom: 0}); err != nil {
+				b.Fatal(err)
+			}
+			bytes := 0
+			for i := 0; b.Loop(); i++ {
+				t := maptile.At(qs[i%len(qs)], 10)
+				tile, _, err := d.Tile(ctx, directory.ActorFilter{}, uint32(t.Z), t.X, t.Y, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				bytes += len(tile)
+			}
+			b.ReportMetric(float64(bytes)/float64(b.N), "bytes/op")
+		})
+	}
+}
+
+// BenchmarkActorFeature reads one actor's feature by id.
+func BenchmarkActorFeature(b *testing.B) {
+	ctx := context.Background()
+	for _, bd := range benchDirs {
+		b.Run(bd.name, func(b *testing.B) {
+			d := bd.open(b)
+			page, err := d.FindActors(ctx, directory.ActorFilter{Bound: &metro, Limit: 4096})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids := make([]string, 0, len(page.Features))
+			for _, f := range page.Features {
+				var ft clusterFeature
+				if err := json.Unmarshal(f, &ft); err != nil {
+					b.Fatal(err)
+				}
+				ids = append(ids, ft.ID)
+			}
+			for i := 0; b.Loop(); i++ {
+				if _, _, err := d.ActorFeature(ctx, ids[i%len(ids)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
