@@ -222,3 +222,23 @@ func BenchmarkActorFeature(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoad builds the read model from the store, as a start does: the
+// store is read and indexed; cluster indexes follow in the background and
+// are not counted.
+func BenchmarkLoad(b *testing.B) {
+	path := os.Getenv("VOISINAGE_BENCH_DB")
+	if path == "" {
+		path = directorytest.SeededPath(b)
+	}
+	db, err := directory.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		if _, err := directory.New(context.Background(), db); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -25,7 +25,7 @@ import (
 // the read-model generation it was read at, and swapped in whole. Nobody
 // ever sees a half-built one.
 //
-//   - The index of every actor, and of each kind with many actors, is built
+//   - The index of every actor is built
 //     in the background after start and again after each change (changes
 //     coalesce: a rebuild that starts after several of them covers them
 //     all). While a rebuild runs, the previous index is served, with the
@@ -40,15 +40,12 @@ const (
 	// ClusterMaxZoom is the deepest zoom at which actors are clustered;
 	// above it every actor is alone.
 	ClusterMaxZoom = 18
-	// pinnedKindMin is how many located actors a kind needs for its index to
-	// be kept and rebuilt after every change, like the index of all actors.
-	pinnedKindMin = 100_000
 	// syncRebuildMax is the size up to which a stale index is rebuilt before
 	// answering rather than in the background.
 	syncRebuildMax = 100_000
 	// clusterCachePoints bounds the points held by the cached indexes
 	// (about 70 bytes each), and clusterCacheEntries their number.
-	clusterCachePoints  = 3_000_000
+	clusterCachePoints  = 1_500_000
 	clusterCacheEntries = 64
 	// clusterIDsMax is the size up to which a cluster lists its actors' ids.
 	clusterIDsMax = 10
@@ -59,7 +56,7 @@ type clusterSet struct {
 	ix     *geo.ClusterIndex
 	seq    uint64 // the change sequence of the snapshot
 	gen    uint64 // the read model's generation: refs mean nothing across loads
-	pinned bool
+	pinned bool   // the index of all actors, kept out of the LRU
 }
 
 // clusterCache holds the built indexes. Its lock is never held while
@@ -72,13 +69,13 @@ type clusterCache struct {
 	flight singleflight.Group
 	kick   chan struct{} // wakes the background rebuilder
 	opts   geo.ClusterOptions
-	// syncMax is syncRebuildMax, and pinMin pinnedKindMin, except in tests.
-	syncMax, pinMin int
+	// syncMax is syncRebuildMax, except in tests.
+	syncMax int
 }
 
 func newClusterCache() *clusterCache {
 	c := &clusterCache{pinned: map[string]*clusterSet{}, kick: make(chan struct{}, 1),
-		syncMax: syncRebuildMax, pinMin: pinnedKindMin}
+		syncMax: syncRebuildMax}
 	c.lru, _ = lru.NewLRU(clusterCacheEntries, func(_ string, cs *clusterSet) { c.points -= cs.ix.Len() })
 	c.opts = geo.DefaultClusterOptions()
 	c.opts.MaxZoom = ClusterMaxZoom
@@ -164,11 +161,11 @@ func (d *Directory) clusterSetFor(ctx context.Context, f ActorFilter) (*clusterS
 			return cs, nil
 		}
 		if cs.ix.Len() > d.clusters.syncMax {
-			d.clusters.flight.DoChan(key, func() (any, error) { return d.buildClusterSet(key, &f, cs.pinned) })
+			d.clusters.flight.DoChan(key, func() (any, error) { return d.buildClusterSet(key, &f) })
 			return cs, nil
 		}
 	}
-	ch := d.clusters.flight.DoChan(key, func() (any, error) { return d.buildClusterSet(key, &f, cs != nil && cs.pinned) })
+	ch := d.clusters.flight.DoChan(key, func() (any, error) { return d.buildClusterSet(key, &f) })
 	select {
 	case r := <-ch:
 		if r.Err != nil {
@@ -182,7 +179,7 @@ func (d *Directory) clusterSetFor(ctx context.Context, f ActorFilter) (*clusterS
 
 // buildClusterSet reads the located actors matching f under the read lock,
 // then clusters them without it, and stores the result.
-func (d *Directory) buildClusterSet(key string, f *ActorFilter, pinned bool) (*clusterSet, error) {
+func (d *Directory) buildClusterSet(key string, f *ActorFilter) (*clusterSet, error) {
 	start := time.Now()
 	d.mu.RLock()
 	seq, gen := d.seq, d.gen
@@ -204,7 +201,7 @@ func (d *Directory) buildClusterSet(key string, f *ActorFilter, pinned bool) (*c
 		// Every stored point passed geo.CheckPoint: this is a bug.
 		return nil, fmt.Errorf("cluster actors: %w", err)
 	}
-	cs := &clusterSet{ix: ix, seq: seq, gen: gen, pinned: pinned}
+	cs := &clusterSet{ix: ix, seq: seq, gen: gen, pinned: key == ""}
 	d.clusters.put(key, cs)
 	if len(points) > syncRebuildMax {
 		slog.Info("clusters built", "filter", key, "points", len(points), "seq", seq,
@@ -213,37 +210,19 @@ func (d *Directory) buildClusterSet(key string, f *ActorFilter, pinned bool) (*c
 	return cs, nil
 }
 
-// warmClusters builds, in the background, the index of every actor and
-// those of the large kinds, then rebuilds them each time the read model
-// changes. It runs for the life of the process: a Directory is not closed.
+// warmClusters builds, in the background, the index of every actor, then
+// rebuilds it each time the read model changes. It runs for the life of the
+// process: a Directory is not closed.
 func (d *Directory) warmClusters() {
-	rebuild := func() {
-		d.mu.RLock()
-		keys := []string{""}
-		for k, refs := range d.byKind {
-			if len(refs) >= d.clusters.pinMin {
-				keys = append(keys, clusterKey(&ActorFilter{Kinds: []string{k}}))
-			}
-		}
-		d.mu.RUnlock()
-		slices.Sort(keys)
-		for _, key := range keys {
-			f := ActorFilter{}
-			if key != "" {
-				f.Kinds = []string{strings.TrimSuffix(strings.TrimPrefix(key, "kind="), ";")}
-			}
+	go func() {
+		f := ActorFilter{}
+		for {
 			d.mu.RLock()
 			seq, gen := d.seq, d.gen
 			d.mu.RUnlock()
-			if cs := d.clusters.get(key); cs != nil && cs.seq == seq && cs.gen == gen {
-				continue
+			if cs := d.clusters.get(""); cs == nil || cs.seq != seq || cs.gen != gen {
+				<-d.clusters.flight.DoChan("", func() (any, error) { return d.buildClusterSet("", &f) })
 			}
-			<-d.clusters.flight.DoChan(key, func() (any, error) { return d.buildClusterSet(key, &f, true) })
-		}
-	}
-	go func() {
-		for {
-			rebuild()
 			<-d.clusters.kick
 		}
 	}()

@@ -30,3 +30,10 @@ func (db *DB) ContainsText(tb testing.TB, s string) bool {
 // served while it is rebuilt in the background, so that tests on the real
 // data (15 k actors) can exercise what happens at a million.
 func (d *Directory) SetClusterSyncMax(n int) { d.clusters.syncMax = n }
+
+// LoadFold folds a name as the read model's loader does (word by word,
+// with a memory of words seen): it must agree with Fold.
+func LoadFold(s string) string { return newEntryBuilder(nil).fold(s) }
+
+// SmallestSorted exposes smallestSorted to tests.
+func SmallestSorted(refs []uint32, k int) []uint32 { return smallestSorted(refs, k) }

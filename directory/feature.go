@@ -120,16 +120,35 @@ func (d *Directory) appendFeatureLocked(dst []byte, ref uint32, distance float64
 
 // featureLocked returns entry ref's feature in a buffer of its own.
 func (d *Directory) featureLocked(ref uint32, distance float64) []byte {
-	return d.appendFeatureLocked(make([]byte, 0, 320+len(d.entries[ref].extra)), ref, distance)
+	return d.appendFeatureLocked(make([]byte, 0, featureSize+len(d.entries[ref].extra)), ref, distance)
 }
+
+// featureSize is the usual size of a feature without rare properties
+// (a synthetic one is 430 bytes): buffers start with room for it, since
+// growing them was most of the garbage of a busy server.
+const featureSize = 448
 
 // featuresLocked encodes the features of refs into one buffer and returns
 // a slice per feature, sharing it.
 func (d *Directory) featuresLocked(refs []uint32) [][]byte {
-	buf := make([]byte, 0, 320*len(refs))
+	return d.featuresDistLocked(refs, nil)
+}
+
+// featuresDistLocked is featuresLocked with distance_m from meters, if
+// given (one per ref).
+func (d *Directory) featuresDistLocked(refs []uint32, meters []float64) [][]byte {
+	size := 0
+	for _, r := range refs {
+		size += featureSize + len(d.entries[r].extra)
+	}
+	buf := make([]byte, 0, size)
 	ends := make([]int, len(refs))
 	for i, r := range refs {
-		buf = d.appendFeatureLocked(buf, r, -1)
+		dist := -1.0
+		if meters != nil {
+			dist = meters[i]
+		}
+		buf = d.appendFeatureLocked(buf, r, dist)
 		ends[i] = len(buf)
 	}
 	out := make([][]byte, len(refs))

@@ -70,8 +70,11 @@ func isPlainASCII(s string) bool {
 }
 
 // foldASCII is Fold's fast path for ASCII input (most synthetic names, most queries).
-func foldASCII(s string) string {
-	b := make([]byte, 0, len(s))
+func foldASCII(s string) string { return string(appendFoldASCII(make([]byte, 0, len(s)), s)) }
+
+// appendFoldASCII appends the folding of the ASCII string s to b.
+func appendFoldASCII(b []byte, s string) []byte {
+	n := len(b)
 	space := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -87,8 +90,8 @@ func foldASCII(s string) string {
 			space = true
 		}
 	}
-	for len(b) > 0 && b[len(b)-1] == ' ' {
+	for len(b) > n && b[len(b)-1] == ' ' {
 		b = b[:len(b)-1]
 	}
-	return string(b)
+	return b
 }

@@ -256,6 +256,16 @@ func unionSorted(lists [][]uint32) []uint32 {
 
 // matchLocked returns the ascending refs of every entry matching f.
 func (d *Directory) matchLocked(f *ActorFilter) []uint32 {
+	refs, sorted := d.matchAnyOrderLocked(f)
+	if !sorted {
+		slices.Sort(refs)
+	}
+	return refs
+}
+
+// matchAnyOrderLocked returns the refs of every entry matching f, and
+// whether they are in ascending order; the R-tree gives them in its own.
+func (d *Directory) matchAnyOrderLocked(f *ActorFilter) (refs []uint32, sorted bool) {
 	m := newMatcher(f)
 	list, haveList := d.listCandidatesLocked(f)
 	var out []uint32
@@ -270,12 +280,18 @@ func (d *Directory) matchLocked(f *ActorFilter) []uint32 {
 		out = slices.Compact(out)
 	case f.Bound != nil && (!haveList || len(list) > bruteThreshold):
 		m.checkBound = false
+		if onlyBound(f) {
+			// The R-tree holds live located actors only: each is a match,
+			// and its entry need not be read.
+			d.searchBound(*f.Bound, func(r uint32) { out = append(out, r) })
+			return out, false
+		}
 		d.searchBound(*f.Bound, func(r uint32) {
 			if m.match(&d.entries[r]) {
 				out = append(out, r)
 			}
 		})
-		slices.Sort(out)
+		return out, false
 	case haveList:
 		for _, r := range list {
 			if m.match(&d.entries[r]) {
@@ -284,7 +300,7 @@ func (d *Directory) matchLocked(f *ActorFilter) []uint32 {
 		}
 	default:
 		if filterIsEmpty(f) {
-			return d.live
+			return d.live, true
 		}
 		for _, r := range d.live {
 			if m.match(&d.entries[r]) {
@@ -292,6 +308,55 @@ func (d *Directory) matchLocked(f *ActorFilter) []uint32 {
 			}
 		}
 	}
+	return out, true
+}
+
+// onlyBound reports whether f filters on nothing but its bounding box.
+func onlyBound(f *ActorFilter) bool {
+	g := *f
+	g.Bound = nil
+	return filterIsEmpty(&g)
+}
+
+// smallestSorted returns the k smallest of refs in ascending order (all of
+// them if there are no more than k), reordering refs: a page of 100 of the
+// 2,000 actors in a map view needs no sort of the 2,000. It selects with
+// quickselect (median-of-three pivots), then sorts the k.
+func smallestSorted(refs []uint32, k int) []uint32 {
+	if k >= len(refs) || k > len(refs)/4 {
+		slices.Sort(refs)
+		return refs[:min(k, len(refs))]
+	}
+	lo, hi := 0, len(refs)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		a, b, c := refs[lo], refs[mid], refs[hi]
+		pivot := max(min(a, b), min(max(a, b), c))
+		i, j := lo, hi
+		for i <= j {
+			for refs[i] < pivot {
+				i++
+			}
+			for refs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				refs[i], refs[j] = refs[j], refs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k-1 <= j:
+			hi = j
+		case k-1 >= i:
+			lo = i
+		default:
+			lo = hi // refs[k-1] is in place
+		}
+	}
+	out := refs[:k]
+	slices.Sort(out)
 	return out
 }
 
@@ -323,8 +388,11 @@ func (d *Directory) FindActors(ctx context.Context, f ActorFilter) (*FeaturePage
 	if err := d.validateFilterLocked(&f); err != nil {
 		return nil, err
 	}
-	refs := d.matchLocked(&f)
+	refs, sorted := d.matchAnyOrderLocked(&f)
 	page := &FeaturePage{Matched: len(refs), Seq: d.seq}
+	if !sorted {
+		refs = smallestSorted(refs, f.Offset+f.Limit)
+	}
 	if f.Offset < len(refs) {
 		page.Features = d.featuresLocked(refs[f.Offset:min(len(refs), f.Offset+f.Limit)])
 	}
@@ -445,10 +513,15 @@ func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint
 		}
 		found = d.index.Nearest(origin, geo.NearestOptions{K: q.Limit, MaxMeters: q.MaxMeters, Accept: accept})
 	}
+	refs := make([]uint32, len(found))
+	meters := make([]float64, len(found))
+	for i, n := range found {
+		refs[i], meters[i] = n.Ref, n.Meters
+	}
+	features := d.featuresDistLocked(refs, meters)
 	out := make([]Neighbor, len(found))
 	for i, n := range found {
-		e := &d.entries[n.Ref]
-		out[i] = Neighbor{ID: e.id, Meters: n.Meters, Feature: d.featureLocked(n.Ref, n.Meters)}
+		out[i] = Neighbor{ID: d.entries[n.Ref].id, Meters: n.Meters, Feature: features[i]}
 	}
 	return out, d.seq, nil
 }

@@ -5,10 +5,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
+	"unsafe"
 
 	"github.com/paulmach/orb"
 
@@ -143,6 +147,7 @@ func (d *Directory) DB() *DB { return d.db }
 // load rebuilds the whole read model from the store, streaming the actors
 // so that only their compact entries stay in memory.
 func (d *Directory) load(ctx context.Context) error {
+	defer pauseGC()()
 	seq, err := d.db.ChangeSeq(ctx)
 	if err != nil {
 		return err
@@ -242,6 +247,7 @@ func (d *Directory) load(ctx context.Context) error {
 	// R-tree on one core while the other indexes names and filter lists: a
 	// million actors load in a few seconds on two cores.
 	d.entries = d.entries[:n]
+	t0 := time.Now()
 	half := n / 2
 	errs := make(chan error, 2)
 	for _, part := range [][2]int{{0, half}, {half, n}} {
@@ -257,6 +263,7 @@ func (d *Directory) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	scanned := time.Since(t0)
 	indexed := make(chan struct{})
 	go func() {
 		defer close(indexed)
@@ -278,7 +285,10 @@ func (d *Directory) load(ctx context.Context) error {
 		}
 		d.addLocked(ref, false)
 	}
+	listed := time.Since(t0)
 	<-indexed
+	slog.Info("read model phases", "actors", n, "scan", scanned.Round(time.Millisecond),
+		"lists", listed.Round(time.Millisecond), "rtree", time.Since(t0).Round(time.Millisecond))
 	for i := range d.entries {
 		if e := &d.entries[i]; !e.deleted && e.hasPoint() {
 			d.extendExtent(e.point())
@@ -306,6 +316,33 @@ func (d *Directory) load(ctx context.Context) error {
 	return nil
 }
 
+// gcPause counts the loads under way: the collector is paused while any
+// runs. A load allocates the read model and little garbage, so collecting
+// during it (a million actors: a dozen cycles over a growing heap) is a
+// third of its CPU for nothing. The soft memory limit (GOMEMLIMIT, which
+// the server sets) still makes the collector run if the heap nears it.
+var gcPause struct {
+	sync.Mutex
+	loads   int
+	percent int
+}
+
+func pauseGC() (resume func()) {
+	gcPause.Lock()
+	defer gcPause.Unlock()
+	if gcPause.loads == 0 {
+		gcPause.percent = debug.SetGCPercent(-1)
+	}
+	gcPause.loads++
+	return func() {
+		gcPause.Lock()
+		defer gcPause.Unlock()
+		if gcPause.loads--; gcPause.loads == 0 {
+			debug.SetGCPercent(gcPause.percent)
+		}
+	}
+}
+
 // scanEntries fills out with the entries of the actor rows from position
 // offset on, in ref order. Only the columns every entry needs are read one
 // by one (each column is a call into SQLite); the rare ones come as a single
@@ -319,7 +356,7 @@ func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string
 			OR sources <> '[]'
 		THEN json_array(code, siren, epci_type, zone, website, email, phone, address, description,
 			json(postal_codes), json(labels), json(sources), created_at) END
-		FROM actors ORDER BY ref LIMIT ? OFFSET ?`, len(out), offset)
+		FROM actors WHERE ref >= (SELECT ref FROM actors ORDER BY ref LIMIT 1 OFFSET ?) ORDER BY ref LIMIT ?`, offset, len(out))
 	if err != nil {
 		return err
 	}
@@ -342,7 +379,7 @@ func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string
 			&synthetic, &deleted, &version, &updated, &rich); err != nil {
 			return err
 		}
-		sid := string(id)
+		sid := b.arena.str(id)
 		if deleted {
 			out[i] = entry{id: sid, deleted: true}
 			i++
@@ -350,7 +387,7 @@ func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string
 		}
 		var e entry
 		if rich == nil && parents[sid] == nil && adoptByActor[sid] == nil {
-			e = entry{id: sid, name: string(name), kind: b.bytes(kind), dept: b.bytes(dept),
+			e = entry{id: sid, name: b.arena.str(name), kind: b.bytes(kind), dept: b.bytes(dept),
 				region: b.bytes(region), population: int32(population.Int64), version: int32(version),
 				synthetic: synthetic}
 			e.folded = b.fold(e.name)
@@ -416,6 +453,33 @@ type entryBuilder struct {
 	d      *Directory
 	intern map[string]string
 	folded map[string]string
+	buf    []byte
+	arena  stringArena
+}
+
+// stringArena makes strings that share large blocks of memory. A million
+// entries hold three million short strings (id, name, folded name); as
+// separate objects they are three million things for the garbage collector
+// to mark at every cycle, as views into a few dozen blocks they are a few
+// dozen, which keeps collection cheap and the heap small. Blocks are only
+// appended to, never written over, so the strings never change.
+type stringArena struct{ block []byte }
+
+const arenaBlock = 1 << 20
+
+func (a *stringArena) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > arenaBlock/8 {
+		return string(b)
+	}
+	if cap(a.block)-len(a.block) < len(b) {
+		a.block = make([]byte, 0, arenaBlock)
+	}
+	off := len(a.block)
+	a.block = append(a.block, b...)
+	return unsafe.String(&a.block[off], len(b))
 }
 
 func newEntryBuilder(d *Directory) *entryBuilder {
@@ -443,21 +507,30 @@ func (b *entryBuilder) fold(name string) string {
 	if isPlainASCII(name) {
 		return foldASCII(name)
 	}
-	words := strings.Fields(name)
-	parts := make([]string, 0, len(words))
-	for _, w := range words {
-		f, ok := b.folded[w]
-		if !ok {
-			f = Fold(w)
-			if len(b.folded) < 200_000 {
-				b.folded[w] = f
-			}
+	buf := b.buf[:0]
+	for w := range strings.FieldsSeq(name) {
+		mark := len(buf)
+		if mark > 0 {
+			buf = append(buf, ' ')
 		}
-		if f != "" {
-			parts = append(parts, f)
+		if isPlainASCII(w) {
+			buf = appendFoldASCII(buf, w)
+		} else {
+			f, ok := b.folded[w]
+			if !ok {
+				f = Fold(w)
+				if len(b.folded) < 200_000 {
+					b.folded[w] = f
+				}
+			}
+			buf = append(buf, f...)
+		}
+		if len(buf) == mark+1 && mark > 0 {
+			buf = buf[:mark] // the word folded to nothing
 		}
 	}
-	return strings.Join(parts, " ")
+	b.buf = buf
+	return b.arena.str(buf)
 }
 
 // build makes the read-model entry of a (with its adoptions).
