@@ -260,32 +260,29 @@ func TestBrowser(t *testing.T) {
 		if n := evalJS[int](b, `document.querySelectorAll(".legend__list li").length`); n < 7 {
 			t.Fatalf("legend has %d entries", n)
 		}
-		if clustersServed(t, b.base) {
-			b.wait(`document.querySelectorAll(".cluster-marker").length > 0`)
-			b.shot("home-france")
-			evalJS[chromedp.Void](b, `document.querySelector(".cluster-marker").click()`)
-			b.wait(`document.querySelector("[data-map]").dataset.state && +new URLSearchParams(location.search).get("zoom") > 6`)
-		} else {
-			b.shot("home-france")
-			// Until /api/clusters exists, actors show from zoom 11.
-			b.nav("/?lat=48.1733&lon=6.4497&zoom=12")
-			b.wait(`document.querySelectorAll(".actor-marker").length > 10`)
-			b.wait(`document.querySelectorAll("[data-inview-list] li").length > 10`)
-			if n := evalJS[int](b, `document.querySelectorAll(".actor-marker--approx").length`); n == 0 {
-				t.Error("no approximate point is drawn as such near Épinal")
-			}
-			if label := evalJS[string](b, `document.querySelector(".actor-marker").getAttribute("aria-label")`); label == "" {
-				t.Error("actor markers have no accessible name")
-			}
-			b.shot("home-epinal")
-			// A popup, built from DOM nodes: name, kind, link to the page.
-			evalJS[chromedp.Void](b, `document.querySelector('.actor-marker[aria-label^="Épinal,"]').click()`)
-			b.wait(`document.querySelector(".leaflet-popup-content .popup__title a")`)
-			if href := evalJS[string](b, `document.querySelector(".leaflet-popup-content .popup__title a").getAttribute("href")`); href != "/acteurs/commune-88160" {
-				t.Errorf("popup link = %q", href)
-			}
-			b.shot("home-popup")
+		// All of France: server clusters.
+		b.wait(`document.querySelectorAll(".cluster-marker").length > 0`)
+		b.shot("home-france")
+		evalJS[chromedp.Void](b, `document.querySelector(".cluster-marker").click()`)
+		b.wait(`document.querySelector("[data-map]").dataset.state && +new URLSearchParams(location.search).get("zoom") > 6`)
+		// Zoomed in: actors one by one.
+		b.nav("/?lat=48.1733&lon=6.4497&zoom=12")
+		b.wait(`document.querySelectorAll(".actor-marker").length > 10`)
+		b.wait(`document.querySelectorAll("[data-inview-list] li").length > 10`)
+		if n := evalJS[int](b, `document.querySelectorAll(".actor-marker--approx").length`); n == 0 {
+			t.Error("no approximate point is drawn as such near Épinal")
 		}
+		if label := evalJS[string](b, `document.querySelector(".actor-marker").getAttribute("aria-label")`); label == "" {
+			t.Error("actor markers have no accessible name")
+		}
+		b.shot("home-epinal")
+		// A popup, built from DOM nodes: name, kind, link to the page.
+		evalJS[chromedp.Void](b, `document.querySelector('.actor-marker[aria-label^="Épinal,"]').click()`)
+		b.wait(`document.querySelector(".leaflet-popup-content .popup__title a")`)
+		if href := evalJS[string](b, `document.querySelector(".leaflet-popup-content .popup__title a").getAttribute("href")`); href != "/acteurs/commune-88160" {
+			t.Errorf("popup link = %q", href)
+		}
+		b.shot("home-popup")
 	})
 
 	t.Run("SearchSelectsEpinal", func(t *testing.T) {
@@ -583,16 +580,6 @@ func TestBrowser(t *testing.T) {
 
 	// The contribution and moderation screens (contrib_browser_test.go).
 	contributionTests(t, br)
-}
-
-// clustersServed reports whether the clusters endpoint exists yet.
-func clustersServed(t *testing.T, base string) bool {
-	resp, err := http.Get(base + "/api/clusters?bbox=-5.2,41.3,9.6,51.1&zoom=6")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
 
 // findActor returns the id of an actor matching the items query.

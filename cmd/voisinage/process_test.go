@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/voisinage/voisinage/directory/directorytest"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -32,6 +33,7 @@ var builtBinary struct {
 // TestMain removes the binary built for the process tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	directorytest.Cleanup()
 	if builtBinary.dir != "" {
 		os.RemoveAll(builtBinary.dir)
 	}
