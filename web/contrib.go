@@ -357,6 +357,29 @@ func (f *form) applyResolutions(c *gin.Context, current func(name string) string
 
 // propose submits a proposal from a form, and either redirects to the
 // confirmation or returns the status to render the form again with.
+// proposeUpdate submits a correction form of a record: the posted fields,
+// with the moderator's per-field choices after a conflict, as an update
+// against the version the form was made from. It returns the status to
+// render the form again with, or done when the answer has been written (a
+// redirect). After a conflict the form shows both values and is based on
+// the record's current version.
+func (p *pages) proposeUpdate(c *gin.Context, cat *catalog, u *directory.User, f *form, d *contribData,
+	typ, id string, current int, cur func(name string) string) (status int, done bool) {
+	f.fill(c)
+	f.applyResolutions(c, cur)
+	status, done = p.propose(c, cat, u, f, directory.ProposalInput{TargetType: typ, TargetID: id,
+		Action: directory.ActionUpdate, BaseVersion: postedVersion(c), Changes: f.changes(c, cat)})
+	if done {
+		return status, true
+	}
+	d.BaseVersion = postedVersion(c)
+	if status == http.StatusConflict {
+		f.afterConflict(c, cur)
+		d.BaseVersion = current
+	}
+	return status, false
+}
+
 func (p *pages) propose(c *gin.Context, cat *catalog, u *directory.User, f *form, in directory.ProposalInput) (int, bool) {
 	in.Comment, in.Source = f.value("comment"), f.value("source")
 	if f.HasErrors() {
@@ -439,20 +462,10 @@ func (p *pages) handleActorCorrect(c *gin.Context) {
 	f.setOrig()
 	status := http.StatusOK
 	if c.Request.Method == http.MethodPost {
-		f.fill(c)
-		cur := func(name string) string { return actorValue(a, name) }
-		f.applyResolutions(c, cur)
-		changes := f.changes(c, cat)
 		var done bool
-		status, done = p.propose(c, cat, u, f, directory.ProposalInput{TargetType: directory.TypeActor, TargetID: a.ID,
-			Action: directory.ActionUpdate, BaseVersion: postedVersion(c), Changes: changes})
-		if done {
+		if status, done = p.proposeUpdate(c, cat, u, f, d, directory.TypeActor, a.ID, a.Version,
+			func(name string) string { return actorValue(a, name) }); done {
 			return
-		}
-		d.BaseVersion = postedVersion(c)
-		if status == http.StatusConflict {
-			f.afterConflict(c, cur)
-			d.BaseVersion = a.Version
 		}
 	}
 	p.contribPage(c, cat, status, "contrib", d.Heading, d)
@@ -892,19 +905,10 @@ func (p *pages) handleAdoptionEdit(c *gin.Context) {
 	f.setOrig()
 	status := http.StatusOK
 	if c.Request.Method == http.MethodPost {
-		f.fill(c)
-		cur := func(name string) string { return adoptionValue(ad, name) }
-		f.applyResolutions(c, cur)
 		var done bool
-		status, done = p.propose(c, cat, u, f, directory.ProposalInput{TargetType: directory.TypeAdoption, TargetID: ad.PublicID(),
-			Action: directory.ActionUpdate, BaseVersion: postedVersion(c), Changes: f.changes(c, cat)})
-		if done {
+		if status, done = p.proposeUpdate(c, cat, u, f, d, directory.TypeAdoption, ad.PublicID(), ad.Version,
+			func(name string) string { return adoptionValue(ad, name) }); done {
 			return
-		}
-		d.BaseVersion = postedVersion(c)
-		if status == http.StatusConflict {
-			f.afterConflict(c, cur)
-			d.BaseVersion = ad.Version
 		}
 	}
 	p.contribPage(c, cat, status, "contrib", d.Heading, d)
@@ -1043,19 +1047,10 @@ func (p *pages) handleToolEdit(c *gin.Context) {
 	f.setOrig()
 	status := http.StatusOK
 	if c.Request.Method == http.MethodPost {
-		f.fill(c)
-		cur := func(name string) string { return toolValue(t, name) }
-		f.applyResolutions(c, cur)
 		var done bool
-		status, done = p.propose(c, cat, u, f, directory.ProposalInput{TargetType: directory.TypeTool, TargetID: t.Slug,
-			Action: directory.ActionUpdate, BaseVersion: postedVersion(c), Changes: f.changes(c, cat)})
-		if done {
+		if status, done = p.proposeUpdate(c, cat, u, f, d, directory.TypeTool, t.Slug, t.Version,
+			func(name string) string { return toolValue(t, name) }); done {
 			return
-		}
-		d.BaseVersion = postedVersion(c)
-		if status == http.StatusConflict {
-			f.afterConflict(c, cur)
-			d.BaseVersion = t.Version
 		}
 	}
 	p.contribPage(c, cat, status, "contrib", d.Heading, d)
