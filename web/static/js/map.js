@@ -303,7 +303,7 @@
     }).catch(function (err) {
       if (err && err.name === "AbortError") return;
       if (err && err.status && self.clusters !== true) {
-        self.clusters = false; // no clusters endpoint (yet): load actors when few enough
+        self.clusters = false; // no clusters route (an older server, a filtering proxy): load actors when few enough
         fallback();
         return;
       }
