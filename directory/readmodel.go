@@ -264,7 +264,9 @@ func (d *Directory) load(ctx context.Context) error {
 		return err
 	}
 	scanned := time.Since(t0)
-	indexed := make(chan struct{})
+	// Three independent structures, built at once: the R-tree, the search
+	// tokens (then sorted), and the id map with the filter lists.
+	indexed, searched := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(indexed)
 		for ref := range d.entries {
@@ -272,6 +274,15 @@ func (d *Directory) load(ctx context.Context) error {
 				d.index.Insert(uint32(ref), e.point())
 			}
 		}
+	}()
+	go func() {
+		defer close(searched)
+		for ref := range d.entries {
+			if e := &d.entries[ref]; !e.deleted {
+				d.search.add(uint32(ref), e.folded)
+			}
+		}
+		d.search.sort()
 	}()
 	for i := range d.entries {
 		ref := uint32(i)
@@ -283,10 +294,11 @@ func (d *Directory) load(ctx context.Context) error {
 		if ads := adoptByActor[e.id]; ads != nil {
 			d.adopt[ref] = ads
 		}
-		d.addLocked(ref, false)
+		d.addListsLocked(ref)
 	}
 	listed := time.Since(t0)
 	<-indexed
+	<-searched
 	slog.Info("read model phases", "actors", n, "scan", scanned.Round(time.Millisecond),
 		"lists", listed.Round(time.Millisecond), "rtree", time.Since(t0).Round(time.Millisecond))
 	for i := range d.entries {
@@ -312,7 +324,6 @@ func (d *Directory) load(ctx context.Context) error {
 	for _, kids := range d.children {
 		slices.Sort(kids)
 	}
-	d.search.sort()
 	return nil
 }
 
@@ -593,6 +604,17 @@ func (d *Directory) membersLocked(ref uint32) []string {
 // addLocked puts entry ref into the search index, the filter lists and,
 // with spatial set, the R-tree.
 func (d *Directory) addLocked(ref uint32, spatial bool) {
+	d.addListsLocked(ref)
+	e := &d.entries[ref]
+	if e.hasPoint() && spatial {
+		d.index.Insert(ref, e.point())
+		d.extendExtent(e.point())
+	}
+	d.search.add(ref, e.folded)
+}
+
+// addListsLocked puts entry ref into the filter lists.
+func (d *Directory) addListsLocked(ref uint32) {
 	e := &d.entries[ref]
 	d.live = insertSorted(d.live, ref)
 	d.byKind[e.kind] = insertSorted(d.byKind[e.kind], ref)
@@ -605,11 +627,6 @@ func (d *Directory) addLocked(ref uint32, spatial bool) {
 	for _, t := range e.tools() {
 		d.byTool[t] = insertSorted(d.byTool[t], ref)
 	}
-	if e.hasPoint() && spatial {
-		d.index.Insert(ref, e.point())
-		d.extendExtent(e.point())
-	}
-	d.search.add(ref, e.folded)
 }
 
 // extendExtent grows the bounding box of located actors to hold p.
