@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	lru2 "github.com/hashicorp/golang-lru/v2"
 	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/paulmach/orb"
 	"golang.org/x/sync/singleflight"
@@ -57,6 +58,33 @@ type clusterSet struct {
 	seq    uint64 // the change sequence of the snapshot
 	gen    uint64 // the read model's generation: refs mean nothing across loads
 	pinned bool   // the index of all actors, kept out of the LRU
+
+	// What the index gives is the same until it is replaced: the tiles
+	// made from it, and the GeoJSON of its large clusters, are kept (a
+	// map of France asks for the same few hundred tiles again and again).
+	cacheOnce sync.Once
+	tiles     *lru2.Cache[tileKey, []byte]
+	features  *lru2.Cache[uint64, []byte]
+}
+
+type tileKey struct {
+	z, x, y uint32
+	gzipped bool
+}
+
+// Sizes of the caches of each index: tiles (about 1 KiB each) and cluster
+// features (about 250 bytes).
+const (
+	tileCacheSize    = 4096
+	featureCacheSize = 16384
+)
+
+func (cs *clusterSet) caches() (*lru2.Cache[tileKey, []byte], *lru2.Cache[uint64, []byte]) {
+	cs.cacheOnce.Do(func() {
+		cs.tiles, _ = lru2.New[tileKey, []byte](tileCacheSize)
+		cs.features, _ = lru2.New[uint64, []byte](featureCacheSize)
+	})
+	return cs.tiles, cs.features
 }
 
 // clusterCache holds the built indexes. Its lock is never held while
@@ -290,7 +318,7 @@ func (d *Directory) Clusters(ctx context.Context, q ClusterQuery) (*ClusterPage,
 			page.Actors++
 			continue
 		}
-		page.Features = append(page.Features, d.clusterFeatureLocked(cs.ix, c, stale))
+		page.Features = append(page.Features, d.clusterFeatureLocked(cs, c, stale))
 		page.Clusters++
 		page.Actors += c.Count
 	}
@@ -299,7 +327,17 @@ func (d *Directory) Clusters(ctx context.Context, q ClusterQuery) (*ClusterPage,
 
 // clusterFeatureLocked encodes a cluster as a GeoJSON feature whose
 // properties say it is one (cluster: true), as supercluster's do.
-func (d *Directory) clusterFeatureLocked(ix *geo.ClusterIndex, c geo.Cluster, stale bool) []byte {
+func (d *Directory) clusterFeatureLocked(cs *clusterSet, c geo.Cluster, stale bool) []byte {
+	// Clusters listing ids read the entries (an actor may have been deleted
+	// since the index was built); the others depend on the index alone.
+	cacheable := c.Count > clusterIDsMax
+	_, cache := cs.caches()
+	if cacheable {
+		if b, ok := cache.Get(c.ID); ok {
+			return b
+		}
+	}
+	ix := cs.ix
 	zoom, _ := ix.ExpansionZoom(c.ID)
 	box := fmt.Appendf(nil, "[%s,%s,%s,%s]", coord(c.Bound.Min[0]), coord(c.Bound.Min[1]),
 		coord(c.Bound.Max[0]), coord(c.Bound.Max[1]))
@@ -336,7 +374,11 @@ func (d *Directory) clusterFeatureLocked(ix *geo.ClusterIndex, c geo.Cluster, st
 		}
 		out = append(out, ']')
 	}
-	return append(out, "}}"...)
+	out = append(out, "}}"...)
+	if cacheable {
+		cache.Add(c.ID, out)
+	}
+	return out
 }
 
 // coord formats a coordinate rounded to 6 decimals, as features are.
@@ -371,6 +413,11 @@ func (d *Directory) Tile(ctx context.Context, f ActorFilter, z, x, y uint32, gzi
 	if err != nil {
 		return nil, 0, err
 	}
+	tiles, _ := cs.caches()
+	key := tileKey{z, x, y, gzipped}
+	if tile, ok := tiles.Get(key); ok {
+		return tile, cs.seq, nil
+	}
 	found := cs.ix.Clusters(bound, int(z))
 	features := make([]geo.TileFeature, 0, len(found))
 	d.mu.RLock()
@@ -393,6 +440,9 @@ func (d *Directory) Tile(ctx context.Context, f ActorFilter, z, x, y uint32, gzi
 	tile, err := geo.EncodeTile(z, x, y, []geo.TileLayer{{Name: TileLayerName, Features: features}}, gzipped)
 	if err != nil {
 		return nil, 0, fmt.Errorf("encode tile %d/%d/%d: %w", z, x, y, err)
+	}
+	if !stale {
+		tiles.Add(key, tile)
 	}
 	return tile, cs.seq, nil
 }

@@ -333,3 +333,38 @@ func decodeTile(t *testing.T, data []byte, gz bool) mvt.Layers {
 	}
 	return layers
 }
+
+// TestTileFollowsEdits checks that a tile kept in the cache is not served
+// once the actors it shows have changed: Île-de-Sein, placed on the map,
+// appears in the tile that had none.
+func TestTileFollowsEdits(t *testing.T) {
+	f := newFixture(t)
+	z := uint32(directory.ClusterMaxZoom + 1)
+	tl := maptileAt(t, -4.8512, 48.0375, z)
+	hasSein := func() bool {
+		data, _, err := f.d.Tile(f.ctx, directory.ActorFilter{}, z, tl[0], tl[1], false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers, err := mvt.Unmarshal(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range layers {
+			for _, ft := range l.Features {
+				if ft.Properties["id"] == sein {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if hasSein() || hasSein() { // the second answer comes from the cache
+		t.Fatal("Île-de-Sein is in the tile before anyone placed it")
+	}
+	f.propose(t, f.mod, directory.ProposalInput{TargetType: "actor", TargetID: sein, Action: "place",
+		BaseVersion: 1, Changes: changes("lon", -4.8512, "lat", 48.0375)})
+	if !hasSein() {
+		t.Fatal("after placing Île-de-Sein, the tile still lacks it")
+	}
+}
