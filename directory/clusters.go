@@ -14,6 +14,7 @@ import (
 	lru2 "github.com/hashicorp/golang-lru/v2"
 	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/paulmach/orb"
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/voisinage/voisinage/geo"
@@ -99,11 +100,12 @@ type clusterCache struct {
 	opts   geo.ClusterOptions
 	// syncMax is syncRebuildMax, except in tests.
 	syncMax int
+	builds  *semaphore.Weighted
 }
 
 func newClusterCache() *clusterCache {
 	c := &clusterCache{pinned: map[string]*clusterSet{}, kick: make(chan struct{}, 1),
-		syncMax: syncRebuildMax}
+		syncMax: syncRebuildMax, builds: semaphore.NewWeighted(2)}
 	c.lru, _ = lru.NewLRU(clusterCacheEntries, func(_ string, cs *clusterSet) { c.points -= cs.ix.Len() })
 	c.opts = geo.DefaultClusterOptions()
 	c.opts.MaxZoom = ClusterMaxZoom
@@ -208,6 +210,11 @@ func (d *Directory) clusterSetFor(ctx context.Context, f ActorFilter) (*clusterS
 // buildClusterSet reads the located actors matching f under the read lock,
 // then clusters them without it, and stores the result.
 func (d *Directory) buildClusterSet(key string, f *ActorFilter) (*clusterSet, error) {
+	// A build of a million points holds about 150 MiB while it runs: at
+	// most two at once, so that many new filters at once queue rather than
+	// take the process past its memory.
+	d.clusters.builds.Acquire(context.Background(), 1)
+	defer d.clusters.builds.Release(1)
 	start := time.Now()
 	d.mu.RLock()
 	seq, gen := d.seq, d.gen
