@@ -108,7 +108,8 @@ type Main struct {
 	listener net.Listener
 	log      *slog.Logger
 	served   chan error
-	unlock   func() // releases the database's server lock
+	unlock   func()     // releases the database's server lock
+	logs     *logWriter // batches log lines to stderr; nil when logging elsewhere
 
 	stopBackground context.CancelFunc
 }
@@ -150,7 +151,12 @@ func (m *Main) ParseFlags(args []string) error {
 // Run opens (and on first start fills) the database, builds the read model
 // and starts serving; it returns once the server listens.
 func (m *Main) Run(ctx context.Context) error {
-	m.log = slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: m.Config.LogLevel}))
+	out := m.Stderr
+	if f, ok := out.(*os.File); ok && f == os.Stderr {
+		m.logs = newLogWriter(f, 100*time.Millisecond)
+		out = m.logs
+	}
+	m.log = slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: m.Config.LogLevel}))
 	start := time.Now()
 	unlock, err := lockDatabase(m.Config.DBPath)
 	if err != nil {
@@ -294,6 +300,9 @@ func (m *Main) Close() error {
 	}
 	if m.log != nil {
 		m.log.Info("stopped")
+	}
+	if m.logs != nil {
+		m.logs.Close()
 	}
 	return errors.Join(errs...)
 }
