@@ -15,9 +15,12 @@ run:
 	$(GO) run ./cmd/voisinage
 
 # test installs what the tests need (Debian packages the tests drive for
-# real: GDAL's OGC API client), then runs every test.
+# real: GDAL's OGC API client, Chromium; the npm packages the bundle is
+# rebuilt from, to check the rebuild is byte-identical), then runs every
+# test.
 test: test-deps vet vulncheck
-	$(GO) test -count=1 -timeout 20m ./...
+	sh data/fetch.sh
+	VOISINAGE_DATA_SRC=data/.cache $(GO) test -count=1 -timeout 20m ./...
 
 # test-deps installs missing Debian packages (gdal-bin, and chromium for the
 # browser tests in web/); it does nothing when they are there.

@@ -19,9 +19,7 @@ import (
 // restored database serves the backup's content.
 func TestBackupRestore(t *testing.T) {
 	t.Parallel() // a server process of its own, on a database of its own
-	if testing.Short() {
-		t.Skip("runs the binary")
-	}
+	skipShort(t, "runs the binary")
 	dir := t.TempDir()
 	dbPath := directorytest.SeededPath(t)
 	backupPath := filepath.Join(dir, "backup.db")

@@ -40,9 +40,7 @@ import (
 // default, for CI; docs/RELIABILITY.md records a run of 60).
 func TestCrash(t *testing.T) {
 	t.Parallel() // a server process of its own, on a database of its own
-	if testing.Short() {
-		t.Skip("starts and kills the server many times")
-	}
+	skipShort(t, "starts and kills the server many times")
 	cycles := envInt("VOISINAGE_CRASH_CYCLES", 8)
 	seed := uint64(envInt("VOISINAGE_CRASH_SEED", int(time.Now().UnixNano()%1_000_000)))
 	t.Logf("%d cycles, seed %d (VOISINAGE_CRASH_SEED=%d reproduces the kill times)", cycles, seed, seed)

@@ -34,9 +34,7 @@ import (
 // docs/RELIABILITY.md records longer runs). VOISINAGE_LOAD_READERS and
 // VOISINAGE_LOAD_WRITERS set the concurrency.
 func TestLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a load test")
-	}
+	skipShort(t, "a load test")
 	phase := time.Duration(envInt("VOISINAGE_LOAD_SECONDS", 3)) * time.Second
 	readers := envInt("VOISINAGE_LOAD_READERS", 4)
 	writers := envInt("VOISINAGE_LOAD_WRITERS", 4)

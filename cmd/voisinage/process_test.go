@@ -40,6 +40,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// skipShort skips a long test under -short, except when CI=true: CI runs
+// everything, and a -short there would drop the tests it exists to run.
+func skipShort(t *testing.T, why string) {
+	t.Helper()
+	if !testing.Short() {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s: not skipped under CI=true (run without -short)", why)
+	}
+	t.Skip(why)
+}
+
 // mustBuildBinary builds ./cmd/voisinage into a temp dir (once) and returns its path.
 func mustBuildBinary(tb testing.TB) string {
 	tb.Helper()

