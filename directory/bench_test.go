@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"testing"
 
@@ -236,6 +237,8 @@ func BenchmarkLoad(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
+	// As the server does (cmd/voisinage): no collection while loading.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	for b.Loop() {
 		if _, err := directory.New(context.Background(), db); err != nil {
 			b.Fatal(err)

@@ -55,10 +55,9 @@ const (
 
 // clusterSet is a built index and what it was built from.
 type clusterSet struct {
-	ix     *geo.ClusterIndex
-	seq    uint64 // the change sequence of the snapshot
-	gen    uint64 // the read model's generation: refs mean nothing across loads
-	pinned bool   // the index of all actors, kept out of the LRU
+	ix  *geo.ClusterIndex
+	seq uint64 // the change sequence of the snapshot
+	gen uint64 // the read model's generation: refs mean nothing across loads
 
 	// What the index gives is the same until it is replaced: the tiles
 	// made from it, and the GeoJSON of its large clusters, are kept (a
@@ -92,7 +91,7 @@ func (cs *clusterSet) caches() (*lru2.Cache[tileKey, []byte], *lru2.Cache[uint64
 // building nor while d.mu is held by the same goroutine.
 type clusterCache struct {
 	mu     sync.Mutex
-	pinned map[string]*clusterSet
+	all    *clusterSet // the index of all actors (key ""), kept out of the LRU
 	lru    *lru.LRU[string, *clusterSet]
 	points int // held by the LRU's sets
 	flight singleflight.Group
@@ -104,7 +103,7 @@ type clusterCache struct {
 }
 
 func newClusterCache() *clusterCache {
-	c := &clusterCache{pinned: map[string]*clusterSet{}, kick: make(chan struct{}, 1),
+	c := &clusterCache{kick: make(chan struct{}, 1),
 		syncMax: syncRebuildMax, builds: semaphore.NewWeighted(2)}
 	c.lru, _ = lru.NewLRU(clusterCacheEntries, func(_ string, cs *clusterSet) { c.points -= cs.ix.Len() })
 	c.opts = geo.DefaultClusterOptions()
@@ -115,8 +114,8 @@ func newClusterCache() *clusterCache {
 func (c *clusterCache) get(key string) *clusterSet {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cs := c.pinned[key]; cs != nil {
-		return cs
+	if key == "" {
+		return c.all
 	}
 	cs, _ := c.lru.Get(key)
 	return cs
@@ -125,8 +124,8 @@ func (c *clusterCache) get(key string) *clusterSet {
 func (c *clusterCache) put(key string, cs *clusterSet) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cs.pinned {
-		c.pinned[key] = cs
+	if key == "" {
+		c.all = cs
 		return
 	}
 	if old, ok := c.lru.Peek(key); ok {
@@ -236,11 +235,11 @@ func (d *Directory) buildClusterSet(key string, f *ActorFilter) (*clusterSet, er
 		// Every stored point passed geo.CheckPoint: this is a bug.
 		return nil, fmt.Errorf("cluster actors: %w", err)
 	}
-	cs := &clusterSet{ix: ix, seq: seq, gen: gen, pinned: key == ""}
+	cs := &clusterSet{ix: ix, seq: seq, gen: gen}
 	d.clusters.put(key, cs)
 	if len(points) > syncRebuildMax {
 		slog.Info("clusters built", "filter", key, "points", len(points), "seq", seq,
-			"took", time.Since(start).Round(time.Millisecond))
+			"took", time.Since(start).Round(time.Millisecond).String())
 	}
 	return cs, nil
 }
@@ -346,15 +345,21 @@ func (d *Directory) clusterFeatureLocked(cs *clusterSet, c geo.Cluster, stale bo
 	}
 	ix := cs.ix
 	zoom, _ := ix.ExpansionZoom(c.ID)
-	box := fmt.Appendf(nil, "[%s,%s,%s,%s]", coord(c.Bound.Min[0]), coord(c.Bound.Min[1]),
-		coord(c.Bound.Max[0]), coord(c.Bound.Max[1]))
+	box := []byte{'['}
+	for i, v := range []float64{c.Bound.Min[0], c.Bound.Min[1], c.Bound.Max[0], c.Bound.Max[1]} {
+		if i > 0 {
+			box = append(box, ',')
+		}
+		box = appendCoord(box, v)
+	}
+	box = append(box, ']')
 	out := make([]byte, 0, 256)
 	out = append(out, `{"type":"Feature","bbox":`...)
 	out = append(out, box...)
 	out = append(out, `,"geometry":{"type":"Point","coordinates":[`...)
-	out = append(out, coord(c.Point[0])...)
+	out = appendCoord(out, c.Point[0])
 	out = append(out, ',')
-	out = append(out, coord(c.Point[1])...)
+	out = appendCoord(out, c.Point[1])
 	out = append(out, `]},"properties":{"cluster":true,"cluster_id":`...)
 	out = strconv.AppendUint(out, c.ID, 10)
 	out = append(out, `,"count":`...)
@@ -387,9 +392,6 @@ func (d *Directory) clusterFeatureLocked(cs *clusterSet, c geo.Cluster, stale bo
 	}
 	return out
 }
-
-// coord formats a coordinate rounded to 6 decimals, as features are.
-func coord(v float64) string { return strconv.FormatFloat(Round6(v), 'f', -1, 64) }
 
 // TileLayerName is the layer of the vector tiles.
 const TileLayerName = "actors"

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -147,7 +146,6 @@ func (d *Directory) DB() *DB { return d.db }
 // load rebuilds the whole read model from the store, streaming the actors
 // so that only their compact entries stay in memory.
 func (d *Directory) load(ctx context.Context) error {
-	defer pauseGC()()
 	seq, err := d.db.ChangeSeq(ctx)
 	if err != nil {
 		return err
@@ -299,8 +297,8 @@ func (d *Directory) load(ctx context.Context) error {
 	listed := time.Since(t0)
 	<-indexed
 	<-searched
-	slog.Info("read model phases", "actors", n, "scan", scanned.Round(time.Millisecond),
-		"lists", listed.Round(time.Millisecond), "rtree", time.Since(t0).Round(time.Millisecond))
+	slog.Info("read model phases", "actors", n, "scan", scanned.Round(time.Millisecond).String(),
+		"lists", listed.Round(time.Millisecond).String(), "indexes", time.Since(t0).Round(time.Millisecond).String())
 	for i := range d.entries {
 		if e := &d.entries[i]; !e.deleted && e.hasPoint() {
 			d.extendExtent(e.point())
@@ -325,33 +323,6 @@ func (d *Directory) load(ctx context.Context) error {
 		slices.Sort(kids)
 	}
 	return nil
-}
-
-// gcPause counts the loads under way: the collector is paused while any
-// runs. A load allocates the read model and little garbage, so collecting
-// during it (a million actors: a dozen cycles over a growing heap) is a
-// third of its CPU for nothing. The soft memory limit (GOMEMLIMIT, which
-// the server sets) still makes the collector run if the heap nears it.
-var gcPause struct {
-	sync.Mutex
-	loads   int
-	percent int
-}
-
-func pauseGC() (resume func()) {
-	gcPause.Lock()
-	defer gcPause.Unlock()
-	if gcPause.loads == 0 {
-		gcPause.percent = debug.SetGCPercent(-1)
-	}
-	gcPause.loads++
-	return func() {
-		gcPause.Lock()
-		defer gcPause.Unlock()
-		if gcPause.loads--; gcPause.loads == 0 {
-			debug.SetGCPercent(gcPause.percent)
-		}
-	}
 }
 
 // scanEntries fills out with the entries of the actor rows from position

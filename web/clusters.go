@@ -62,26 +62,21 @@ func (s *Server) handleClusters(c *gin.Context) {
 // handleTile answers a Mapbox Vector Tile of the actors, gzipped for
 // clients that accept it (the compress middleware leaves .mvt alone).
 func (s *Server) handleTile(c *gin.Context) {
-	problems := directory.Problems{}
+	p := parseParams(c.Request.URL.RawQuery, tileParams)
+	f := actorFilter(p)
+	f.UpdatedFrom, f.UpdatedTo = p.datetime("datetime")
 	coord := func(name, v string) uint32 {
 		n, err := strconv.ParseUint(v, 10, 32)
 		if err != nil {
-			problems.Add(name, "must be a tile number, a non-negative integer (got %q)", v)
+			p.problems.Add(name, "must be a tile number, a non-negative integer (got %q)", v)
 		}
 		return uint32(n)
 	}
 	yv, ok := strings.CutSuffix(c.Param("y"), ".mvt")
 	if !ok {
-		problems.Add("y", "must end with .mvt, as in /api/tiles/6/32/22.mvt")
+		p.problems.Add("y", "must end with .mvt, as in /api/tiles/6/32/22.mvt")
 	}
 	z, x, y := coord("z", c.Param("z")), coord("x", c.Param("x")), coord("y", yv)
-	p := parseParams(c.Request.URL.RawQuery, tileParams)
-	f := actorFilter(p)
-	f.UpdatedFrom, f.UpdatedTo = p.datetime("datetime")
-	if err := problems.Err("tile"); err != nil {
-		s.writeError(c, err)
-		return
-	}
 	if err := p.err(); err != nil {
 		s.writeError(c, err)
 		return
