@@ -592,13 +592,17 @@ func (d *Directory) checkRate(ctx context.Context, u *User, now time.Time) error
 type touchSet struct {
 	actors []string
 	tools  []string
-	seq    uint64
+	seq    uint64 // the last change sequence the write made
+	first  uint64 // the first one (a transaction may apply several changes)
 }
 
 func (t *touchSet) merge(o touchSet) {
 	t.actors = append(t.actors, o.actors...)
 	t.tools = append(t.tools, o.tools...)
 	t.seq = max(t.seq, o.seq)
+	if o.first != 0 && (t.first == 0 || o.first < t.first) {
+		t.first = o.first
+	}
 }
 
 // applyProposal applies p inside tx: it merges its changes into the current
@@ -675,7 +679,7 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 		ProposalID: p.ID, Reason: reason, Seq: seq}, nowS); err != nil {
 		return touchSet{}, err
 	}
-	touched := touchSet{seq: seq}
+	touched := touchSet{seq: seq, first: seq}
 	touched.add(cur, fields)
 
 	// Deleting an actor deletes its adoptions, each as a new version of its own.

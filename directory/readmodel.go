@@ -53,7 +53,8 @@ type Directory struct {
 	adopt    map[uint32][]*Adoption // by actor ref, sorted by tool slug
 	byTool   map[string][]uint32    // tool slug → refs of actors using it (status in_use), ascending
 	names    map[string]string      // "departement:88", "region:44" → name, from the official list
-	seq      uint64                 // change sequence; ETags derive from it
+	seq      uint64                 // grows with every change of the read model; ETags derive from it
+	followed uint64                 // stored change sequence up to which every change is in the read model (follow.go)
 	gen      uint64                 // bumped by each full load, which renumbers refs
 	extent   orb.Bound
 	pointed  int // points the extent was grown with (it never shrinks)
@@ -211,7 +212,14 @@ func (d *Directory) load(ctx context.Context) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.seq = seq
+	// The sequence never goes back, nor repeats for another state: ETags
+	// derive from it.
+	if d.gen > 0 && seq <= d.seq {
+		d.seq++
+	} else {
+		d.seq = seq
+	}
+	d.followed = max(d.followed, seq)
 	d.gen++
 	d.tools = tools
 	d.entries = make([]entry, n)

@@ -203,6 +203,15 @@ func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
 	}
 	if t.seq > d.seq {
 		d.seq = t.seq
+	} else {
+		// Changes another process made before this directory's last own
+		// write: the state is new, so is the sequence.
+		d.seq++
+	}
+	// With no change by another process in between, what this write
+	// applied is all there is up to its sequence.
+	if t.first != 0 && t.first == d.followed+1 {
+		d.followed = t.seq
 	}
 	return nil
 }

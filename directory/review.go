@@ -166,7 +166,7 @@ func writeNewVersion(ctx context.Context, tx *sql.Tx, cur *record, fields map[st
 	if err := recordVersion(ctx, tx, cur, fields, v, w, nowS); err != nil {
 		return touchSet{}, err
 	}
-	t := touchSet{seq: seq}
+	t := touchSet{seq: seq, first: seq}
 	t.add(cur, fields)
 	return t, nil
 }

@@ -94,6 +94,9 @@ type Config struct {
 	LogLevel        slog.Level
 	TrustedProxies  []string // reverse proxies whose X-Forwarded-For is believed
 	PprofAddr       string   // where to serve net/http/pprof; empty for nowhere
+	// FollowEvery is how often the server looks for changes other
+	// processes (an import, another instance) wrote to the database.
+	FollowEvery time.Duration
 }
 
 // Main wires the store, the directory and the web server together.
@@ -117,7 +120,7 @@ type Main struct {
 // NewMain returns a Main with default configuration.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{Addr: "127.0.0.1:8080", DBPath: "voisinage.db",
+		Config: Config{Addr: "127.0.0.1:8080", DBPath: "voisinage.db", FollowEvery: time.Second,
 			TileURL: web.DefaultTileURL, TileAttribution: web.DefaultTileAttribution},
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
@@ -134,6 +137,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.TileURL, "tile-url", m.Config.TileURL, "base-map tile URL template ({z}/{x}/{y}); empty for none (the maps then draw France's outline on a plain background)")
 	fs.StringVar(&m.Config.TileAttribution, "tile-attribution", m.Config.TileAttribution, "base-map attribution shown on the maps")
 	fs.StringVar(&m.Config.PprofAddr, "pprof", m.Config.PprofAddr, "address for Go's profiler (net/http/pprof), such as 127.0.0.1:6060; keep it private (default: off)")
+	fs.DurationVar(&m.Config.FollowEvery, "follow", m.Config.FollowEvery, "how often to look for changes written to the database by other processes (imports, other instances)")
 	fs.TextVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "log level: DEBUG, INFO, WARN or ERROR")
 	fs.Func("trusted-proxy", "address or CIDR of a reverse proxy whose X-Forwarded-For gives the client's address (repeatable; default none)", func(v string) error {
 		m.Config.TrustedProxies = append(m.Config.TrustedProxies, v)
@@ -144,6 +148,9 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if m.Config.FollowEvery < 10*time.Millisecond {
+		return fmt.Errorf("-follow must be at least 10ms (got %s)", m.Config.FollowEvery)
 	}
 	return nil
 }
@@ -211,6 +218,7 @@ func (m *Main) Run(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.Background())
 	m.stopBackground = cancel
 	go m.sweepVotes(bg)
+	go m.dir.Follow(bg, m.Config.FollowEvery)
 	m.log.Info("serving", "addr", "http://"+m.listener.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }

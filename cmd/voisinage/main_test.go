@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/voisinage/voisinage/directory"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -133,5 +135,55 @@ func TestMain_ParseFlags(t *testing.T) {
 	}
 	if err := NewMain().ParseFlags([]string{"extra"}); err == nil {
 		t.Fatal("stray argument accepted")
+	}
+}
+
+// A change written to the database by another process reaches the running
+// server's answers without a restart.
+func TestMain_FollowsOtherWriters(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "voisinage.db")
+	m, logs := MustRunMain(t, dbPath)
+	defer m.Close()
+	base := "http://" + m.Addr()
+
+	ctx := t.Context()
+	db, err := directory.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	other, err := directory.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := other.CreateUser(ctx, directory.Registration{Email: "mod@follow.test", DisplayName: "Mod",
+		Password: "correct horse battery"}, directory.RoleModerator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.ProposeEdit(ctx, mod, directory.ProposalInput{TargetType: "actor", TargetID: "commune-88160",
+		Action: "update", BaseVersion: 1, Changes: map[string]json.RawMessage{"phone": json.RawMessage(`"03 29 68 50 00"`)}}); err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Properties struct {
+			Phone   string `json:"phone"`
+			Version int    `json:"version"`
+		} `json:"properties"`
+	}
+	// The server polls every second; the deadline only bounds a failure.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		getJSON(t, base+"/api/collections/actors/items/commune-88160", &f)
+		if f.Properties.Phone == "03 29 68 50 00" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server never saw the change written by another process: %+v\n%s", f, logs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if f.Properties.Version != 2 {
+		t.Fatalf("version = %d, want 2", f.Properties.Version)
 	}
 }

@@ -73,8 +73,8 @@ func TestServerLimits(t *testing.T) {
 		}
 	})
 	t.Run("SecondServerRefused", func(t *testing.T) {
-		// Two servers on one database would each keep an index blind to the
-		// other's writes: the second refuses to start.
+		// One server per database file (see lockDatabase): the second
+		// refuses to start.
 		m2 := NewMain()
 		m2.Stderr = io.Discard
 		if err := m2.ParseFlags([]string{"-addr", "127.0.0.1:0", "-db", m.Config.DBPath}); err != nil {
