@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/directory/directorytest"
 )
 
 // FuzzProposalInput fuzzes the domain's validation of proposals: whatever a
@@ -15,7 +16,7 @@ import (
 // API can show (never EINTERNAL, which would be a 500), and an EINVALID
 // names its fields.
 func FuzzProposalInput(f *testing.F) {
-	d := MustOpenDirectory(f)
+	d := directorytest.MustOpenFixture(f).D
 	ctx := context.Background()
 	u, err := d.CreateUser(ctx, directory.Registration{Email: "fuzz@fuzz.test", DisplayName: "Fuzz", Password: "fuzz passphrase"}, directory.RoleContributor)
 	if err != nil {

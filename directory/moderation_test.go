@@ -4,29 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/directory/directorytest"
 )
 
-// clock is a settable time source for the store.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type fixture struct {
+	*directorytest.Fixture
 	d     *directory.Directory
-	clock *clock
+	clock *directorytest.Clock
 	ctx   context.Context
 	alice *directory.User // contributor
 	bob   *directory.User // contributor
@@ -35,36 +23,20 @@ type fixture struct {
 	admin *directory.User
 }
 
+// newFixture opens the small dataset (directorytest.SmallDataset) with its accounts.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	db := MustOpenDB(t)
-	clk := &clock{now: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	db.Now = clk.Now
-	d, err := directory.New(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.Policy.TrustMinApproved = 0 // tests that need trust set it
-	f := &fixture{d: d, clock: clk, ctx: context.Background()}
-	reg := func(email, name, role string) *directory.User {
-		var u *directory.User
-		var err error
-		if role == directory.RoleContributor {
-			u, err = d.Register(f.ctx, directory.Registration{Email: email, DisplayName: name, Password: "correct horse battery"})
-		} else {
-			u, err = d.CreateUser(f.ctx, directory.Registration{Email: email, DisplayName: name, Password: "correct horse battery"}, role)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	f.alice = reg("alice@mairie.test", "Alice", directory.RoleContributor)
-	f.bob = reg("bob@mairie.test", "Bob", directory.RoleContributor)
-	f.carol = reg("carol@mairie.test", "Carol", directory.RoleContributor)
-	f.mod = reg("mod@region.test", "Modératrice", directory.RoleModerator)
-	f.admin = reg("admin@voisinage.test", "Admin", directory.RoleAdmin)
-	return f
+	return wrapFixture(directorytest.MustOpenFixture(t))
+}
+
+// newSeededFixture opens the whole bundled dataset, for integration tests.
+func newSeededFixture(t *testing.T) *fixture {
+	t.Helper()
+	return wrapFixture(directorytest.MustOpenSeededFixture(t))
+}
+
+func wrapFixture(f *directorytest.Fixture) *fixture {
+	return &fixture{Fixture: f, d: f.D, clock: f.Clock, ctx: f.Ctx, alice: f.Alice, bob: f.Bob, carol: f.Carol, mod: f.Mod, admin: f.Admin}
 }
 
 func raw(v any) json.RawMessage {

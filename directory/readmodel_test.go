@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/directory/directorytest"
 	"github.com/voisinage/voisinage/geo"
 )
 
@@ -479,7 +480,7 @@ func TestSearch(t *testing.T) {
 }
 
 func TestTools(t *testing.T) {
-	d := MustOpenDirectory(t)
+	d := directorytest.MustOpenFixture(t).D
 	ctx := context.Background()
 	tools, err := d.FindTools(ctx, directory.ToolFilter{})
 	if err != nil || len(tools) < 10 {

@@ -1,11 +1,24 @@
-// Package directorytest gives tests a real SQLite database seeded with the
-// real bundled dataset, in the test's temp dir. Seeding 36,000 actors takes
-// seconds, so it is done once per test binary into a template file that each
-// test copies.
+// Package directorytest gives tests real SQLite databases in their temp dir:
+//
+//   - MustOpenFixture: the small dataset (a few hundred real actors with
+//     the shapes that matter, see SmallDataset) with five accounts and a
+//     settable clock. Most domain tests use it: it opens in milliseconds.
+//   - Dataset: a builder for tests that need other actors, tools or
+//     adoptions, real ones picked from the bundle or made for the test, in
+//     the spirit of wtf's MustCreateDial helpers.
+//   - MustOpenDB, MustOpenDirectory, SeededPath: the whole bundled dataset
+//     (36,000 actors), for the few integration tests that need the real
+//     counts, the real density or the real thresholds.
+//
+// Each standard database is built once per test binary into a template file
+// (seeding takes seconds for the whole dataset) that each test copies; call
+// Cleanup from TestMain after m.Run to remove the templates.
 package directorytest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,79 +29,145 @@ import (
 	"github.com/voisinage/voisinage/directory"
 )
 
-var template struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
+// template is a database file built once per test binary and copied by
+// each test that wants it.
+type template struct {
+	once  sync.Once
+	name  string
+	build func(ctx context.Context, tb testing.TB, path string) error
+	path  string
+	err   error
 }
 
-func seededTemplate(tb testing.TB) string {
-	template.once.Do(func() {
-		dir, err := os.MkdirTemp("", "voisinage-template-")
-		if err != nil {
-			template.err = err
-			return
-		}
-		template.dir = dir
-		path := filepath.Join(dir, "template.db")
-		ctx := context.Background()
-		db, err := directory.Open(ctx, path)
-		if err != nil {
-			template.err = err
-			return
-		}
-		defer db.Close()
-		b, err := data.Load()
-		if err != nil {
-			template.err = err
-			return
-		}
-		if template.err = db.SeedBundle(ctx, b, "bundle"); template.err != nil {
-			return
-		}
-		template.err = db.Checkpoint(ctx)
-		template.path = path
-	})
-	if template.err != nil {
-		tb.Fatalf("seed template database: %v", template.err)
-	}
-	return template.path
-}
+var (
+	templatesMu  sync.Mutex
+	templatesDir string
+)
 
-// Cleanup removes the template; call it from TestMain after m.Run.
-func Cleanup() {
-	if template.dir != "" {
-		os.RemoveAll(template.dir)
-	}
-}
-
-// SeededPath copies the seeded real database into tb's temp dir and returns its path.
-func SeededPath(tb testing.TB) string {
+// file returns the template's path, building it on first use.
+func (t *template) file(tb testing.TB) string {
 	tb.Helper()
+	t.once.Do(func() {
+		templatesMu.Lock()
+		if templatesDir == "" {
+			templatesDir, t.err = os.MkdirTemp("", "voisinage-templates-")
+		}
+		dir := templatesDir
+		templatesMu.Unlock()
+		if t.err != nil {
+			return
+		}
+		path := filepath.Join(dir, t.name+".db")
+		if t.err = t.buildWith(tb, path); t.err == nil {
+			t.path = path
+		}
+	})
+	if t.err != nil {
+		tb.Fatalf("build the %s template database: %v", t.name, t.err)
+	}
+	return t.path
+}
+
+// buildWith runs the build, turning a tb.Fatal of the helpers it calls into
+// an error: the template is shared by every test of the binary, so its
+// failure is remembered and reported to each.
+func (t *template) buildWith(tb testing.TB, path string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(buildFailure)
+			if !ok {
+				panic(r)
+			}
+			err = errors.New(string(f))
+		}
+	}()
+	return t.build(context.Background(), failTB{tb}, path)
+}
+
+// failTB is the tb given to template builds: its failures panic with a
+// buildFailure, which buildWith recovers.
+type failTB struct{ testing.TB }
+
+type buildFailure string
+
+func (failTB) Helper()           {}
+func (failTB) Fatal(args ...any) { panic(buildFailure(fmt.Sprint(args...))) }
+func (failTB) Fatalf(format string, args ...any) {
+	panic(buildFailure(fmt.Sprintf(format, args...)))
+}
+
+// copyTo copies the template into tb's temp dir and returns the copy's path.
+func (t *template) copyTo(tb testing.TB) string {
+	tb.Helper()
+	src := t.file(tb)
 	dst := filepath.Join(tb.TempDir(), "voisinage.db")
-	in, err := os.Open(seededTemplate(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		tb.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
+	if err := copyFile(src, dst); err != nil {
 		tb.Fatal(err)
 	}
 	return dst
 }
 
-// MustOpenDB opens a copy of the seeded real database; it is closed when tb ends.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// Cleanup removes the template databases; call it from TestMain after m.Run.
+func Cleanup() {
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	if templatesDir != "" {
+		os.RemoveAll(templatesDir)
+		templatesDir = ""
+	}
+}
+
+// seeded is the whole bundled dataset.
+var seeded = &template{name: "seeded", build: func(ctx context.Context, _ testing.TB, path string) error {
+	db, err := directory.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	b, err := data.Load()
+	if err != nil {
+		return err
+	}
+	if err := db.SeedBundle(ctx, b, "bundle"); err != nil {
+		return err
+	}
+	return db.Checkpoint(ctx)
+}}
+
+// SeededPath copies the database seeded with the whole bundled dataset into
+// tb's temp dir and returns its path.
+func SeededPath(tb testing.TB) string {
+	tb.Helper()
+	return seeded.copyTo(tb)
+}
+
+// MustOpenDB opens a copy of the database seeded with the whole bundled
+// dataset; it is closed when tb ends.
 func MustOpenDB(tb testing.TB) *directory.DB {
 	tb.Helper()
-	db, err := directory.Open(context.Background(), SeededPath(tb))
+	return mustOpen(tb, SeededPath(tb))
+}
+
+func mustOpen(tb testing.TB, path string) *directory.DB {
+	tb.Helper()
+	db, err := directory.Open(context.Background(), path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -99,15 +178,11 @@ func MustOpenDB(tb testing.TB) *directory.DB {
 // MustOpenEmptyDB opens a new, migrated but empty database.
 func MustOpenEmptyDB(tb testing.TB) *directory.DB {
 	tb.Helper()
-	db, err := directory.Open(context.Background(), filepath.Join(tb.TempDir(), "empty.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return mustOpen(tb, filepath.Join(tb.TempDir(), "empty.db"))
 }
 
-// MustOpenDirectory opens the read model over a copy of the seeded database.
+// MustOpenDirectory opens the read model over a copy of the database seeded
+// with the whole bundled dataset.
 func MustOpenDirectory(tb testing.TB) *directory.Directory {
 	tb.Helper()
 	d, err := directory.New(context.Background(), MustOpenDB(tb))
