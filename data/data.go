@@ -24,6 +24,8 @@ const (
 	MetaFile        = "meta.json"        // Meta
 	OutlineFile     = "france.geojson"   // France's outline (Natural Earth via world-atlas), a FeatureCollection
 	TerritoriesFile = "territories.json" // Territories: the official départements and régions
+	LinksFile       = "links.json"       // []Link, sorted by Actor, Type, TargetType, Target
+	LabelsFile      = "labels.json"      // []Label, sorted by Actor, Label, Year
 )
 
 // Point precisions. Every point in the bundle carries one.
@@ -32,6 +34,7 @@ const (
 	PrecisionPostalArea = "postal_area" // mean of the GeoNames points of communes sharing a postal code
 	PrecisionEPCIArea   = "epci_area"   // mean of the located members of the commune's EPCI
 	PrecisionDerived    = "derived"     // copied from another actor (a seat's commune, an EPCI's largest member)
+	PrecisionSeat       = "seat"        // a network's, association's or agency's seat: its seat commune's point, the seat cited in a source
 )
 
 // Actor is one public actor of the bundle.
@@ -62,11 +65,18 @@ type Actor struct {
 	Sources     []Source    `json:"sources,omitempty"` // for facts from the seed articles; the administrative list is credited once in Meta
 }
 
-// Source says where a fact comes from.
+// Source says where a fact comes from, as a person would cite it: the
+// article's title, its publication, its date and its address where known.
+// Document is an internal reference (the seed article's file name): it is
+// never shown as the source.
 type Source struct {
-	Document string `json:"document"`        // seed article file name, e.g. "001_bdba8e0e9f58fa06.txt", or a dataset name
-	Year     int    `json:"year,omitempty"`  // the year the article gives, when it gives one
-	Quote    string `json:"quote,omitempty"` // what it says, in its own words (short)
+	Document    string `json:"document,omitempty"`    // internal: seed article file name, e.g. "001_bdba8e0e9f58fa06.txt", or a page id
+	Title       string `json:"title,omitempty"`       // the article's title, as it gives it
+	Publication string `json:"publication,omitempty"` // where it was published: "Localtis", "GreenSI"…
+	Author      string `json:"author,omitempty"`      // as the article signs it
+	Date        string `json:"date,omitempty"`        // the date it states: YYYY, YYYY-MM or YYYY-MM-DD; "" when it states none
+	URL         string `json:"url,omitempty"`         // where it can be read, when known
+	Quote       string `json:"quote,omitempty"`       // what it says, in its own words (short)
 }
 
 // Tool is a web service or a piece of software adopted by actors.
@@ -82,16 +92,41 @@ type Tool struct {
 	Sources     []Source `json:"sources,omitempty"`
 }
 
-// Adoption says an actor uses (or used) a tool.
+// Adoption says an actor uses (or used, or plans to use) a tool.
 type Adoption struct {
 	Actor   string   `json:"actor"` // actor id
 	Tool    string   `json:"tool"`  // tool slug
 	Usage   string   `json:"usage,omitempty"`
 	Since   int      `json:"since,omitempty"`   // year, when known
-	Status  string   `json:"status"`            // in_use, abandoned, planned
+	Status  string   `json:"status"`            // in_use, abandoned, planned, one_off
 	Contact string   `json:"contact,omitempty"` // as the source gives it
 	URL     string   `json:"url,omitempty"`
+	AsOf    string   `json:"as_of,omitempty"` // the latest date its sources state (YYYY, YYYY-MM or YYYY-MM-DD); "" when none states one
 	Sources []Source `json:"sources,omitempty"`
+}
+
+// Link is a typed relation between an actor and another actor (or a tool):
+// a member of a network, a partner of a syndicate. Like an adoption, it is
+// true as of its sources' date.
+type Link struct {
+	Actor      string   `json:"actor"`       // actor id (the subject)
+	Type       string   `json:"type"`        // one of LinkTypes
+	TargetType string   `json:"target_type"` // "actor" or "tool"
+	Target     string   `json:"target"`      // actor id or tool slug
+	Status     string   `json:"status"`      // one of LinkStatuses
+	Note       string   `json:"note,omitempty"`
+	AsOf       string   `json:"as_of,omitempty"`
+	Sources    []Source `json:"sources"`
+}
+
+// Label is a distinction awarded to an actor for a year, at a level: the
+// Villes Internet label "5@" of 2016.
+type Label struct {
+	Actor   string   `json:"actor"`
+	Label   string   `json:"label"` // one of the LabelSchemes ids
+	Year    int      `json:"year"`
+	Level   string   `json:"level,omitempty"` // e.g. "5@"; "" when the label has no levels or the source gives none
+	Sources []Source `json:"sources"`
 }
 
 // Meta describes the bundle as a whole: what it was built from and what it holds.
@@ -125,6 +160,8 @@ type Bundle struct {
 	Actors    []Actor
 	Tools     []Tool
 	Adoptions []Adoption
+	Links     []Link
+	Labels    []Label
 }
 
 // Territories is the official list of départements and régions, so that
@@ -173,6 +210,12 @@ func LoadFS(fsys fs.FS) (*Bundle, error) {
 		return nil, err
 	}
 	if err := readJSON(fsys, AdoptionsFile, &b.Adoptions); err != nil {
+		return nil, err
+	}
+	if err := readJSON(fsys, LinksFile, &b.Links); err != nil {
+		return nil, err
+	}
+	if err := readJSON(fsys, LabelsFile, &b.Labels); err != nil {
 		return nil, err
 	}
 	f, err := fsys.Open(ActorsFile)

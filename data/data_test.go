@@ -181,17 +181,25 @@ func TestBundleIntegrity(t *testing.T) {
 // checked; data/build's TestSeedQuotes checks the quotes when they are.
 func TestBundleSeedSources(t *testing.T) {
 	b := load(t)
-	doc := regexp.MustCompile(`^[0-9]{3}_[0-9a-f]{16}\.txt$`)
+	doc := regexp.MustCompile(`^([0-9]{3}_[0-9a-f]{16}\.txt|page-[a-z0-9-]+)$`)
+	date := regexp.MustCompile(`^$|^(19|20)[0-9]{2}(-[01][0-9](-[0-3][0-9])?)?$`)
 	check := func(what string, ss []data.Source) {
 		if len(ss) == 0 {
 			t.Errorf("%s: no source", what)
 		}
 		for _, s := range ss {
 			if !doc.MatchString(s.Document) {
-				t.Errorf("%s: document %q is not NNN_hex.txt", what, s.Document)
+				t.Errorf("%s: document %q is not NNN_hex.txt nor page-…", what, s.Document)
 			}
 			if s.Quote == "" {
 				t.Errorf("%s: source %s without a quote", what, s.Document)
+			}
+			// Cited as a person would: never by its file name alone.
+			if s.Publication == "" {
+				t.Errorf("%s: source %s has no publication", what, s.Document)
+			}
+			if !date.MatchString(s.Date) {
+				t.Errorf("%s: source %s: date %q", what, s.Document, s.Date)
 			}
 		}
 	}
@@ -215,6 +223,19 @@ func TestBundleSeedSources(t *testing.T) {
 	}
 	for _, ad := range b.Adoptions {
 		check("adoption "+ad.Actor+" → "+ad.Tool, ad.Sources)
+		latest := ""
+		for _, s := range ad.Sources {
+			latest = max(latest, s.Date)
+		}
+		if ad.AsOf != latest {
+			t.Errorf("adoption %s → %s: as_of %q, its sources' latest date is %q", ad.Actor, ad.Tool, ad.AsOf, latest)
+		}
+	}
+	for _, l := range b.Links {
+		check("link "+l.Actor+" "+l.Type+" "+l.Target, l.Sources)
+	}
+	for _, l := range b.Labels {
+		check("label "+l.Actor+" "+l.Label, l.Sources)
 	}
 }
 

@@ -39,10 +39,11 @@ const (
 	PrecisionEPCIArea    = "epci_area"   // mean of the located members of the commune's EPCI
 	PrecisionDerived     = "derived"     // copied from another actor (a seat, an EPCI's largest member)
 	PrecisionContributed = "contributed" // placed by a contributor, reviewed
+	PrecisionSeat        = "seat"        // a network's, association's or agency's seat: the point of the seat's commune, the seat cited in a source
 )
 
 // Precisions lists every precision, most precise first.
-var Precisions = []string{PrecisionExact, PrecisionContributed, PrecisionDerived, PrecisionPostalArea, PrecisionEPCIArea}
+var Precisions = []string{PrecisionExact, PrecisionContributed, PrecisionDerived, PrecisionSeat, PrecisionPostalArea, PrecisionEPCIArea}
 
 // IsPrecision reports whether p is a known precision.
 func IsPrecision(p string) bool { return slices.Contains(Precisions, p) }
@@ -81,6 +82,11 @@ type Actor struct {
 	UpdatedAt   time.Time
 
 	Adoptions []Adoption // filled by the read model: what this actor uses
+
+	// Filled by the read model from the bundle's typed facts.
+	Links       []Link  // its relations to other actors and tools
+	LinkedBy    []Link  // relations of other actors to it (the members of a network)
+	LabelAwards []Label // labels it was awarded, by year
 }
 
 // Location is a point with how it was made.
@@ -90,12 +96,24 @@ type Location struct {
 	Source    string // e.g. "geonames:3020035", "postal_area:88000"
 }
 
-// Source says where a fact comes from.
+// Source says where a fact comes from, as a person cites it: the title,
+// the publication, its date and address where known, and what it says.
+// Document is an internal reference (a seed article's file name), shown only
+// when a source has nothing else (what a contributor typed as their source).
 type Source struct {
-	Document string `json:"document"`
-	Year     int    `json:"year,omitempty"`
-	Quote    string `json:"quote,omitempty"`
+	Document    string `json:"document,omitempty"`
+	Title       string `json:"title,omitempty"`
+	Publication string `json:"publication,omitempty"`
+	Author      string `json:"author,omitempty"`
+	Date        string `json:"date,omitempty"` // as the source states it: YYYY, YYYY-MM or YYYY-MM-DD
+	URL         string `json:"url,omitempty"`
+	Year        int    `json:"year,omitempty"` // the year a contributor's source was given
+	Quote       string `json:"quote,omitempty"`
 }
+
+// Cited reports whether s names a publication (a title, a publication or
+// an address): then it is cited by those, never by its Document.
+func (s Source) Cited() bool { return s.Title != "" || s.Publication != "" || s.URL != "" }
 
 // Themes are the eight themes of the Artesi workshops.
 var Themes = []string{"organisation", "communication", "democratie", "economie", "tourisme", "e-inclusion", "animation", "culture"}
@@ -134,10 +152,14 @@ const (
 	StatusInUse     = "in_use"
 	StatusAbandoned = "abandoned"
 	StatusPlanned   = "planned"
+	// StatusOneOff is a use for a one-off event or experiment at the
+	// adoption's as_of date (a festival held once on Second Life): never
+	// counted as current use.
+	StatusOneOff = "one_off"
 )
 
 // Statuses lists every adoption status.
-var Statuses = []string{StatusInUse, StatusAbandoned, StatusPlanned}
+var Statuses = []string{StatusInUse, StatusAbandoned, StatusPlanned, StatusOneOff}
 
 // Adoption says an actor uses (or used, or plans to use) a tool.
 type Adoption struct {
@@ -149,6 +171,7 @@ type Adoption struct {
 	Status    string
 	Contact   string
 	URL       string
+	AsOf      string // the date its source states: YYYY, YYYY-MM or YYYY-MM-DD; "" when unknown
 	Sources   []Source
 	Version   int
 	CreatedAt time.Time
@@ -157,3 +180,60 @@ type Adoption struct {
 
 // PublicID is the adoption's stable public identifier.
 func (a *Adoption) PublicID() string { return "adoption-" + a.ActorID + "-" + a.ToolSlug }
+
+// Link types: how an actor relates to another actor (or to a tool).
+const (
+	LinkMemberOf  = "member_of"  // a member of a network, a club
+	LinkPartnerOf = "partner_of" // a partner in a project or a network
+	LinkFounded   = "founded"    // launched or founded the target (a network)
+)
+
+// LinkTypes lists every link type.
+var LinkTypes = []string{LinkMemberOf, LinkPartnerOf, LinkFounded}
+
+// Link statuses, as of the link's sources.
+const (
+	LinkActive  = "active"  // stated as current
+	LinkPlanned = "planned" // being set up, or agreed in principle
+	LinkPast    = "past"    // stated in the past (a project that took place)
+)
+
+// LinkStatuses lists every link status.
+var LinkStatuses = []string{LinkActive, LinkPlanned, LinkPast}
+
+// Link is a typed relation from an actor to another actor or to a tool.
+type Link struct {
+	ActorID    string
+	Type       string // one of LinkTypes
+	TargetType string // TypeActor or TypeTool
+	TargetID   string // actor id or tool slug
+	Status     string // one of LinkStatuses
+	Note       string
+	AsOf       string
+	Sources    []Source
+}
+
+// Label is a label awarded to an actor for a year, at a level.
+type Label struct {
+	ActorID string
+	Label   string // a label scheme id, e.g. "villes-internet"
+	Year    int
+	Level   string // e.g. "5@"; "" when none is given
+	Sources []Source
+}
+
+// PublicSources returns sources as they are shown: a source with a citation
+// loses its internal document reference (a seed article's file name).
+func PublicSources(ss []Source) []Source {
+	if len(ss) == 0 {
+		return ss
+	}
+	out := make([]Source, len(ss))
+	for i, s := range ss {
+		if s.Cited() {
+			s.Document = ""
+		}
+		out[i] = s
+	}
+	return out
+}

@@ -47,6 +47,15 @@ func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]strin
 		}
 		o.buf = append(o.buf, ']')
 	}
+	if len(a.Links) > 0 {
+		o.raw("links", appendLinks(nil, a.Links, false))
+	}
+	if len(a.LinkedBy) > 0 {
+		o.raw("linked_by", appendLinks(nil, a.LinkedBy, true))
+	}
+	if len(a.LabelAwards) > 0 {
+		o.raw("label_awards", appendLabels(nil, a.LabelAwards))
+	}
 	if len(a.Sources) > 0 {
 		o.raw("sources", appendSources(nil, a.Sources))
 	}
@@ -174,6 +183,7 @@ func appendAdoptionProps(dst []byte, ad *Adoption, toolName string, withActor bo
 	o.str("status", ad.Status)
 	o.str("contact", ad.Contact)
 	o.str("url", ad.URL)
+	o.str("as_of", ad.AsOf)
 	if len(ad.Sources) > 0 {
 		o.raw("sources", appendSources(nil, ad.Sources))
 	}
@@ -181,6 +191,10 @@ func appendAdoptionProps(dst []byte, ad *Adoption, toolName string, withActor bo
 	return append(o.buf, '}')
 }
 
+// appendSources appends sources as a JSON array, each cited as a person
+// would: title, publication, author, date, url, quote. A source with a
+// citation never shows its internal document reference (a seed article's
+// file name); one without (what a contributor typed) shows it as given.
 func appendSources(dst []byte, src []Source) []byte {
 	dst = append(dst, '[')
 	for i, s := range src {
@@ -188,7 +202,14 @@ func appendSources(dst []byte, src []Source) []byte {
 			dst = append(dst, ',')
 		}
 		o := jsonObject{buf: append(dst, '{'), empty: true}
-		o.str("document", s.Document)
+		if !s.Cited() {
+			o.str("document", s.Document)
+		}
+		o.str("title", s.Title)
+		o.str("publication", s.Publication)
+		o.str("author", s.Author)
+		o.str("date", s.Date)
+		o.str("url", s.URL)
 		o.num("year", s.Year)
 		o.str("quote", s.Quote)
 		dst = append(o.buf, '}')

@@ -37,6 +37,7 @@ const (
 	fLat
 	fActorRef // an existing actor id
 	fToolRef  // an existing tool slug
+	fAsOf     // the date a source states: YYYY, YYYY-MM or YYYY-MM-DD, not in the future, or ""
 )
 
 // fieldSpec is one field a proposal may set.
@@ -87,6 +88,7 @@ var adoptionFields = []fieldSpec{
 	{name: "status", kind: fStatus},
 	{name: "contact", kind: fText, max: 300},
 	{name: "url", kind: fURL, max: 500},
+	{name: "as_of", kind: fAsOf},
 }
 
 func fieldSpecs(typ string) []fieldSpec {
@@ -415,6 +417,23 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		if ref, ok := c.d.byID[s]; !ok || c.d.entries[ref].deleted {
 			c.p.Add(field, "must be an existing actor id such as commune-88160 (got %q)", s)
 			return nil, false
+		}
+		return mustJSON(s), true
+	case fAsOf:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		if s != "" {
+			t, _, err := ParseAsOf(s)
+			if err != nil {
+				c.p.Add(field, "must be a date as its source states it: YYYY, YYYY-MM or YYYY-MM-DD (got %q)", s)
+				return nil, false
+			}
+			if t.After(c.now) {
+				c.p.Add(field, "must not be in the future (got %s)", s)
+				return nil, false
+			}
 		}
 		return mustJSON(s), true
 	case fToolRef:

@@ -455,6 +455,7 @@ func (d *Directory) FindActorByID(ctx context.Context, id string) (*Actor, error
 			a.Adoptions = append(a.Adoptions, *ad)
 		}
 	}
+	a.Links, a.LinkedBy, a.LabelAwards = d.facts.of(id)
 	return a, nil
 }
 

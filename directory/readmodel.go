@@ -53,6 +53,7 @@ type Directory struct {
 	adopt    map[uint32][]*Adoption // by actor ref, sorted by tool slug
 	byTool   map[string][]uint32    // tool slug → refs of actors using it (status in_use), ascending
 	names    map[string]string      // "departement:88", "region:44" → name, from the official list
+	facts    *actorFacts            // links and labels, by actor id (see links.go)
 	seq      uint64                 // grows with every change of the read model; ETags derive from it
 	followed uint64                 // stored change sequence up to which every change is in the read model (follow.go)
 	gen      uint64                 // bumped by each full load, which renumbers refs
@@ -206,6 +207,11 @@ func (d *Directory) load(ctx context.Context) error {
 		return err
 	}
 
+	facts, err := d.db.loadActorFacts(ctx)
+	if err != nil {
+		return err
+	}
+
 	var n int
 	if err := d.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM actors`).Scan(&n); err != nil {
 		return err
@@ -222,6 +228,7 @@ func (d *Directory) load(ctx context.Context) error {
 	d.followed = max(d.followed, seq)
 	d.gen++
 	d.tools = tools
+	d.facts = facts
 	d.entries = make([]entry, n)
 	d.byID = make(map[string]uint32, n)
 	d.byKind = map[string][]uint32{}
@@ -376,7 +383,7 @@ func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string
 			continue
 		}
 		var e entry
-		if rich == nil && parents[sid] == nil && adoptByActor[sid] == nil {
+		if rich == nil && parents[sid] == nil && adoptByActor[sid] == nil && !d.facts.has(sid) {
 			e = entry{id: sid, name: b.arena.str(name), kind: b.bytes(kind), dept: b.bytes(dept),
 				region: b.bytes(region), population: int32(population.Int64), version: int32(version),
 				synthetic: synthetic}
@@ -560,6 +567,7 @@ func (b *entryBuilder) build(a *Actor, ads []*Adoption) entry {
 	if len(tools) > 0 {
 		e.more = &entryMore{tools: tools}
 	}
+	a.Links, a.LinkedBy, a.LabelAwards = b.d.facts.of(a.ID)
 	e.extra = extraProperties(a, ads, names)
 	return e
 }

@@ -71,6 +71,7 @@ type adoptionData struct {
 	Status  string   `json:"status"`
 	Contact string   `json:"contact"`
 	URL     string   `json:"url"`
+	AsOf    string   `json:"as_of"`
 	Sources []Source `json:"sources"`
 	Deleted bool     `json:"deleted"`
 }
@@ -184,7 +185,7 @@ func loadRecord(ctx context.Context, tx *sql.Tx, typ, id string) (*record, error
 			return nil, err
 		}
 		d := adoptionData{Actor: a.ActorID, Tool: a.ToolSlug, Usage: a.Usage, Since: a.Since, Status: a.Status,
-			Contact: a.Contact, URL: a.URL, Sources: a.Sources, Deleted: deleted}
+			Contact: a.Contact, URL: a.URL, AsOf: a.AsOf, Sources: a.Sources, Deleted: deleted}
 		r.Version, r.Fields, r.Tools = a.Version, toFields(d), a.ToolSlug
 		if err := tx.QueryRowContext(ctx, `SELECT departement, region FROM actors WHERE id = ?`, a.ActorID).Scan(&r.Dept, &r.Region); err != nil {
 			return nil, err
@@ -264,14 +265,14 @@ func writeRecord(ctx context.Context, tx *sql.Tx, r *record, fields map[string]j
 		if err := fromFields(fields, &d); err != nil {
 			return 0, err
 		}
-		args := []any{d.Usage, nullInt(d.Since), d.Status, d.Contact, d.URL, jsonSources(d.Sources), d.Deleted, next, now}
+		args := []any{d.Usage, nullInt(d.Since), d.Status, d.Contact, d.URL, d.AsOf, jsonSources(d.Sources), d.Deleted, next, now}
 		if r.exists() {
 			res, err = tx.ExecContext(ctx, `UPDATE adoptions SET usage = ?, since = ?, status = ?, contact = ?, url = ?,
-				sources = ?, deleted = ?, version = ?, updated_at = ? WHERE actor_id = ? AND tool_slug = ? AND version = ?`,
+				as_of = ?, sources = ?, deleted = ?, version = ?, updated_at = ? WHERE actor_id = ? AND tool_slug = ? AND version = ?`,
 				append(args, d.Actor, d.Tool, r.Version)...)
 		} else {
-			res, err = tx.ExecContext(ctx, `INSERT INTO adoptions (usage, since, status, contact, url, sources, deleted,
-				version, updated_at, actor_id, tool_slug, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			res, err = tx.ExecContext(ctx, `INSERT INTO adoptions (usage, since, status, contact, url, as_of, sources, deleted,
+				version, updated_at, actor_id, tool_slug, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				append(args, d.Actor, d.Tool, now)...)
 		}
 	}

@@ -88,11 +88,25 @@ func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) erro
 	}
 	for _, a := range b.Adoptions {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO adoptions (actor_id, tool_slug, usage, since,
-			status, contact, url, sources, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.Actor, a.Tool, a.Usage, nullInt(a.Since), a.Status, a.Contact, a.URL,
+			status, contact, url, as_of, sources, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Actor, a.Tool, a.Usage, nullInt(a.Since), a.Status, a.Contact, a.URL, a.AsOf,
 			jsonSources(bundleSources(a.Sources)), now, now); err != nil {
 			return fmt.Errorf("bundle adoption %s × %s: %w", a.Actor, a.Tool, formatError(err))
+		}
+	}
+	for _, l := range b.Links {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO actor_links (actor_id, type, target_type, target_id,
+			status, note, as_of, sources, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			l.Actor, l.Type, l.TargetType, l.Target, l.Status, l.Note, l.AsOf,
+			jsonSources(bundleSources(l.Sources)), now); err != nil {
+			return fmt.Errorf("bundle link %s %s %s: %w", l.Actor, l.Type, l.Target, formatError(err))
+		}
+	}
+	for _, l := range b.Labels {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO actor_labels (actor_id, label, year, level, sources, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, l.Actor, l.Label, l.Year, l.Level, jsonSources(bundleSources(l.Sources)), now); err != nil {
+			return fmt.Errorf("bundle label %s %s %d: %w", l.Actor, l.Label, l.Year, formatError(err))
 		}
 	}
 	if err := setMeta(ctx, tx, metaDataset, label); err != nil {
@@ -129,7 +143,8 @@ func bumpChangeSeq(ctx context.Context, tx *sql.Tx) (uint64, error) {
 func bundleSources(in []data.Source) []Source {
 	out := make([]Source, len(in))
 	for i, s := range in {
-		out[i] = Source{Document: s.Document, Year: s.Year, Quote: s.Quote}
+		out[i] = Source{Document: s.Document, Title: s.Title, Publication: s.Publication, Author: s.Author,
+			Date: s.Date, URL: s.URL, Quote: s.Quote}
 	}
 	return out
 }

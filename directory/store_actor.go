@@ -105,7 +105,7 @@ func scanTool(s rowScanner) (t *Tool, deleted bool, err error) {
 }
 
 // adoptionColumns are the columns scanAdoption reads, in order.
-const adoptionColumns = `id, actor_id, tool_slug, usage, since, status, contact, url, sources, deleted,
+const adoptionColumns = `id, actor_id, tool_slug, usage, since, status, contact, url, as_of, sources, deleted,
 	version, created_at, updated_at`
 
 func scanAdoption(s rowScanner) (a *Adoption, deleted bool, err error) {
@@ -113,7 +113,7 @@ func scanAdoption(s rowScanner) (a *Adoption, deleted bool, err error) {
 	var since sql.NullInt64
 	var sources, created, updated string
 	if err = s.Scan(&a.ID, &a.ActorID, &a.ToolSlug, &a.Usage, &since, &a.Status, &a.Contact, &a.URL,
-		&sources, &deleted, &a.Version, &created, &updated); err != nil {
+		&a.AsOf, &sources, &deleted, &a.Version, &created, &updated); err != nil {
 		return nil, false, err
 	}
 	a.Since = int(since.Int64)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
 )
 
 // featureDoc is the decoded shape of a pre-encoded feature, for CSV rows.
@@ -41,16 +43,18 @@ type featureDoc struct {
 		Version     int      `json:"version"`
 		UpdatedAt   string   `json:"updated_at"`
 		// adoptions
-		Actor     string `json:"actor"`
-		ActorName string `json:"actor_name"`
-		ActorKind string `json:"actor_kind"`
-		Tool      string `json:"tool"`
-		ToolName  string `json:"tool_name"`
-		Usage     string `json:"usage"`
-		Since     int    `json:"since"`
-		Status    string `json:"status"`
-		Contact   string `json:"contact"`
-		URL       string `json:"url"`
+		Actor     string             `json:"actor"`
+		ActorName string             `json:"actor_name"`
+		ActorKind string             `json:"actor_kind"`
+		Tool      string             `json:"tool"`
+		ToolName  string             `json:"tool_name"`
+		Usage     string             `json:"usage"`
+		Since     int                `json:"since"`
+		Status    string             `json:"status"`
+		Contact   string             `json:"contact"`
+		URL       string             `json:"url"`
+		AsOf      string             `json:"as_of"`
+		Sources   []directory.Source `json:"sources"`
 	} `json:"properties"`
 }
 
@@ -59,7 +63,7 @@ var (
 		"zone", "population", "postal_codes", "parents", "lon", "lat", "precision", "point_source",
 		"website", "email", "phone", "address", "tools", "labels", "version", "updated_at", "licence"}
 	adoptionCSVHeader = []string{"id", "actor", "actor_name", "actor_kind", "tool", "tool_name", "usage",
-		"since", "status", "contact", "url", "lon", "lat", "precision", "version", "licence"}
+		"since", "status", "as_of", "source", "contact", "url", "lon", "lat", "precision", "version", "licence"}
 )
 
 // csvLicence is stated on each row, since CSV has no place for a header note.
@@ -107,7 +111,8 @@ func csvRow(feature []byte, col string) ([]string, error) {
 	lon, lat := coord(f.Geometry)
 	if col == "adoptions" {
 		return []string{cell(f.ID), cell(p.Actor), cell(p.ActorName), cell(p.ActorKind), cell(p.Tool),
-			cell(p.ToolName), cell(p.Usage), num(p.Since), cell(p.Status), cell(p.Contact), cell(p.URL),
+			cell(p.ToolName), cell(p.Usage), num(p.Since), cell(p.Status), cell(p.AsOf), cell(csvSources(p.Sources)),
+			cell(p.Contact), cell(p.URL),
 			lon, lat, p.Precision, num(p.Version), "Licence Ouverte 2.0 (Etalab)"}, nil
 	}
 	licence := csvLicence(p.PointSource)
@@ -120,6 +125,25 @@ func csvRow(feature []byte, col string) ([]string, error) {
 		cell(p.Precision), cell(p.PointSource), cell(p.Website), cell(p.Email), cell(p.Phone),
 		cell(p.Address), cell(strings.Join(p.Tools, " ")), cell(strings.Join(p.Labels, " | ")),
 		num(p.Version), cell(p.UpdatedAt), licence}, nil
+}
+
+// csvSources cites sources in one cell: "Title — Publication, date, URL",
+// several separated by " | " (as the API gives them: no internal file names).
+func csvSources(ss []directory.Source) string {
+	var out []string
+	for _, s := range ss {
+		var parts []string
+		for _, v := range []string{s.Title, s.Publication, s.Author, s.Date, s.URL} {
+			if v != "" {
+				parts = append(parts, v)
+			}
+		}
+		if len(parts) == 0 && s.Document != "" {
+			parts = append(parts, s.Document)
+		}
+		out = append(out, strings.Join(parts, ", "))
+	}
+	return strings.Join(out, " | ")
 }
 
 func csvHeader(col string) []string {

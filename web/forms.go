@@ -426,6 +426,16 @@ func displayValue(cat *catalog, field string, v any) string {
 		for _, e := range x {
 			switch y := e.(type) {
 			case map[string]any:
+				// A source: cited by its title and publication, never by
+				// the file name of a seed article.
+				src := directory.Source{}
+				src.Title, _ = y["title"].(string)
+				src.Publication, _ = y["publication"].(string)
+				src.URL, _ = y["url"].(string)
+				if src.Cited() {
+					parts = append(parts, cat.Cite(src))
+					continue
+				}
 				if d, ok := y["document"].(string); ok {
 					parts = append(parts, d)
 					continue

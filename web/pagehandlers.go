@@ -38,6 +38,7 @@ type adoptionView struct {
 	Status   string             `json:"status"`
 	Contact  string             `json:"contact"`
 	URL      string             `json:"url"`
+	AsOf     string             `json:"as_of"`
 	Sources  []directory.Source `json:"sources"`
 }
 
@@ -441,10 +442,66 @@ type actorData struct {
 	Parents     []directory.ActorRef
 	Members     []directory.ActorRef
 	Adoptions   []actorAdoption
+	Links       []linkView
+	Labels      []directory.Label
 	Departement string
 	Region      string
 	History     *historyView
 	Official    bool // from the official list: not deleted by proposals
+}
+
+// linkView is a link of the actor page, seen from the actor: to the
+// target of its own links, from the actor of links to it.
+type linkView struct {
+	directory.Link
+	Incoming bool
+	Href     string // the other end's page
+	Name     string // the other end's name
+	Kind     string // the other end's actor kind ("" for a tool)
+}
+
+// actorLinks makes the links of a's page, its own first, each naming its
+// other end; ends that no longer exist are left out.
+func (p *pages) actorLinks(c *gin.Context, a *directory.Actor, toolNames map[string]string) []linkView {
+	var ids []string
+	for _, l := range a.Links {
+		if l.TargetType == directory.TypeActor {
+			ids = append(ids, l.TargetID)
+		}
+	}
+	for _, l := range a.LinkedBy {
+		ids = append(ids, l.ActorID)
+	}
+	refs := map[string]directory.ActorRef{}
+	for _, r := range p.s.dir.FindActorRefs(c.Request.Context(), ids) {
+		refs[r.ID] = r
+	}
+	var out []linkView
+	for _, l := range a.Links {
+		v := linkView{Link: l}
+		if l.TargetType == directory.TypeTool {
+			name, ok := toolNames[l.TargetID]
+			if !ok {
+				continue
+			}
+			v.Href, v.Name = "/outils/"+url.PathEscape(l.TargetID), name
+		} else {
+			r, ok := refs[l.TargetID]
+			if !ok {
+				continue
+			}
+			v.Href, v.Name, v.Kind = "/acteurs/"+url.PathEscape(r.ID), r.Name, r.Kind
+		}
+		out = append(out, v)
+	}
+	for _, l := range a.LinkedBy {
+		r, ok := refs[l.ActorID]
+		if !ok {
+			continue
+		}
+		out = append(out, linkView{Link: l, Incoming: true, Href: "/acteurs/" + url.PathEscape(r.ID), Name: r.Name, Kind: r.Kind})
+	}
+	return out
 }
 
 type actorAdoption struct {
@@ -477,6 +534,8 @@ func (p *pages) handleActorPage(c *gin.Context) {
 	slices.SortStableFunc(d.Adoptions, func(x, y actorAdoption) int {
 		return cmp.Compare(slices.Index(directory.Statuses, x.Status), slices.Index(directory.Statuses, y.Status))
 	})
+	d.Links = p.actorLinks(c, a, names)
+	d.Labels = a.LabelAwards
 	if a.Departement != "" {
 		d.Departement = p.s.dir.PlaceName(directory.KindDepartement, a.Departement)
 	}

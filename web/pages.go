@@ -140,6 +140,13 @@ func (p *pages) funcs(c *catalog) template.FuncMap {
 			return c.T("precision." + pr)
 		},
 		"status":      func(st string) string { return c.T("status." + st) },
+		"asOf":        c.AsOf,
+		"cite":        c.Cite,
+		"sourceDate":  c.SourceDate,
+		"provenance":  c.Provenance,
+		"linkType":    func(typ string, incoming bool) string { return c.T(linkKey(typ, incoming)) },
+		"linkStatus":  func(st string) string { return c.T("linkStatus." + st) },
+		"labelName":   func(id string) string { return c.T("label." + id) },
 		"approximate": directory.IsApproximate,
 		"shape":       shapeOf,
 		"contrib":     contribURL,

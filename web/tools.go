@@ -44,7 +44,7 @@ func (s *Server) toolJSON(base string, t *directory.Tool) toolJSON {
 	}
 	return toolJSON{Slug: t.Slug, Name: t.Name, Description: t.Description, URL: t.URL,
 		TutorialURL: t.TutorialURL, Licence: t.Licence, Free: t.Free, Themes: themes,
-		Adopters: t.Adopters, Sources: t.Sources, Version: t.Version,
+		Adopters: t.Adopters, Sources: directory.PublicSources(t.Sources), Version: t.Version,
 		UpdatedAt: t.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"),
 		Links: []link{
 			{Href: base + "/api/tools/" + t.Slug, Rel: "self", Type: mediaJSON},

@@ -14,6 +14,8 @@ type bundle struct {
 	actors    []data.Actor
 	tools     []data.Tool
 	adoptions []data.Adoption
+	links     []data.Link
+	labels    []data.Label
 	meta      data.Meta
 	outline   []byte
 	report    []byte
@@ -312,10 +314,11 @@ func build(src *sources, f *facts) (*bundle, error) {
 	}
 
 	// Seed facts.
-	actors, tools, adoptions, err := f.apply(actors)
+	ap, err := f.apply(actors)
 	if err != nil {
 		return nil, err
 	}
+	actors, tools, adoptions := ap.actors, ap.tools, ap.adoptions
 	if err := checkReferences(actors); err != nil {
 		return nil, err
 	}
@@ -329,12 +332,14 @@ func build(src *sources, f *facts) (*bundle, error) {
 	}
 	counts["tools"] = len(tools)
 	counts["adoptions"] = len(adoptions)
+	counts["links"] = len(ap.links)
+	counts["labels"] = len(ap.labels)
 
 	outline, err := franceOutline(src.Atlas)
 	if err != nil {
 		return nil, err
 	}
-	b := &bundle{actors: actors, tools: tools, adoptions: adoptions, outline: outline}
+	b := &bundle{actors: actors, tools: tools, adoptions: adoptions, links: ap.links, labels: ap.labels, outline: outline}
 	for _, r := range src.Regions {
 		b.places.Regions = append(b.places.Regions, data.Place{Code: r.Code, Name: r.Nom, Zone: r.Zone})
 	}

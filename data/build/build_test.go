@@ -40,7 +40,8 @@ const (
 	bundlePath = "../bundle"
 )
 
-var bundleFiles = []string{data.ActorsFile, data.ToolsFile, data.AdoptionsFile, data.MetaFile, data.OutlineFile, ReportFile}
+var bundleFiles = []string{data.ActorsFile, data.ToolsFile, data.AdoptionsFile, data.LinksFile, data.LabelsFile,
+	data.MetaFile, data.OutlineFile, data.TerritoriesFile, ReportFile}
 
 // TestRebuildMatchesBundle rebuilds the bundle twice from the packages and
 // checks that both runs give the committed files, byte for byte.
@@ -97,13 +98,14 @@ func adminActors(t *testing.T) []data.Actor {
 }
 
 // TestFactsMatchBundle applies the committed facts file to the committed
-// administrative actors and expects the committed tools and adoptions.
+// administrative actors and expects the committed tools, adoptions, links
+// and labels.
 func TestFactsMatchBundle(t *testing.T) {
 	f, err := readFacts(factsPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	actors, tools, adoptions, err := f.apply(adminActors(t))
+	ap, err := f.apply(adminActors(t))
 	if err != nil {
 		t.Fatalf("facts: %v", err)
 	}
@@ -111,43 +113,63 @@ func TestFactsMatchBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(actors) != len(b.Actors) {
-		t.Errorf("%d actors after the facts, committed bundle has %d", len(actors), len(b.Actors))
+	if len(ap.actors) != len(b.Actors) {
+		t.Errorf("%d actors after the facts, committed bundle has %d", len(ap.actors), len(b.Actors))
 	}
-	got, _ := json.Marshal([]any{tools, adoptions})
-	want, _ := json.Marshal([]any{b.Tools, b.Adoptions})
+	got, _ := json.Marshal([]any{ap.tools, ap.adoptions, ap.links, ap.labels})
+	want, _ := json.Marshal([]any{b.Tools, b.Adoptions, b.Links, b.Labels})
 	if !bytes.Equal(got, want) {
-		t.Error("tools or adoptions differ from the committed bundle (rebuild with sh data/rebuild.sh)")
+		t.Error("tools, adoptions, links or labels differ from the committed bundle (rebuild with sh data/rebuild.sh)")
 	}
 }
 
 // TestFactsRejected feeds the checker facts with one mistake each.
 func TestFactsRejected(t *testing.T) {
 	admin := adminActors(t)
-	const src = `[{"document": "001_bdba8e0e9f58fa06.txt", "year": 2009, "quote": "q"}]`
+	const docs = `"documents": [{"id": "001_bdba8e0e9f58fa06.txt", "title": "T", "publication": "P", "date": "2009", "note": "n"},
+		{"id": "page-example", "publication": "P", "url": "https://example.org/", "note": "n"}]`
+	const src = `[{"document": "001_bdba8e0e9f58fa06.txt", "quote": "q"}]`
 	tool := `{"slug": "wiki", "name": "Wiki", "themes": ["culture"], "free_software": false, "sources": ` + src + `}`
+	assoc := `{"id": "association-fing", "kind": "association", "name": "Fing", "sources": ` + src + `}`
 	for _, tc := range []struct {
 		name, facts, want string
 	}{
-		{"OK", `{"tools": [` + tool + `], "adoptions": [{"actor": "commune-88160", "tool": "wiki", "status": "in_use", "sources": ` + src + `}]}`, ""},
-		{"ErrUnknownCommune", `{"tools": [` + tool + `], "adoptions": [{"actor": "commune-99999", "tool": "wiki", "status": "in_use", "sources": ` + src + `}]}`, `actor "commune-99999" does not exist`},
-		{"ErrUnknownTool", `{"adoptions": [{"actor": "commune-88160", "tool": "wiki", "status": "in_use", "sources": ` + src + `}]}`, `tool "wiki" does not exist`},
-		{"ErrTheme", `{"tools": [{"slug": "wiki", "name": "Wiki", "themes": ["sport"], "sources": ` + src + `}]}`, `theme "sport" is not one of the eight`},
-		{"ErrStatus", `{"tools": [` + tool + `], "adoptions": [{"actor": "commune-88160", "tool": "wiki", "status": "used", "sources": ` + src + `}]}`, `status "used"`},
-		{"ErrNoSource", `{"tools": [{"slug": "wiki", "name": "Wiki", "themes": ["culture"]}]}`, "no source"},
-		{"ErrDocument", `{"tools": [{"slug": "wiki", "name": "Wiki", "themes": ["culture"], "sources": [{"document": "article.txt", "quote": "q"}]}]}`, "not a seed article file name"},
-		{"ErrSeedKind", `{"actors": [{"id": "commune-fing", "kind": "commune", "name": "Fing", "sources": ` + src + `}]}`, `kind "commune" is not one of`},
-		{"ErrSeedID", `{"actors": [{"id": "association-Fing", "kind": "association", "name": "Fing", "sources": ` + src + `}]}`, "lower-case ASCII slug"},
-		{"ErrParent", `{"actors": [{"id": "association-fing", "kind": "association", "name": "Fing", "parents": ["region-99"], "sources": ` + src + `}]}`, `parent "region-99" does not exist`},
-		{"ErrUpdateUnknown", `{"updates": [{"id": "commune-99999", "website": "https://example.org/", "sources": ` + src + `}]}`, "no actor of the official list"},
-		{"ErrFreeWithoutLicence", `{"tools": [{"slug": "wiki", "name": "Wiki", "themes": ["culture"], "free_software": true, "sources": ` + src + `}]}`, "SPDX"},
+		{"OK", `{` + docs + `, "tools": [` + tool + `], "adoptions": [{"actor": "commune-88160", "tool": "wiki", "status": "in_use", "sources": ` + src + `}]}`, ""},
+		{"OKOneOff", `{` + docs + `, "tools": [` + tool + `], "adoptions": [{"actor": "commune-88160", "tool": "wiki", "status": "one_off", "sources": ` + src + `}]}`, ""},
+		{"ErrUnknownCommune", `{` + docs + `, "tools": [` + tool + `], "adoptions": [{"actor": "commune-99999", "tool": "wiki", "status": "in_use", "sources": ` + src + `}]}`, `actor "commune-99999" does not exist`},
+		{"ErrUnknownTool", `{` + docs + `, "adoptions": [{"actor": "commune-88160", "tool": "wiki", "status": "in_use", "sources": ` + src + `}]}`, `tool "wiki" does not exist`},
+		{"ErrTheme", `{` + docs + `, "tools": [{"slug": "wiki", "name": "Wiki", "themes": ["sport"], "sources": ` + src + `}]}`, `theme "sport" is not one of the eight`},
+		{"ErrStatus", `{` + docs + `, "tools": [` + tool + `], "adoptions": [{"actor": "commune-88160", "tool": "wiki", "status": "used", "sources": ` + src + `}]}`, `status "used"`},
+		{"ErrAsOfGiven", `{` + docs + `, "tools": [` + tool + `], "adoptions": [{"actor": "commune-88160", "tool": "wiki", "status": "in_use", "as_of": "2020", "sources": ` + src + `}]}`, "computed"},
+		{"ErrNoSource", `{` + docs + `, "tools": [{"slug": "wiki", "name": "Wiki", "themes": ["culture"]}]}`, "no source"},
+		{"ErrDocument", `{` + docs + `, "tools": [{"slug": "wiki", "name": "Wiki", "themes": ["culture"], "sources": [{"document": "article.txt", "quote": "q"}]}]}`, "not a seed article file name"},
+		{"ErrDocumentNotListed", `{"tools": [` + tool + `]}`, "not listed in documents"},
+		{"ErrCitationInFact", `{` + docs + `, "tools": [{"slug": "wiki", "name": "Wiki", "themes": ["culture"], "sources": [{"document": "001_bdba8e0e9f58fa06.txt", "date": "2020", "quote": "q"}]}]}`, "only document and quote"},
+		{"ErrNoPublication", `{"documents": [{"id": "001_bdba8e0e9f58fa06.txt", "title": "T", "note": "n"}]}`, "no publication"},
+		{"ErrBadDate", `{"documents": [{"id": "001_bdba8e0e9f58fa06.txt", "publication": "P", "date": "25/02/2016", "note": "n"}]}`, "YYYY"},
+		{"ErrPageWithoutURL", `{"documents": [{"id": "page-x", "publication": "P", "note": "n"}]}`, "url is required"},
+		{"ErrSeedKind", `{` + docs + `, "actors": [{"id": "commune-fing", "kind": "commune", "name": "Fing", "sources": ` + src + `}]}`, `kind "commune" is not one of`},
+		{"ErrSeedID", `{` + docs + `, "actors": [{"id": "association-Fing", "kind": "association", "name": "Fing", "sources": ` + src + `}]}`, "lower-case ASCII slug"},
+		{"ErrParent", `{` + docs + `, "actors": [{"id": "association-fing", "kind": "association", "name": "Fing", "parents": ["region-99"], "sources": ` + src + `}]}`, `parent "region-99" does not exist`},
+		{"ErrUpdateUnknown", `{` + docs + `, "updates": [{"id": "commune-99999", "website": "https://example.org/", "sources": ` + src + `}]}`, "no actor of the official list"},
+		{"ErrFreeWithoutLicence", `{` + docs + `, "tools": [{"slug": "wiki", "name": "Wiki", "themes": ["culture"], "free_software": true, "sources": ` + src + `}]}`, "SPDX"},
+		{"OKLink", `{` + docs + `, "actors": [` + assoc + `], "links": [{"actor": "association-fing", "type": "member_of", "target_type": "actor", "target": "commune-88160", "status": "active", "sources": ` + src + `}]}`, ""},
+		{"ErrLinkType", `{` + docs + `, "actors": [` + assoc + `], "links": [{"actor": "association-fing", "type": "friend_of", "target_type": "actor", "target": "commune-88160", "status": "active", "sources": ` + src + `}]}`, `type "friend_of"`},
+		{"ErrLinkTarget", `{` + docs + `, "actors": [` + assoc + `], "links": [{"actor": "association-fing", "type": "member_of", "target_type": "actor", "target": "association-nobody", "status": "active", "sources": ` + src + `}]}`, "does not exist"},
+		{"ErrLinkStatus", `{` + docs + `, "actors": [` + assoc + `], "links": [{"actor": "association-fing", "type": "member_of", "target_type": "actor", "target": "commune-88160", "status": "in_use", "sources": ` + src + `}]}`, `status "in_use"`},
+		{"OKLabel", `{` + docs + `, "labels": [{"actor": "commune-88160", "label": "villes-internet", "year": 2016, "level": "5@", "sources": ` + src + `}]}`, ""},
+		{"ErrLabelLevel", `{` + docs + `, "labels": [{"actor": "commune-88160", "label": "villes-internet", "year": 2016, "level": "6@", "sources": ` + src + `}]}`, `level "6@"`},
+		{"ErrLabelScheme", `{` + docs + `, "labels": [{"actor": "commune-88160", "label": "marianne", "year": 2016, "sources": ` + src + `}]}`, `label "marianne"`},
+		{"OKSeat", `{` + docs + `, "actors": [` + assoc + `], "seats": [{"actor": "association-fing", "commune": "88160", "sources": [{"document": "page-example", "quote": "q"}]}]}`, ""},
+		{"ErrSeatOfCommune", `{` + docs + `, "seats": [{"actor": "commune-88160", "commune": "88160", "sources": ` + src + `}]}`, "no seed actor"},
+		{"ErrSeatCommune", `{` + docs + `, "actors": [` + assoc + `], "seats": [{"actor": "association-fing", "commune": "99999", "sources": ` + src + `}]}`, "not a current commune"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := decodeFacts([]byte(tc.facts))
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			_, _, _, err = f.apply(admin)
+			_, err = f.apply(admin)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("unexpected error: %v", err)
@@ -164,18 +186,64 @@ func TestFactsRejected(t *testing.T) {
 		}
 	})
 	t.Run("OKUpdate", func(t *testing.T) {
-		f, err := decodeFacts([]byte(`{"updates": [{"id": "commune-88160", "labels": ["Villes Internet 2016: 5@"], "sources": ` + src + `}]}`))
+		f, err := decodeFacts([]byte(`{` + docs + `, "updates": [{"id": "commune-88160", "description": "d", "sources": ` + src + `}]}`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		actors, _, _, err := f.apply(admin)
+		ap, err := f.apply(admin)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, a := range actors {
-			if a.ID == "commune-88160" && (len(a.Labels) != 1 || len(a.Sources) != 1 || a.Code != "88160") {
+		for _, a := range ap.actors {
+			if a.ID == "commune-88160" && (a.Description != "d" || len(a.Sources) != 1 || a.Code != "88160") {
 				t.Fatalf("updated actor = %+v", a)
 			}
+		}
+	})
+	t.Run("Citation", func(t *testing.T) {
+		// A fact names its document and quotes it; the bundle's source
+		// carries the citation, and as_of is the latest date stated.
+		f, err := decodeFacts([]byte(`{` + docs + `, "tools": [` + tool + `], "adoptions": [{"actor": "commune-88160", "tool": "wiki", "status": "in_use",
+			"sources": [{"document": "page-example", "quote": "p"}, {"document": "001_bdba8e0e9f58fa06.txt", "quote": "q"}]}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ap, err := f.apply(admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ad := ap.adoptions[0]
+		if ad.AsOf != "2009" {
+			t.Errorf("as_of = %q, want 2009", ad.AsOf)
+		}
+		want := data.Source{Document: "001_bdba8e0e9f58fa06.txt", Title: "T", Publication: "P", Date: "2009", Quote: "q"}
+		if ad.Sources[1] != want {
+			t.Errorf("source = %+v, want %+v", ad.Sources[1], want)
+		}
+	})
+	t.Run("Seat", func(t *testing.T) {
+		f, err := decodeFacts([]byte(`{` + docs + `, "actors": [` + assoc + `], "seats": [{"actor": "association-fing", "commune": "88160", "sources": [{"document": "page-example", "quote": "q"}]}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ap, err := f.apply(admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var epinal, fing data.Actor
+		for _, a := range ap.actors {
+			switch a.ID {
+			case "commune-88160":
+				epinal = a
+			case "association-fing":
+				fing = a
+			}
+		}
+		if fing.Point == nil || *fing.Point != *epinal.Point || fing.Precision != data.PrecisionSeat || fing.PointSource != "seat:commune-88160" {
+			t.Errorf("seat: point %v precision %q source %q; Épinal at %v", fing.Point, fing.Precision, fing.PointSource, epinal.Point)
+		}
+		if len(fing.Sources) != 2 || fing.Sources[1].URL != "https://example.org/" {
+			t.Errorf("seat source not added: %+v", fing.Sources)
 		}
 	})
 }
@@ -197,6 +265,9 @@ func TestSeedQuotes(t *testing.T) {
 	docs := map[string]string{}
 	check := func(what string, ss []data.Source) {
 		for _, s := range ss {
+			if !articleRe.MatchString(s.Document) {
+				continue // a page's text is not stored here
+			}
 			text, ok := docs[s.Document]
 			if !ok {
 				raw, err := os.ReadFile(filepath.Join(dir, s.Document))
@@ -223,6 +294,15 @@ func TestSeedQuotes(t *testing.T) {
 	}
 	for _, ad := range f.Adoptions {
 		check("adoption "+ad.Actor+" → "+ad.Tool, ad.Sources)
+	}
+	for _, l := range f.Links {
+		check("link "+l.Actor+" "+l.Type+" "+l.Target, l.Sources)
+	}
+	for _, l := range f.Labels {
+		check("label "+l.Actor+" "+l.Label, l.Sources)
+	}
+	for _, s := range f.Seats {
+		check("seat "+s.Actor, s.Sources)
 	}
 }
 

@@ -159,19 +159,43 @@ func report(b *bundle, st *stats) []byte {
 		if ad.Since != 0 {
 			since = fmt.Sprintf(", since %d", ad.Since)
 		}
-		p("- `%s` → `%s` [%s%s] (%s)\n", ad.Actor, ad.Tool, ad.Status, since, docs(ad.Sources))
+		asof := ""
+		if ad.AsOf != "" {
+			asof = ", as of " + ad.AsOf
+		}
+		p("- `%s` → `%s` [%s%s%s] (%s)\n", ad.Actor, ad.Tool, ad.Status, since, asof, docs(ad.Sources))
+	}
+	p("\nLinks:\n\n")
+	for _, l := range b.links {
+		asof := ""
+		if l.AsOf != "" {
+			asof = ", as of " + l.AsOf
+		}
+		p("- `%s` %s %s `%s` [%s%s] (%s)\n", l.Actor, l.Type, l.TargetType, l.Target, l.Status, asof, docs(l.Sources))
+	}
+	if len(b.links) == 0 {
+		p("none\n")
+	}
+	p("\nLabels:\n\n")
+	for _, l := range b.labels {
+		p("- `%s` %s %d %s (%s)\n", l.Actor, l.Label, l.Year, l.Level, docs(l.Sources))
+	}
+	if len(b.labels) == 0 {
+		p("none: no seed article says which actor holds which label\n")
 	}
 	return w.Bytes()
 }
 
-// docs lists the distinct source documents of a fact, with their years.
+// docs lists the distinct sources of a fact: publication, date, and the
+// internal document id in brackets (the report is for maintainers).
 func docs(ss []data.Source) string {
 	var out []string
 	for _, s := range ss {
-		d := s.Document
-		if s.Year != 0 {
-			d = fmt.Sprintf("%s, %d", s.Document, s.Year)
+		d := s.Publication
+		if s.Date != "" {
+			d += ", " + s.Date
 		}
+		d += " [" + s.Document + "]"
 		if !contains(out, d) {
 			out = append(out, d)
 		}

@@ -89,6 +89,8 @@ func (b *bundle) write(dir string) error {
 	}{
 		{data.ToolsFile, b.tools},
 		{data.AdoptionsFile, b.adoptions},
+		{data.LinksFile, b.links},
+		{data.LabelsFile, b.labels},
 		{data.MetaFile, b.meta},
 		{data.TerritoriesFile, b.places},
 	} {

@@ -1,0 +1,122 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// Facts are shown with where they come from and how old they are, as a
+// person would cite them: "En 2009, selon « Titre », Publication". The
+// internal reference of a seed article (its file name) is never shown.
+
+// AsOf says when a fact was true, from its as_of date as precise as the
+// source gives it: "en 2009", "en février 2016", "le 25 février 2016"
+// ("in 2009", "in February 2016", "on February 25, 2016"). "" when unknown
+// or malformed.
+func (c *catalog) AsOf(asOf string) string {
+	parts := strings.Split(asOf, "-")
+	nums := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || len(parts) > 3 {
+			return ""
+		}
+		nums[i] = n
+	}
+	switch len(nums) {
+	case 1:
+		if len(parts[0]) != 4 {
+			return ""
+		}
+		return c.Tf("asof.year", nums[0])
+	case 2:
+		if nums[1] < 1 || nums[1] > 12 {
+			return ""
+		}
+		return c.Tf("asof.month", c.T("month."+strconv.Itoa(nums[1])), nums[0])
+	default:
+		if nums[1] < 1 || nums[1] > 12 || nums[2] < 1 || nums[2] > 31 {
+			return ""
+		}
+		return c.Tf("asof.day", nums[2], c.T("month."+strconv.Itoa(nums[1])), nums[0])
+	}
+}
+
+// Cite names a source as a person would: « Title », Publication, Author.
+// A source with no citation (what a contributor typed as their source) is
+// shown as given.
+func (c *catalog) Cite(s directory.Source) string {
+	if !s.Cited() {
+		return s.Document
+	}
+	var parts []string
+	if s.Title != "" {
+		parts = append(parts, c.Tf("cite.title", s.Title))
+	}
+	if s.Publication != "" {
+		parts = append(parts, s.Publication)
+	}
+	if s.Author != "" {
+		parts = append(parts, s.Author)
+	}
+	if len(parts) == 0 { // only an address
+		return s.URL
+	}
+	return strings.Join(parts, ", ")
+}
+
+// SourceDate is a source's own date for a citation line: "25 février 2016",
+// "février 2016", "2009"; "" when it states none.
+func (c *catalog) SourceDate(date string) string {
+	parts := strings.Split(date, "-")
+	switch len(parts) {
+	case 1:
+		return parts[0]
+	case 2:
+		m, _ := strconv.Atoi(parts[1])
+		return c.T("month."+strconv.Itoa(m)) + " " + parts[0]
+	case 3:
+		m, _ := strconv.Atoi(parts[1])
+		d, _ := strconv.Atoi(parts[2])
+		if c.lang == "en" {
+			return c.T("month."+strconv.Itoa(m)) + " " + strconv.Itoa(d) + ", " + parts[0]
+		}
+		return strconv.Itoa(d) + " " + c.T("month."+strconv.Itoa(m)) + " " + parts[0]
+	}
+	return ""
+}
+
+// Provenance is the sentence that says how old a fact is and who says it:
+// "En 2009, selon Paperblog", "Selon « Huit ateliers… », Localtis (non
+// daté)". The source cited is the one whose date gives as_of, else the
+// first. "" when the fact has no source.
+func (c *catalog) Provenance(asOf string, sources []directory.Source) string {
+	if len(sources) == 0 {
+		if when := c.AsOf(asOf); when != "" {
+			return capitalize(when)
+		}
+		return ""
+	}
+	src := sources[0]
+	for _, s := range sources {
+		if asOf != "" && s.Date == asOf {
+			src = s
+			break
+		}
+	}
+	if when := c.AsOf(asOf); when != "" {
+		return capitalize(c.Tf("provenance.dated", when, c.Cite(src)))
+	}
+	return capitalize(c.Tf("provenance.undated", c.Cite(src)))
+}
+
+// linkKey is the catalog key naming a link type, seen from the linking
+// actor ("membre de") or from the linked one ("membres").
+func linkKey(typ string, incoming bool) string {
+	if incoming {
+		return "linkType.in." + typ
+	}
+	return "linkType." + typ
+}

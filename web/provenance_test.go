@@ -1,0 +1,106 @@
+package web_test
+
+import (
+	"encoding/csv"
+	"strings"
+	"testing"
+)
+
+// seedFileName matches the internal reference of a seed article, which a
+// person must never be shown as a source.
+const seedFileName = "_bdba8e0e9f58fa06"
+
+// TestProvenancePages: facts from the articles are shown with when they
+// were true and who says so ("En 2009, selon Paperblog"), in both
+// languages, on the actor, tool and peer-finder pages; never with a file
+// name.
+func TestProvenancePages(t *testing.T) {
+	srv := MustOpenServer(t)
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/acteurs/commune-35238", []string{"En 2009, selon Paperblog", "lire en ligne", "https://www.paperblog.fr/2062807/retour-de-marseille-240609/"}},
+		{"/acteurs/commune-35238?lang=en", []string{"In 2009, according to Paperblog", "read online"}},
+		{"/acteurs/commune-45232", []string{"Le 25 février 2016, selon «\u00a0Villes Internet 2016: la participation citoyenne félicitée\u00a0», GreenSI"}},
+		{"/acteurs/commune-45232?lang=en", []string{"On February 25, 2016, according to “Villes Internet 2016: la participation citoyenne félicitée”, GreenSI"}},
+		{"/acteurs/public-agency-artesi-ile-de-france", []string{"Selon «\u00a0Huit ateliers pour favoriser les usages du web 2.0 dans les collectivités franciliennes\u00a0», Localtis, Luc Derriano / EVS (source non datée)"}},
+		{"/outils/second-life", []string{"En 2009, selon Paperblog"}},
+		{"/voisins?actor=commune-88160&tool=wiki", []string{"En 2009, selon Paperblog"}},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			body := request(t, srv, "GET", tc.path, nil).status(200).Body.String()
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			if strings.Contains(body, seedFileName) || strings.Contains(body, ".txt") {
+				t.Error("a seed file name is shown")
+			}
+		})
+	}
+}
+
+// TestProvenanceAPI: the adoptions collection, the tool view and the
+// adoptions CSV give as_of and cite sources by title and publication.
+func TestProvenanceAPI(t *testing.T) {
+	srv := MustOpenServer(t)
+	for _, path := range []string{"/api/collections/adoptions/items?limit=1000", "/api/tools/second-life",
+		"/api/collections/actors/items/commune-35238", "/api/collections/adoptions/items?f=csv&limit=1000"} {
+		body := request(t, srv, "GET", path, nil).status(200).Body.String()
+		if strings.Contains(body, seedFileName) || strings.Contains(body, `"document"`) {
+			t.Errorf("%s: a seed file name is given as a source", path)
+		}
+	}
+	var fc struct {
+		Features []struct {
+			ID         string `json:"id"`
+			Properties struct {
+				AsOf    string `json:"as_of"`
+				Sources []struct {
+					Title       string `json:"title"`
+					Publication string `json:"publication"`
+					Date        string `json:"date"`
+					URL         string `json:"url"`
+				} `json:"sources"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	request(t, srv, "GET", "/api/collections/adoptions/items?tool=second-life", nil).status(200).json(&fc)
+	if len(fc.Features) == 0 {
+		t.Fatal("no adoption of second-life")
+	}
+	for _, f := range fc.Features {
+		p := f.Properties
+		if p.AsOf != "2009" || len(p.Sources) == 0 || p.Sources[0].Publication != "Paperblog" || p.Sources[0].URL == "" {
+			t.Errorf("%s: as_of %q sources %+v", f.ID, p.AsOf, p.Sources)
+		}
+	}
+
+	body := request(t, srv, "GET", "/api/collections/adoptions/items?f=csv&limit=1000", nil).status(200).Body.String()
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	asOf, source := col["as_of"], col["source"]
+	if asOf == 0 || source == 0 {
+		t.Fatalf("CSV header %v lacks as_of or source", rows[0])
+	}
+	found := false
+	for _, r := range rows[1:] {
+		if r[col["id"]] == "adoption-commune-45232-google-workspace" {
+			found = true
+			if r[asOf] != "2016-02-25" || !strings.Contains(r[source], "GreenSI") {
+				t.Errorf("Olivet row: as_of %q source %q", r[asOf], r[source])
+			}
+		}
+	}
+	if !found {
+		t.Error("Olivet's adoption is not in the CSV")
+	}
+}
