@@ -76,33 +76,8 @@ func (d *Directory) CatchUp(ctx context.Context) (int, error) {
 	if to <= from {
 		return 0, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT record_type, record_id, data FROM versions WHERE seq > ? AND seq <= ?`, from, to)
+	t, records, err := d.changedBetween(ctx, tx, from, to)
 	if err != nil {
-		return 0, err
-	}
-	t := touchSet{seq: to, first: from + 1}
-	records := map[string]bool{}
-	for rows.Next() {
-		var typ, id string
-		var data []byte
-		if err := rows.Scan(&typ, &id, &data); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		if records[typ+":"+id] {
-			continue
-		}
-		records[typ+":"+id] = true
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(data, &fields); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		// The previous parents of an actor are in the read model; the new
-		// ones in the version.
-		t.add(&record{Type: typ, ID: id, Fields: d.parentsField(id)}, fields)
-	}
-	if err := rows.Close(); err != nil {
 		return 0, err
 	}
 	tx.Rollback()
@@ -115,13 +90,13 @@ func (d *Directory) CatchUp(ctx context.Context) (int, error) {
 		d.followed = max(d.followed, to)
 		d.mu.Unlock()
 		d.clustersChanged()
-		return len(records), nil
+		return records, nil
 	}
 	d.refresh(ctx, t)
 	d.mu.Lock()
 	d.followed = max(d.followed, to)
 	d.mu.Unlock()
-	return len(records), nil
+	return records, nil
 }
 
 // parentsField returns the read model's parents of actor id as record
@@ -141,4 +116,37 @@ func (d *Directory) parentsField(id string) map[string]json.RawMessage {
 		return nil
 	}
 	return map[string]json.RawMessage{"parents": mustJSON(ids)}
+}
+
+// changedBetween reads what the changes committed with a sequence in
+// (from, to] touched, and how many records they changed.
+func (d *Directory) changedBetween(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, from, to uint64) (touchSet, int, error) {
+	rows, err := q.QueryContext(ctx, `SELECT record_type, record_id, data FROM versions WHERE seq > ? AND seq <= ?`, from, to)
+	if err != nil {
+		return touchSet{}, 0, err
+	}
+	defer rows.Close()
+	t := touchSet{seq: to, first: from + 1}
+	records := map[string]bool{}
+	for rows.Next() {
+		var typ, id string
+		var data []byte
+		if err := rows.Scan(&typ, &id, &data); err != nil {
+			return touchSet{}, 0, err
+		}
+		if records[typ+":"+id] {
+			continue
+		}
+		records[typ+":"+id] = true
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(data, &fields); err != nil {
+			return touchSet{}, 0, err
+		}
+		// The previous parents of an actor are in the read model; the new
+		// ones in the version.
+		t.add(&record{Type: typ, ID: id, Fields: d.parentsField(id)}, fields)
+	}
+	return t, len(records), rows.Err()
 }

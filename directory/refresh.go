@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"slices"
@@ -14,6 +15,23 @@ func (d *Directory) refresh(ctx context.Context, t touchSet) {
 	if t.seq == 0 && len(t.actors) == 0 && len(t.tools) == 0 {
 		return
 	}
+	// Changes that other processes committed before this write and that
+	// this directory has not followed yet are taken in with it: the read
+	// model is then the store's state at t.seq, which the sequence (and the
+	// ETags derived from it) stands for, and actors created meanwhile get
+	// their refs in the store's order. Callers hold d.wmu: followed cannot
+	// move meanwhile.
+	d.mu.RLock()
+	from := d.followed
+	d.mu.RUnlock()
+	if t.first > from+1 {
+		others, _, err := d.changedBetween(ctx, d.db.read, from, t.first-1)
+		if err != nil {
+			slog.ErrorContext(ctx, "reading changes written by another process", "err", err)
+		} else {
+			t.merge(others)
+		}
+	}
 	if err := d.refreshTouched(ctx, t); err != nil {
 		slog.ErrorContext(ctx, "read model update failed; rebuilding it from the store", "err", err)
 		if err := d.load(ctx); err != nil {
@@ -21,6 +39,13 @@ func (d *Directory) refresh(ctx context.Context, t touchSet) {
 		}
 	}
 	d.clustersChanged()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func inClause(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
@@ -79,6 +104,7 @@ func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
 	// Actors, their parents and their adoptions as they are now.
 	type loaded struct {
 		a       *Actor
+		ref     int64 // the row's position in the store
 		deleted bool
 		ads     []*Adoption
 	}
@@ -89,12 +115,12 @@ func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
 			return err
 		}
 		for rows.Next() {
-			a, _, deleted, err := scanActor(rows)
+			a, ref, deleted, err := scanActor(rows)
 			if err != nil {
 				rows.Close()
 				return err
 			}
-			actors[a.ID] = &loaded{a: a, deleted: deleted}
+			actors[a.ID] = &loaded{a: a, ref: ref, deleted: deleted}
 		}
 		if err := rows.Close(); err != nil {
 			return err
@@ -134,6 +160,17 @@ func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
 			return err
 		}
 	}
+
+	// Actors new to the read model are appended in the store's order, as a
+	// full load would number them.
+	slices.SortStableFunc(t.actors, func(a, b string) int {
+		la, lb := actors[a], actors[b]
+		switch {
+		case la == nil || lb == nil: // not in the store: nothing to append
+			return cmp.Compare(boolInt(la == nil), boolInt(lb == nil))
+		}
+		return cmp.Compare(la.ref, lb.ref)
+	})
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
