@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/directory/directorytest"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -86,27 +88,53 @@ func TestMain_FirstAndSecondStart(t *testing.T) {
 		t.Fatalf("healthz = %+v", health)
 	}
 
-	// Graceful shutdown waits for a request in flight: a big export started
-	// just before Close still completes.
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.Get(base + "/api/export/actors.geojson")
-		if err == nil {
-			var all struct{ Features []json.RawMessage }
-			err = json.NewDecoder(resp.Body).Decode(&all)
-			resp.Body.Close()
-			if err == nil && len(all.Features) < 36000 {
-				err = io.ErrUnexpectedEOF
-			}
-		}
-		done <- err
-	}()
-	time.Sleep(50 * time.Millisecond)
-	if err := m.Close(); err != nil {
+	// Graceful shutdown waits for a request in flight. The export is
+	// streamed, uncompressed, and far larger than the socket buffers: while
+	// the client reads nothing past its first bytes, the handler is blocked
+	// writing. Close starts (the listener refuses new connections) while it
+	// is, and the export still completes.
+	req, _ := http.NewRequest("GET", base+"/api/export/actors.geojson", nil)
+	req.Header.Set("Accept-Encoding", "identity")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
+	defer resp.Body.Close()
+	head := make([]byte, 64<<10)
+	if _, err := io.ReadFull(resp.Body, head); err != nil {
+		t.Fatalf("the export's first bytes: %v", err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close() }()
+	for {
+		c, err := net.Dial("tcp", m.Addr())
+		if err != nil {
+			break // shutting down: the listener is closed
+		}
+		c.Close()
+		select {
+		case err := <-closed:
+			t.Fatalf("Close returned (%v) while a request was in flight", err)
+		default:
+			time.Sleep(time.Millisecond)
+		}
+	}
+	rest, err := io.ReadAll(resp.Body)
+	if err != nil {
 		t.Fatalf("request in flight during shutdown: %v", err)
+	}
+	var all struct{ Features []json.RawMessage }
+	if err := json.Unmarshal(append(head, rest...), &all); err != nil || len(all.Features) < 36000 {
+		t.Fatalf("export cut by the shutdown: %d features, %v", len(all.Features), err)
+	}
+	if n := len(head) + len(rest); n < 8<<20 {
+		// Smaller, it could sit whole in the socket buffers (4 MiB at most
+		// for sending here, 128 KiB to receive from an idle reader), the
+		// handler done before Close: the test would prove nothing.
+		t.Fatalf("the export is %d bytes: too small to keep its handler in flight", n)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
 	}
 
 	// Second start: reuses the database, does not fill it again.
@@ -141,7 +169,7 @@ func TestMain_ParseFlags(t *testing.T) {
 // A change written to the database by another process reaches the running
 // server's answers without a restart.
 func TestMain_FollowsOtherWriters(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "voisinage.db")
+	dbPath := directorytest.SeededPath(t)
 	m, logs := MustRunMain(t, dbPath)
 	defer m.Close()
 	base := "http://" + m.Addr()
