@@ -34,12 +34,17 @@
       }
     }
 
-    var chose = false; // an Enter that chose must not also submit the form
+    // An Enter that chose must not also submit the form. Browsers send no
+    // keypress after a keydown whose default was prevented, but some input
+    // paths (automation, some assistive tools) still do: chose stays set
+    // from the keydown that chose to the keypress of the same key. Each
+    // keydown clears it first; no timer, whose turn could come before the
+    // keypress's on a busy machine.
+    var chose = false;
     function choose(i) {
       var f = items[i];
       if (!f) return;
       chose = true;
-      setTimeout(function () { chose = false; }, 0);
       input.value = f.properties.name;
       lastQuery = input.value;
       close();
@@ -95,6 +100,7 @@
       search();
     });
     input.addEventListener("keydown", function (e) {
+      chose = false;
       var open = !listbox.hidden;
       switch (e.key) {
         case "ArrowDown":
