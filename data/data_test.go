@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -312,4 +313,108 @@ func pointInRing(p [2]float64, ring [][2]float64) bool {
 		}
 	}
 	return in
+}
+
+// TestBundleOverseas: GeoNames files the overseas territories under their
+// own country codes; the rows are joined by each one's rule, so that all of
+// Mayotte (17 communes, its département, région and préfecture) and the
+// single-commune collectivities have a point, with the INSEE code read from
+// the right column (Mamoudzou from admin1).
+func TestBundleOverseas(t *testing.T) {
+	b := load(t)
+	byID := map[string]data.Actor{}
+	mayotte := 0
+	for _, a := range b.Actors {
+		byID[a.ID] = a
+		if a.Kind == "commune" && a.Departement == "976" {
+			mayotte++
+			if a.Point == nil || a.Precision != data.PrecisionExact {
+				t.Errorf("%s %s: point %v precision %q, want exact", a.ID, a.Name, a.Point, a.Precision)
+			}
+		}
+	}
+	if mayotte != 17 {
+		t.Errorf("%d communes in Mayotte, want 17", mayotte)
+	}
+	for id, src := range map[string]string{
+		"commune-97611": "geonames:921815",  // Mamoudzou: INSEE code in admin1
+		"commune-97701": "geonames:3579132", // Saint-Barthélemy: its capital Gustavia
+		"commune-97801": "geonames:3578851", // Saint-Martin: Marigot
+		"commune-98818": "geonames:2139521", // Nouméa: INSEE code in admin2
+		"commune-98735": "geonames:4033936", // Papeete: by name
+		"commune-97502": "geonames:3424934", // Saint-Pierre
+		"commune-98613": "geonames:4034821", // Uvea: Mata-Utu, the capital
+	} {
+		if a := byID[id]; a.PointSource != src {
+			t.Errorf("%s %s: point source %q, want %s", id, a.Name, a.PointSource, src)
+		}
+	}
+	for _, id := range []string{"departement-976", "prefecture-976"} {
+		a := byID[id]
+		if a.Point == nil || a.PointSource != "derived:commune-97611" {
+			t.Errorf("%s: point %v source %q, want Mamoudzou's", id, a.Point, a.PointSource)
+		}
+	}
+	if r := byID["region-"+byID["departement-976"].Region]; r.Point == nil {
+		t.Errorf("Mayotte's région %s has no point", r.ID)
+	}
+	// Mamoudzou, about 45.23 E 12.78 S.
+	if p := byID["commune-97611"].Point; p == nil || haversine(*p, [2]float64{45.227, -12.780}) > 5000 {
+		t.Errorf("Mamoudzou at %v", p)
+	}
+}
+
+// TestBundleSeats: networks and agencies whose seat a cited page gives are
+// placed at their seat's commune, with precision seat and that page among
+// their sources.
+func TestBundleSeats(t *testing.T) {
+	b := load(t)
+	byID := map[string]data.Actor{}
+	for _, a := range b.Actors {
+		byID[a.ID] = a
+	}
+	seats := 0
+	for _, a := range b.Actors {
+		if a.Precision != data.PrecisionSeat {
+			continue
+		}
+		seats++
+		commune, ok := strings.CutPrefix(a.PointSource, "seat:")
+		if !ok || byID[commune].Point == nil || *byID[commune].Point != *a.Point {
+			t.Errorf("%s: seat point %v from %q is not its commune's", a.ID, a.Point, a.PointSource)
+		}
+		page := false
+		for _, s := range a.Sources {
+			page = page || (strings.HasPrefix(s.Document, "page-") && s.URL != "")
+		}
+		if !page {
+			t.Errorf("%s: placed at a seat no cited page gives", a.ID)
+		}
+	}
+	if seats == 0 {
+		t.Error("no actor is placed at its seat")
+	}
+	if a := byID["syndicat-megalis-bretagne"]; a.PointSource != "seat:commune-35051" {
+		t.Errorf("Mégalis Bretagne: %q, want its seat in Cesson-Sévigné", a.PointSource)
+	}
+}
+
+// TestBundleLinks: the partners of the Réseau du Net public breton are
+// typed member_of links, each with its article.
+func TestBundleLinks(t *testing.T) {
+	b := load(t)
+	members := map[string]bool{}
+	for _, l := range b.Links {
+		if l.Type == data.LinkMemberOf && l.Target == "organisation-reseau-du-net-public-breton" {
+			members[l.Actor] = true
+		}
+		if !slices.Contains(data.LinkTypes, l.Type) || !slices.Contains(data.LinkStatuses, l.Status) {
+			t.Errorf("link %+v: type or status outside the vocabulary", l)
+		}
+	}
+	for _, id := range []string{"association-adullact", "association-fing", "association-oten", "association-villes-internet", "association-apronet", "association-creatif"} {
+		if !members[id] {
+			t.Errorf("%s is not a member of the Réseau du Net public breton", id)
+		}
+	}
 }

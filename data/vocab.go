@@ -52,6 +52,20 @@ type LabelScheme struct {
 
 // LabelSchemes lists the labels a Label may carry.
 var LabelSchemes = []LabelScheme{
-	{ID: "villes-internet", Name: "Territoires, villes et villages internet", By: "association-villes-internet",
+	{ID: "villes-internet", Name: "Territoires, villages et villes internet", By: "association-villes-internet",
 		Levels: []string{"1@", "2@", "3@", "4@", "5@"}},
+}
+
+// AdministrativeKinds are the kinds of actor that come from the official
+// list; every other kind comes from the seed facts.
+var AdministrativeKinds = []string{"commune", "epci", "departement", "region", "prefecture", "sous-prefecture"}
+
+// IsAdministrativeKind reports whether actors of kind k come from the official list.
+func IsAdministrativeKind(k string) bool {
+	for _, a := range AdministrativeKinds {
+		if a == k {
+			return true
+		}
+	}
+	return false
 }

@@ -104,7 +104,7 @@ func TestSmallDataset(t *testing.T) {
 // TestDataset checks the builder: picked actors come with their parents and
 // real adoptions, made ones with the test's tools and adoptions.
 func TestDataset(t *testing.T) {
-	s := directorytest.NewDataset(t).Pick("commune-13004"). // Arles, a Flickr adopter
+	s := directorytest.NewDataset(t).Pick("commune-13004"). // Arles, which publishes photo albums online
 								Actor(data.Actor{ID: "association-essai", Kind: directory.KindAssociation, Name: "Essai",
 			Parents: []string{"region-93"}, Point: &[2]float64{4.63, 43.68}, Precision: data.PrecisionExact}).
 		Tool(data.Tool{Slug: "outil-essai", Name: "Outil d'essai", Themes: []string{directory.Themes[0]}}).

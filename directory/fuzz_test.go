@@ -37,7 +37,7 @@ func FuzzProposalInput(f *testing.F) {
 		{"tool", "flickr", "update", 1, `{"themes":["democratie","nope"],"free_software":"yes"}`},
 		{"tool", "", "create", 0, `{"name":"Outil","themes":["democratie"],"url":"javascript:x"}`},
 		{"adoption", "", "create", 0, `{"actor":"commune-88160","tool":"flickr","since":1789,"status":"in_use"}`},
-		{"adoption", "adoption-commune-13004-flickr", "update", 1, `{"status":"gone","since":"2020"}`},
+		{"adoption", "adoption-commune-13004-albums-photo-en-ligne", "update", 1, `{"status":"gone","since":"2020"}`},
 		{"actor", "commune-88160", "update", -5, `{"population":-1,"postal_codes":["8800"],"parents":["epci-x"]}`},
 		{"nope", "x", "fly", 0, `null`},
 		{"actor", "commune-88160", "update", 1, `{"description":"` + strings.Repeat("x", 3000) + `"}`},

@@ -267,7 +267,9 @@ func TestFindActors(t *testing.T) {
 			{"Population", directory.ActorFilter{Kinds: []string{"commune"}, PopulationMin: 20000, PopulationMax: 50000}, func(f feature) bool {
 				return f.Properties.Kind == "commune" && f.Properties.Population >= 20000 && f.Properties.Population <= 50000
 			}},
-			{"Tool", directory.ActorFilter{Tools: []string{"flickr"}}, func(f feature) bool { return slices.Contains(f.Properties.Tools, "flickr") }},
+			{"Tool", directory.ActorFilter{Tools: []string{"albums-photo-en-ligne"}}, func(f feature) bool {
+				return slices.Contains(f.Properties.Tools, "albums-photo-en-ligne")
+			}},
 			{"Q", directory.ActorFilter{Q: "saint germain"}, func(f feature) bool {
 				n := directory.Fold(f.Properties.Name)
 				return strings.Contains(" "+n, " saint") && strings.Contains(" "+n, " germain")
@@ -285,8 +287,8 @@ func TestFindActors(t *testing.T) {
 				}
 			})
 		}
-		if ids := find(t, directory.ActorFilter{Tools: []string{"flickr"}}); !slices.Contains(ids, "commune-13004") {
-			t.Errorf("tool=flickr = %v, want Arles (commune-13004) among them", ids)
+		if ids := find(t, directory.ActorFilter{Tools: []string{"albums-photo-en-ligne"}}); !slices.Contains(ids, "commune-13004") {
+			t.Errorf("tool=albums-photo-en-ligne = %v, want Arles (commune-13004) among them", ids)
 		}
 		if ids := find(t, directory.ActorFilter{Themes: []string{"democratie"}}); len(ids) == 0 {
 			t.Error("theme=democratie matches nobody")
@@ -496,12 +498,12 @@ func TestTools(t *testing.T) {
 			}
 		}
 	}
-	tool, adopters, err := d.FindToolBySlug(ctx, "flickr")
+	tool, adopters, err := d.FindToolBySlug(ctx, "albums-photo-en-ligne")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tool.Adopters == 0 || !slices.ContainsFunc(adopters, func(a directory.Adopter) bool { return a.ActorID == "commune-13004" }) {
-		t.Fatalf("flickr adopters = %+v, want Arles", adopters)
+		t.Fatalf("albums-photo-en-ligne adopters = %+v, want Arles", adopters)
 	}
 	if len(adopters[0].Adoption.Sources) == 0 {
 		t.Errorf("adoption %s has no source", adopters[0].Adoption.PublicID())

@@ -201,7 +201,7 @@ func TestItems(t *testing.T) {
 			{"department=88&kind=commune", func(f feature) bool { return f.Properties["departement"] == "88" && f.Properties["kind"] == "commune" }},
 			{"departement=2A", func(f feature) bool { return f.Properties["departement"] == "2A" }},
 			{"region=53&kind=epci", func(f feature) bool { return f.Properties["region"] == "53" && f.Properties["kind"] == "epci" }},
-			{"tool=flickr", func(f feature) bool { return slices.Contains(toStrings(f.Properties["tools"]), "flickr") }},
+			{"tool=opendatasoft", func(f feature) bool { return slices.Contains(toStrings(f.Properties["tools"]), "opendatasoft") }},
 			{"theme=democratie", func(f feature) bool { return len(toStrings(f.Properties["tools"])) > 0 }},
 			{"q=epinal", func(f feature) bool { return strings.Contains(strings.ToLower(f.Properties["name"].(string)), "pinal") }},
 			{"precision=postal_area&kind=commune", func(f feature) bool { return f.Properties["precision"] == "postal_area" }},
@@ -234,9 +234,9 @@ func TestItems(t *testing.T) {
 		}
 	})
 	t.Run("Adoptions", func(t *testing.T) {
-		fc := getFC(t, srv, "/api/collections/adoptions/items?tool=flickr")
-		if *fc.NumberMatched == 0 || fc.Features[0].Properties["tool"] != "flickr" || fc.Features[0].Geometry == nil {
-			t.Fatalf("adoptions of flickr: %+v", fc)
+		fc := getFC(t, srv, "/api/collections/adoptions/items?tool=opendatasoft")
+		if *fc.NumberMatched == 0 || fc.Features[0].Properties["tool"] != "opendatasoft" || fc.Features[0].Geometry == nil {
+			t.Fatalf("adoptions of opendatasoft: %+v", fc)
 		}
 		id := fc.Features[0].ID
 		var f feature
@@ -411,16 +411,16 @@ func TestToolsAPI(t *testing.T) {
 		Adopters   int
 		Collection featureCollection `json:"adopters_collection"`
 	}
-	request(t, srv, "GET", "/api/tools/flickr", nil).status(200).json(&tool)
-	if tool.Name != "Flickr" || len(tool.Collection.Features) == 0 {
-		t.Fatalf("flickr = %+v", tool)
+	request(t, srv, "GET", "/api/tools/opendatasoft", nil).status(200).json(&tool)
+	if tool.Name != "Opendatasoft" || len(tool.Collection.Features) == 0 {
+		t.Fatalf("opendatasoft = %+v", tool)
 	}
 	found := false
 	for _, f := range tool.Collection.Features {
-		found = found || f.Properties["actor"] == "commune-13004"
+		found = found || f.Properties["actor"] == "commune-47001"
 	}
 	if !found {
-		t.Error("Arles is not among Flickr's adopters")
+		t.Error("Agen is not among Opendatasoft's adopters")
 	}
 }
 

@@ -104,3 +104,40 @@ func TestProvenanceAPI(t *testing.T) {
 		t.Error("Olivet's adoption is not in the CSV")
 	}
 }
+
+// TestLinksPages: an actor page lists its typed links with their status
+// and source, from both ends (a network's members, a member's network).
+func TestLinksPages(t *testing.T) {
+	srv := MustOpenServer(t)
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/acteurs/organisation-reseau-du-net-public-breton", []string{"Réseaux et partenariats", "a pour membre", `href="/acteurs/association-fing"`,
+			"lancé par", `href="/acteurs/syndicat-megalis-bretagne"`, "Selon «\u00a0Mégalis Bretagne lance le Réseau du Net public breton\u00a0», Localtis"}},
+		{"/acteurs/association-adullact", []string{"membre de", `href="/acteurs/organisation-reseau-du-net-public-breton"`, "en cours",
+			"logiciels métiers", "Position du siège"}},
+		{"/acteurs/public-agency-artesi-ile-de-france?lang=en", []string{"partner of", `href="/outils/flickr"`, `href="/acteurs/organisation-personall"`, "planned"}},
+		{"/acteurs/commune-35238", []string{"a pour partenaire", "passé", "ponctuel"}},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			body := request(t, srv, "GET", tc.path, nil).status(200).Body.String()
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+		})
+	}
+	var f struct {
+		Properties struct {
+			Links []struct {
+				Type, TargetType, Target, Status, AsOf string
+			} `json:"links"`
+		} `json:"properties"`
+	}
+	request(t, srv, "GET", "/api/collections/actors/items/association-oten", nil).status(200).json(&f)
+	if len(f.Properties.Links) != 1 || f.Properties.Links[0].Type != "member_of" || f.Properties.Links[0].Target != "organisation-reseau-du-net-public-breton" {
+		t.Errorf("OTeN links = %+v", f.Properties.Links)
+	}
+}

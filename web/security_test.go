@@ -190,7 +190,7 @@ var formMatrix = map[string]string{
 // formPath fills a form route's parameters with fixtures.
 func formPath(h *harness, route string) string {
 	_, p, _ := strings.Cut(route, " ")
-	return strings.NewReplacer(":id/outils", "commune-13004/outils", ":tool", "flickr", ":slug", "flickr").Replace(
+	return strings.NewReplacer(":id/outils", "commune-13004/outils", ":tool", "albums-photo-en-ligne", ":slug", "flickr").Replace(
 		strings.NewReplacer("/acteurs/:id", "/acteurs/commune-88160", "/signalements/:id", fmt.Sprintf("/signalements/%d", h.report()),
 			"/utilisateurs/:id", fmt.Sprintf("/utilisateurs/%d", h.freshUser(directory.RoleContributor).ID),
 			"/jetons/:id", fmt.Sprintf("/jetons/%d", h.token(h.author)), ":id", fmt.Sprint(h.pending())).Replace(p))

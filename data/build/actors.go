@@ -24,8 +24,10 @@ type bundle struct {
 
 // stats are the figures of the report that are not in Meta.
 type stats struct {
-	placesRead     int            // GeoNames rows of the kept countries with an admin4
+	placesRead     int            // GeoNames rows of the kept countries
 	placesJoined   int            // of which join a current commune
+	placesByRule   map[string]int // rows joined, by the rule that found their commune
+	readByCC       map[string]int // rows read, by country code
 	placesByCC     map[string]int // rows joined, by country code
 	unjoinedByCC   map[string]int // rows not joined, by country code
 	exactByZone    map[string]int
@@ -100,12 +102,16 @@ func build(src *sources, f *facts) (*bundle, error) {
 	}
 	sort.Strings(codes)
 
-	st := stats{placesByCC: map[string]int{}, unjoinedByCC: map[string]int{}, exactByZone: map[string]int{}, exactByRule: map[string]int{}}
+	st := stats{placesByCC: map[string]int{}, unjoinedByCC: map[string]int{}, exactByZone: map[string]int{}, exactByRule: map[string]int{},
+		placesByRule: map[string]int{}, readByCC: map[string]int{}}
+	resolveCodes(src.Places, byCode)
 	for _, p := range src.Places {
 		st.placesRead++
-		if byCode[p.Admin4] != nil {
+		st.readByCC[p.Country]++
+		if p.Code != "" {
 			st.placesJoined++
 			st.placesByCC[p.Country]++
+			st.placesByRule[p.Rule]++
 		} else {
 			st.unjoinedByCC[p.Country]++
 		}

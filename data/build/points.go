@@ -72,8 +72,8 @@ func rankOf(code string) int {
 func chooseExact(communes map[string]*commune, chefLieuName map[string]string, places []place) map[string]exactPoint {
 	byCode := make(map[string][]place)
 	for _, p := range places {
-		if _, ok := communes[p.Admin4]; ok {
-			byCode[p.Admin4] = append(byCode[p.Admin4], p)
+		if _, ok := communes[p.Code]; ok {
+			byCode[p.Code] = append(byCode[p.Code], p)
 		}
 	}
 	out := make(map[string]exactPoint, len(byCode))

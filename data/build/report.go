@@ -69,17 +69,31 @@ func report(b *bundle, st *stats) []byte {
 	p(" total %d.\n\n", c["commune:"+data.PrecisionExact])
 
 	p("### GeoNames join\n\n")
-	p("Rows of cities500 kept: country code (column 9, not cc2) among %s, with an admin4 code: %d.\n",
-		strings.Join(placeCountries, ", "), st.placesRead)
-	p("Of these, %d join a current commune on admin4 = INSEE code:", st.placesJoined)
-	for _, k := range sortedKeys(st.placesByCC) {
-		p(" %s %d;", k, st.placesByCC[k])
+	p("Rows of cities500 read: country code (column 9, not cc2) among %s: %d.\n", strings.Join(placeCountries, ", "), st.placesRead)
+	p("GeoNames files the overseas territories under their own country codes, and the column holding the\n")
+	p("INSEE code differs: each country's rule, checked on this file, and what it joins:\n\n")
+	p("| country | rule | département | rows read | rows joined | rows not joined |\n|---|---|---|---:|---:|---:|\n")
+	for _, cc := range placeCountries {
+		r := codeRules[cc]
+		dep := r.Departement
+		if dep == "" {
+			dep = "metro"
+		}
+		p("| %s | %s | %s | %d | %d | %d |\n", cc, r.Rule, dep, st.readByCC[cc], st.placesByCC[cc], st.unjoinedByCC[cc])
 	}
-	p("\n%d do not (their admin4 is a former or delegated commune's code):", st.placesRead-st.placesJoined)
-	for _, k := range sortedKeys(st.unjoinedByCC) {
-		p(" %s %d;", k, st.unjoinedByCC[k])
+	p("\nRules: *admin4* = column 14 is the INSEE code; *admin1* = column 11 (Mayotte, Saint-Pierre-et-Miquelon,\n")
+	p("Wallis-et-Futuna: Mamoudzou, geonameid 921815, carries 97611 there); *admin2* = column 12 (New Caledonia,\n")
+	p("whose admin1 is the province); *name* = no column holds it (French Polynesia: admin1 is the archipelago,\n")
+	p("admin2 a GeoNames id), so a row joins only the commune of its département named like it; *capital* = the\n")
+	p("territory is one commune (Saint-Barthélemy, Saint-Martin) and its capital row (PPLC) stands for it.\n")
+	p("A code must be a current commune of the rule's département (metropolitan for FR). Rows not joined carry a\n")
+	p("former or delegated commune's code, no code, or (French Polynesia) a village's name.\n\n")
+	p("Joined rows by rule:")
+	for _, k := range sortedKeys(st.placesByRule) {
+		p(" %s %d;", k, st.placesByRule[k])
 	}
-	p("\n\nWhen several rows share a commune's code (communes nouvelles), the choice was made by:")
+	p(" total %d.\n", st.placesJoined)
+	p("\nWhen several rows share a commune's code (communes nouvelles), the choice was made by:")
 	for _, k := range []string{"single", "name", "chef-lieu", "rank"} {
 		p(" %s %d;", k, st.exactByRule[k])
 	}
@@ -87,8 +101,6 @@ func report(b *bundle, st *stats) []byte {
 	p("punctuation folded), *chef-lieu* a row named like the commune déléguée or associée with the\n")
 	p("commune's code, *rank* the best feature code (PPLC > PPLA > PPLA2 > … > PPL > others), then the\n")
 	p("largest population, then the lowest geonameid.\n\n")
-	p("cities500 has no admin4 for Mayotte (YT), the collectivités d'outre-mer and New Caledonia, so\n")
-	p("those communes get no exact point from this source.\n\n")
 
 	p("## Approximate points and their measured error\n\n")
 	p("1. `postal_area`: plain mean of the longitudes and latitudes of the exact points of the *other*\n")
@@ -142,13 +154,28 @@ func report(b *bundle, st *stats) []byte {
 	p("\n")
 
 	p("## Seed facts\n\n")
-	p("From data/seeds/facts.json; each carries its article and a quote.\n\n")
+	p("From data/seeds/facts.json; each carries its sources (publication, date, and the internal document id in\n")
+	p("brackets) and a quote.\n\n")
 	p("Actors:\n\n")
 	for _, a := range b.actors {
 		if len(a.Sources) > 0 {
 			p("- `%s` %s (%s)\n", a.ID, a.Name, docs(a.Sources))
 		}
 	}
+	p("\nSeats: networks, associations and agencies are placed at their seat's commune (precision `seat`,\n")
+	p("source `seat:commune-…`) when a public page cited in their sources says where the seat is:\n\n")
+	var unseated []string
+	for _, a := range b.actors {
+		if data.IsAdministrativeKind(a.Kind) {
+			continue
+		}
+		if a.Point == nil {
+			unseated = append(unseated, "`"+a.ID+"`")
+			continue
+		}
+		p("- `%s` at `%s` (%s)\n", a.ID, a.PointSource, a.Precision)
+	}
+	p("\nNo seat found in public material, so no point: %s.\n", strings.Join(unseated, ", "))
 	p("\nTools:\n\n")
 	for _, t := range b.tools {
 		p("- `%s` %s — %s (%s)\n", t.Slug, t.Name, strings.Join(t.Themes, ", "), docs(t.Sources))

@@ -81,8 +81,14 @@ type place struct {
 	Lat, Lon   float64
 	Feature    string // feature code, e.g. PPLA2
 	Country    string // column 9, not cc2
-	Admin4     string // the INSEE commune code for France and the DROM
+	Admin1     string // column 11
+	Admin2     string // column 12
+	Admin4     string // column 14
 	Population int
+	// Code is the INSEE code of the commune the row stands for, found by
+	// its country's rule (codeRules); Rule names the rule. "" when none.
+	Code string
+	Rule string
 }
 
 // sources is everything read from the npm packages, in file order.
@@ -96,10 +102,104 @@ type sources struct {
 	Atlas           []byte  // countries-50m.json
 }
 
-// placeCountries are the GeoNames country codes (column 9) whose rows may join
-// communes.json on admin4. Only FR, GP, MQ, GF and RE rows carry an admin4 in
-// cities500; the others are listed so that they join should GeoNames add it.
-var placeCountries = []string{"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC", "TF"}
+// GeoNames files France's overseas territories under their own country
+// codes (column 9), and which admin column holds the INSEE code differs
+// from one to the other. Checked on cities500 (see REPORT.md):
+//
+//   - FR, GP, MQ, GF, RE: admin4 (column 14) is the commune's INSEE code.
+//   - YT (Mayotte), PM (Saint-Pierre-et-Miquelon), WF (Wallis-et-Futuna):
+//     admin1 (column 11) is the INSEE code (Mamoudzou, geonameid 921815,
+//     carries 97611); admin4 is empty.
+//   - NC (New Caledonia): admin2 (column 12) is the INSEE code; admin1 is
+//     the province.
+//   - PF (French Polynesia): no column holds it (admin1 is the archipelago,
+//     admin2 a GeoNames id): a row joins the commune of its département
+//     whose name it bears (Papeete, Faaa…), nothing else.
+//   - BL (Saint-Barthélemy), MF (Saint-Martin): each is one commune; the
+//     country's capital row (feature PPLC: Gustavia, Marigot) stands for it.
+//
+// Every code found must be a current commune of the territory's
+// département, or the row is left unjoined.
+const (
+	ruleAdmin4  = "admin4"
+	ruleAdmin1  = "admin1"
+	ruleAdmin2  = "admin2"
+	ruleName    = "name"
+	ruleCapital = "capital"
+)
+
+// codeRule says how a country's rows find their commune, and which
+// département's communes they may join.
+type codeRule struct {
+	Rule        string
+	Departement string // "" for FR, whose rows join any metropolitan département
+}
+
+var codeRules = map[string]codeRule{
+	"FR": {ruleAdmin4, ""},
+	"GP": {ruleAdmin4, "971"},
+	"MQ": {ruleAdmin4, "972"},
+	"GF": {ruleAdmin4, "973"},
+	"RE": {ruleAdmin4, "974"},
+	"YT": {ruleAdmin1, "976"},
+	"PM": {ruleAdmin1, "975"},
+	"WF": {ruleAdmin1, "986"},
+	"NC": {ruleAdmin2, "988"},
+	"PF": {ruleName, "987"},
+	"BL": {ruleCapital, "977"},
+	"MF": {ruleCapital, "978"},
+}
+
+// placeCountries are the GeoNames country codes whose rows are read, in
+// the order the report lists them.
+var placeCountries = []string{"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "WF", "NC", "PF", "BL", "MF"}
+
+// resolveCodes sets each place's Code by its country's rule, against the
+// current communes (by code) of the official list.
+func resolveCodes(places []place, communes map[string]*commune) {
+	byName := map[string][]string{} // département + folded name → codes
+	byDep := map[string][]string{}
+	for code, c := range communes {
+		byName[c.Departement+"|"+fold(c.Nom)] = append(byName[c.Departement+"|"+fold(c.Nom)], code)
+		byDep[c.Departement] = append(byDep[c.Departement], code)
+	}
+	for i := range places {
+		p := &places[i]
+		r, ok := codeRules[p.Country]
+		if !ok {
+			continue
+		}
+		code := ""
+		switch r.Rule {
+		case ruleAdmin4:
+			code = p.Admin4
+		case ruleAdmin1:
+			code = p.Admin1
+		case ruleAdmin2:
+			code = p.Admin2
+		case ruleName:
+			if cs := byName[r.Departement+"|"+fold(p.Name)]; len(cs) == 1 {
+				code = cs[0]
+			}
+		case ruleCapital:
+			if cs := byDep[r.Departement]; p.Feature == "PPLC" && len(cs) == 1 {
+				code = cs[0]
+			}
+		}
+		c := communes[code]
+		if c == nil {
+			continue
+		}
+		if r.Departement == "" {
+			if c.Zone != "metro" {
+				continue
+			}
+		} else if c.Departement != r.Departement {
+			continue
+		}
+		p.Code, p.Rule = code, r.Rule
+	}
+}
 
 func readSources(dir string) (*sources, error) {
 	var s sources
@@ -133,7 +233,7 @@ func readSources(dir string) (*sources, error) {
 }
 
 // readPlaces reads the GeoNames dump (tab-separated, no header) and keeps the
-// rows of placeCountries that carry an admin4 code.
+// rows of placeCountries (their commune is found later, by resolveCodes).
 func readPlaces(path string) ([]place, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -152,10 +252,10 @@ func readPlaces(path string) ([]place, error) {
 		if len(col) < 15 {
 			return nil, fmt.Errorf("%s line %d: %d columns, want at least 15", path, line, len(col))
 		}
-		if !keep[col[8]] || col[13] == "" {
+		if !keep[col[8]] {
 			continue
 		}
-		p := place{Name: col[1], Feature: col[7], Country: col[8], Admin4: col[13]}
+		p := place{Name: col[1], Feature: col[7], Country: col[8], Admin1: col[10], Admin2: col[11], Admin4: col[13]}
 		if p.ID, err = strconv.Atoi(col[0]); err != nil {
 			return nil, fmt.Errorf("%s line %d: geonameid: %w", path, line, err)
 		}

@@ -41,12 +41,13 @@ var datasetSources = []data.DatasetSource{
 
 // metaNotes say how the points were made, for whoever reads meta.json.
 var metaNotes = []string{
-	"Exact points (precision exact) are GeoNames cities500 rows whose country code (column 9) is FR or a DROM code and whose admin4 is the commune's INSEE code.",
+	"Exact points (precision exact) are GeoNames cities500 rows joined to a commune by their country's rule: admin4 for FR, GP, MQ, GF, RE; admin1 for YT, PM, WF; admin2 for NC; the commune's name for PF; the capital row for BL and MF (see REPORT.md).",
 	"postal_area points are the plain mean of longitudes and latitudes of the exact points of the other communes sharing one of the commune's postal codes; epci_area points the mean of the exact points of its EPCI's members. Both are approximations: see leave_one_out.",
 	"derived points are copied from a commune's exact point (a seat's chef-lieu, an EPCI's most populous exactly-located member); when the chef-lieu only has an approximate point, the copy keeps that precision.",
 	"Leave-one-out errors are great-circle distances (haversine, R = 6371008.8 m) in metres, nearest-rank percentiles, measured on the communes whose exact point is known.",
 	"EPCI population is populationMunicipale (DGCL list); commune population is the population field of communes.json.",
-	"Facts about networks, tools and adoptions come from the seed articles, each with its source; nothing else is added by hand.",
+	"seat points (networks, associations, agencies) are the point of the commune where a cited public page places the actor's seat; a seat in a commune with only an approximate point keeps that precision.",
+	"Facts about networks, tools, adoptions, links and labels come from the seed articles, each cited by title, publication and date with a quote; as_of is the latest date its sources state. Seats come from the public pages cited with them. Nothing else is added by hand.",
 }
 
 // write writes the bundle files into dir, creating it if needed.

@@ -179,6 +179,17 @@ func (s *Dataset) Bundle() *data.Bundle {
 		}
 	}
 	b.Adoptions = append(b.Adoptions, s.adoptions...)
+	// The real links and labels whose actors are all picked.
+	for _, l := range s.real.Links {
+		if s.picked[l.Actor] && (l.TargetType != directory.TypeActor || s.picked[l.Target]) {
+			b.Links = append(b.Links, l)
+		}
+	}
+	for _, l := range s.real.Labels {
+		if s.picked[l.Actor] {
+			b.Labels = append(b.Labels, l)
+		}
+	}
 	return b
 }
 
@@ -259,7 +270,7 @@ var smallAnchors = []string{
 //   - the préfectures and sous-préfectures of the Vosges and overseas
 //     (derived points sharing their commune's);
 //   - every actor that is not administrative (networks, associations…),
-//     every tool and every adoption.
+//     every tool and every adoption, and both ends of every link.
 func SmallDataset(tb testing.TB) *Dataset {
 	tb.Helper()
 	s := NewDataset(tb).Pick(smallAnchors...).PickMembers("epci-200068757")
@@ -284,6 +295,12 @@ func SmallDataset(tb testing.TB) *Dataset {
 	s.PickWhere(func(a *data.Actor) bool { return !directory.IsAdministrative(a.Kind) })
 	for _, ad := range s.real.Adoptions {
 		s.Pick(ad.Actor)
+	}
+	for _, l := range s.real.Links {
+		s.Pick(l.Actor)
+		if l.TargetType == directory.TypeActor {
+			s.Pick(l.Target)
+		}
 	}
 	return s
 }
