@@ -4,6 +4,10 @@ import (
 	"encoding/csv"
 	"strings"
 	"testing"
+
+	"github.com/voisinage/voisinage/data"
+	"github.com/voisinage/voisinage/directory/directorytest"
+	"github.com/voisinage/voisinage/web"
 )
 
 // seedFileName matches the internal reference of a seed article, which a
@@ -139,5 +143,34 @@ func TestLinksPages(t *testing.T) {
 	request(t, srv, "GET", "/api/collections/actors/items/association-oten", nil).status(200).json(&f)
 	if len(f.Properties.Links) != 1 || f.Properties.Links[0].Type != "member_of" || f.Properties.Links[0].Target != "organisation-reseau-du-net-public-breton" {
 		t.Errorf("OTeN links = %+v", f.Properties.Links)
+	}
+}
+
+// TestLabelsPage: a label awarded to an actor shows on its page with its
+// year, level and source, and in its feature. No seed article states one,
+// so the test awards its own.
+func TestLabelsPage(t *testing.T) {
+	d := directorytest.NewDataset(t).Pick("commune-88160").Label(data.Label{Actor: "commune-88160", Label: "villes-internet",
+		Year: 2016, Level: "4@", Sources: []data.Source{{Document: "page-test", Title: "Palmarès", Publication: "Villes Internet",
+			Date: "2016-02-18", URL: "https://example.org/palmares", Quote: "Épinal 4@"}}}).MustOpenDirectory(t)
+	srv := web.NewServer(web.Config{BaseURL: "http://voisinage.test"}, d)
+	body := request(t, srv, "GET", "/acteurs/commune-88160", nil).status(200).Body.String()
+	for _, w := range []string{"Labels obtenus", "Territoires, villages et villes internet", "4@ (2016)", "«\u00a0Palmarès\u00a0», Villes Internet, 18 février 2016"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+	var f struct {
+		Properties struct {
+			LabelAwards []struct {
+				Label string
+				Year  int
+				Level string
+			} `json:"label_awards"`
+		} `json:"properties"`
+	}
+	request(t, srv, "GET", "/api/collections/actors/items/commune-88160", nil).status(200).json(&f)
+	if len(f.Properties.LabelAwards) != 1 || f.Properties.LabelAwards[0].Level != "4@" || f.Properties.LabelAwards[0].Year != 2016 {
+		t.Errorf("label_awards = %+v", f.Properties.LabelAwards)
 	}
 }

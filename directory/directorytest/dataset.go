@@ -61,6 +61,7 @@ type Dataset struct {
 	actors    []data.Actor // made for the test
 	tools     []data.Tool
 	adoptions []data.Adoption
+	labels    []data.Label
 }
 
 // NewDataset starts an empty dataset (with the real tools).
@@ -158,6 +159,13 @@ func (s *Dataset) Adoption(a data.Adoption) *Dataset {
 	return s
 }
 
+// Label adds a label award made for the test (no seed article states one
+// yet, so tests of labels make their own).
+func (s *Dataset) Label(l data.Label) *Dataset {
+	s.labels = append(s.labels, l)
+	return s
+}
+
 // Len is the number of actors the dataset holds.
 func (s *Dataset) Len() int { return len(s.picked) + len(s.actors) }
 
@@ -190,6 +198,7 @@ func (s *Dataset) Bundle() *data.Bundle {
 			b.Labels = append(b.Labels, l)
 		}
 	}
+	b.Labels = append(b.Labels, s.labels...)
 	return b
 }
 
