@@ -69,7 +69,8 @@ var (
 // csvLicence is stated on each row, since CSV has no place for a header note.
 func csvLicence(pointSource string) string {
 	if strings.HasPrefix(pointSource, "geonames:") || strings.HasPrefix(pointSource, "postal_area") ||
-		strings.HasPrefix(pointSource, "epci_area") || strings.HasPrefix(pointSource, "derived") {
+		strings.HasPrefix(pointSource, "epci_area") || strings.HasPrefix(pointSource, "derived") ||
+		strings.HasPrefix(pointSource, "seat:") {
 		return "Licence Ouverte 2.0 (Etalab); point: GeoNames CC BY 4.0"
 	}
 	return "Licence Ouverte 2.0 (Etalab)"

@@ -174,3 +174,30 @@ func TestLabelsPage(t *testing.T) {
 		t.Errorf("label_awards = %+v", f.Properties.LabelAwards)
 	}
 }
+
+// TestSeatCSVLicence: a seat point is a copy of a GeoNames point, so the
+// CSV row credits GeoNames as the other copied points do.
+func TestSeatCSVLicence(t *testing.T) {
+	srv := MustOpenServer(t)
+	body := request(t, srv, "GET", "/api/collections/actors/items?kind=association&f=csv&limit=100", nil).status(200).Body.String()
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	found := false
+	for _, r := range rows[1:] {
+		if r[col["id"]] == "association-adullact" {
+			found = true
+			if r[col["precision"]] != "seat" || !strings.Contains(r[col["licence"]], "GeoNames") {
+				t.Errorf("Adullact: precision %q licence %q", r[col["precision"]], r[col["licence"]])
+			}
+		}
+	}
+	if !found {
+		t.Error("Adullact is not in the CSV")
+	}
+}
