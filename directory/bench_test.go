@@ -135,6 +135,24 @@ func BenchmarkNearby(b *testing.B) {
 	}
 }
 
+// BenchmarkSearch times the search box's queries on the real data: a name
+// as typed, official codes, and words with a typo (whose corrections are
+// looked up in the index, a few hundred binary searches).
+func BenchmarkSearch(b *testing.B) {
+	ctx := context.Background()
+	d := benchDirs[0].open(b)
+	for _, q := range []string{"epinal", "st germain en l", "88160", "218801603", "88000", "epinall", "brset", "saint germian en laye"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				hits, err := d.Search(ctx, q, 8, nil)
+				if err != nil || len(hits) == 0 {
+					b.Fatalf("%q: %d hits, %v", q, len(hits), err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkClusters asks for the clusters of a 1280×800-pixel map view at
 // zooms 5, 9 and 13, with the index of all actors already built.
 func BenchmarkClusters(b *testing.B) {

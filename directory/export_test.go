@@ -1,6 +1,9 @@
 package directory
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // Pragma reads a PRAGMA's value from a writer connection (test helper).
 func (db *DB) Pragma(tb testing.TB, name string) string {
@@ -37,3 +40,23 @@ func LoadFold(s string) string { return newEntryBuilder(nil).fold(s) }
 
 // SmallestSorted exposes smallestSorted to tests.
 func SmallestSorted(refs []uint32, k int) []uint32 { return smallestSorted(refs, k) }
+
+// CheckEntryCodes compares, for every entry, the codes read by the fast
+// scan with those of a full decoding; it returns how many entries have
+// codes and the first entry where they differ ("" if none).
+func (d *Directory) CheckEntryCodes() (withCodes int, differs string) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for i := range d.entries {
+		e := &d.entries[i]
+		c1, p1 := entryCodes(e)
+		c2, p2 := entryCodesSlow(e)
+		if !slices.Equal(c1, c2) || !slices.Equal(p1, p2) {
+			return withCodes, e.id
+		}
+		if len(c1)+len(p1) > 0 {
+			withCodes++
+		}
+	}
+	return withCodes, ""
+}

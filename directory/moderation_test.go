@@ -511,3 +511,39 @@ func TestAccounts(t *testing.T) {
 	_, err = f.d.FindUserByAPIToken(f.ctx, tok.Token)
 	wantCode(t, err, directory.EUNAUTHORIZED)
 }
+
+// TestSearchCodesFollowEdits checks that the code indexes follow applied
+// changes: a new actor is found by its SIREN at once, and by its new SIREN
+// only once the SIREN is corrected.
+func TestSearchCodesFollowEdits(t *testing.T) {
+	f := newFixture(t)
+	raw := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	p, err := f.d.ProposeEdit(f.ctx, f.mod, directory.ProposalInput{TargetType: "actor", Action: "create",
+		Changes: map[string]json.RawMessage{"kind": raw("association"), "name": raw("Association des codes"),
+			"siren": raw("123456789"), "postal_codes": raw([]string{"88000"}), "lon": raw(6.45), "lat": raw(48.17)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := func(q string) bool {
+		hits, err := f.d.Search(f.ctx, q, 20, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			if h.ID == p.TargetID {
+				return true
+			}
+		}
+		return false
+	}
+	if !found("123456789") || !found("88000") {
+		t.Fatalf("the new actor %s is not found by its SIREN and postal code", p.TargetID)
+	}
+	if _, err := f.d.ProposeEdit(f.ctx, f.mod, directory.ProposalInput{TargetType: "actor", TargetID: p.TargetID, Action: "update",
+		BaseVersion: 1, Changes: map[string]json.RawMessage{"siren": raw("987654321"), "postal_codes": raw([]string{})}}); err != nil {
+		t.Fatal(err)
+	}
+	if found("123456789") || found("88000") || !found("987654321") {
+		t.Fatalf("after the correction: old SIREN %v, old postal code %v, new SIREN %v", found("123456789"), found("88000"), found("987654321"))
+	}
+}

@@ -472,7 +472,7 @@ func (d *Directory) likelyDuplicates(changes map[string]json.RawMessage) []Dupli
 		}
 	}
 	if len(words) > 0 {
-		for _, r := range d.search.candidates(words) {
+		for _, r := range d.candidatesLocked(words) {
 			e := &d.entries[r]
 			if e.deleted || seen[r] {
 				continue
@@ -484,7 +484,7 @@ func (d *Directory) likelyDuplicates(changes map[string]json.RawMessage) []Dupli
 			switch {
 			case e.folded == folded:
 				add(r, "same_name", meters)
-			case hasPoint && e.hasPoint() && meters <= 5000 && matches(e.folded, words):
+			case hasPoint && e.hasPoint() && meters <= 5000 && d.matchesLocked(r, words):
 				add(r, "similar_name_nearby", meters)
 			}
 		}

@@ -31,7 +31,7 @@ type ActorFilter struct {
 	Regions       []string
 	Tools         []string // slugs; matches actors with an in-use adoption of one of them
 	Themes        []string // matches actors using a tool of one of these themes
-	Q             string   // words of the name, prefix-matched, accents and case ignored
+	Q             string   // words of the name, prefix-matched, accents and case ignored; one typo forgiven; or official codes (INSEE, SIREN, postal)
 	Precisions    []string // point precisions; actors without a point never match when set
 	PopulationMin int
 	PopulationMax int
@@ -110,6 +110,7 @@ func (d *Directory) validateFilterLocked(f *ActorFilter) error {
 // matcher checks one entry against the filter's predicates; the candidate
 // source (a list or the R-tree) has already applied some of them.
 type matcher struct {
+	d          *Directory // read under d.mu held by the caller
 	f          *ActorFilter
 	kinds      []string
 	themes     uint8
@@ -119,8 +120,10 @@ type matcher struct {
 	excludeID  string // an actor never matched
 }
 
-func newMatcher(f *ActorFilter) *matcher {
-	m := &matcher{f: f, kinds: f.Kinds, checkBound: f.Bound != nil}
+// newMatcherLocked prepares f's checks; the query words get their typo
+// corrections from the search index.
+func (d *Directory) newMatcherLocked(f *ActorFilter) *matcher {
+	m := &matcher{d: d, f: f, kinds: f.Kinds, checkBound: f.Bound != nil}
 	for _, t := range f.Themes {
 		m.themes |= themeBit(t)
 	}
@@ -129,12 +132,14 @@ func newMatcher(f *ActorFilter) *matcher {
 	}
 	if f.Q != "" {
 		_, m.words = parseQuery(f.Q)
+		d.correctTyposLocked(m.words)
 	}
 	return m
 }
 
-func (m *matcher) match(e *entry) bool {
+func (m *matcher) match(ref uint32) bool {
 	f := m.f
+	e := &m.d.entries[ref]
 	if e.deleted {
 		return false
 	}
@@ -174,7 +179,7 @@ func (m *matcher) match(e *entry) bool {
 	if m.checkBound && (!e.hasPoint() || !boundContains(*f.Bound, e.point())) {
 		return false
 	}
-	if m.words != nil && !matches(e.folded, m.words) {
+	if m.words != nil && !m.d.matchesLocked(ref, m.words) {
 		return false
 	}
 	return true
@@ -266,13 +271,13 @@ func (d *Directory) matchLocked(f *ActorFilter) []uint32 {
 // matchAnyOrderLocked returns the refs of every entry matching f, and
 // whether they are in ascending order; the R-tree gives them in its own.
 func (d *Directory) matchAnyOrderLocked(f *ActorFilter) (refs []uint32, sorted bool) {
-	m := newMatcher(f)
+	m := d.newMatcherLocked(f)
 	list, haveList := d.listCandidatesLocked(f)
 	var out []uint32
 	switch {
 	case f.Q != "" && (!haveList || len(list) > 2*bruteThreshold):
-		for _, r := range d.search.candidates(m.words) {
-			if m.match(&d.entries[r]) {
+		for _, r := range d.candidatesLocked(m.words) {
+			if m.match(r) {
 				out = append(out, r)
 			}
 		}
@@ -287,14 +292,14 @@ func (d *Directory) matchAnyOrderLocked(f *ActorFilter) (refs []uint32, sorted b
 			return out, false
 		}
 		d.searchBound(*f.Bound, func(r uint32) {
-			if m.match(&d.entries[r]) {
+			if m.match(r) {
 				out = append(out, r)
 			}
 		})
 		return out, false
 	case haveList:
 		for _, r := range list {
-			if m.match(&d.entries[r]) {
+			if m.match(r) {
 				out = append(out, r)
 			}
 		}
@@ -303,7 +308,7 @@ func (d *Directory) matchAnyOrderLocked(f *ActorFilter) (refs []uint32, sorted b
 			return d.live, true
 		}
 		for _, r := range d.live {
-			if m.match(&d.entries[r]) {
+			if m.match(r) {
 				out = append(out, r)
 			}
 		}
@@ -499,18 +504,18 @@ func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint
 	if err := d.validateFilterLocked(&f); err != nil {
 		return nil, 0, err
 	}
-	m := newMatcher(&f)
+	m := d.newMatcherLocked(&f)
 	m.excludeID = q.ExcludeID
 	origin := orb.Point{q.Lon, q.Lat}
 	var found []geo.Neighbor
 	if list, ok := d.listCandidatesLocked(&f); ok && len(list) <= bruteThreshold {
 		found = nearestAmong(d.entries, list, origin, q.Limit, q.MaxMeters, m)
 	} else if f.Q != "" {
-		found = nearestAmong(d.entries, slices.Compact(sortedCopy(d.search.candidates(m.words))), origin, q.Limit, q.MaxMeters, m)
+		found = nearestAmong(d.entries, slices.Compact(sortedCopy(d.candidatesLocked(m.words))), origin, q.Limit, q.MaxMeters, m)
 	} else {
 		var accept func(uint32) bool
 		if !filterIsEmpty(&f) || m.excludeID != "" {
-			accept = func(r uint32) bool { return m.match(&d.entries[r]) }
+			accept = func(r uint32) bool { return m.match(r) }
 		}
 		found = d.index.Nearest(origin, geo.NearestOptions{K: q.Limit, MaxMeters: q.MaxMeters, Accept: accept})
 	}
@@ -538,7 +543,7 @@ func nearestAmong(entries []entry, refs []uint32, origin orb.Point, k int, maxMe
 	var out []geo.Neighbor
 	for _, r := range refs {
 		e := &entries[r]
-		if !e.hasPoint() || !m.match(e) {
+		if !e.hasPoint() || !m.match(r) {
 			continue
 		}
 		dist := geo.Distance(origin, e.point())
@@ -570,8 +575,13 @@ type SearchHit struct {
 }
 
 // Search finds actors whose name matches q as typed: accents, case and
-// ligatures ignored, each word a prefix ("st germain en l"), best match first
-// (the whole name, then names starting with the query, then population).
+// ligatures ignored, each word a prefix ("st germain en l"), one typo
+// forgiven in a word of five letters or more that matches nothing as typed
+// ("epinall", "brset"); or by an official code given whole: INSEE code
+// ("88160"), SIREN ("218801603") or postal code ("88000", every commune
+// that has it). Best match first: code, postal code, the whole name, names
+// starting with the query, other matches, then the same after a typo; within
+// a tier, larger population first.
 func (d *Directory) Search(ctx context.Context, q string, limit int, kinds []string) ([]SearchHit, error) {
 	if strings.TrimSpace(q) == "" {
 		return nil, FieldError("q", "is required: the start of a name, e.g. q=epinal")
@@ -585,23 +595,20 @@ func (d *Directory) Search(ctx context.Context, q string, limit int, kinds []str
 	if err := d.validateFilterLocked(&f); err != nil {
 		return nil, err
 	}
-	folded, words := parseQuery(q)
-	expanded := expand(words)
-	m := newMatcher(&f)
+	m := d.newMatcherLocked(&f)
 	type scored struct {
 		ref  uint32
 		tier int
 	}
 	var hits []scored
 	seen := map[uint32]bool{}
-	for _, r := range d.search.candidates(words) {
+	for _, r := range d.candidatesLocked(m.words) {
 		if seen[r] {
 			continue
 		}
 		seen[r] = true
-		e := &d.entries[r]
-		if m.match(e) {
-			hits = append(hits, scored{r, rank(e.folded, folded, expanded)})
+		if m.match(r) {
+			hits = append(hits, scored{r, d.rankLocked(r, m.words)})
 		}
 	}
 	slices.SortFunc(hits, func(a, b scored) int {

@@ -48,7 +48,9 @@ type Directory struct {
 	byRegion map[string][]uint32
 	children map[uint32][]uint32 // parent ref → child refs (EPCI members…)
 	index    *geo.Index
-	search   searchIndex
+	search   searchIndex // words of folded names
+	codes    searchIndex // INSEE codes and SIRENs, folded
+	postal   searchIndex // postal codes
 	tools    map[string]*Tool
 	adopt    map[uint32][]*Adoption // by actor ref, sorted by tool slug
 	byTool   map[string][]uint32    // tool slug → refs of actors using it (status in_use), ascending
@@ -242,6 +244,8 @@ func (d *Directory) load(ctx context.Context) error {
 	// Names have about three words: reserve the search tokens at once rather
 	// than copying a growing slice of millions of them.
 	d.search = searchIndex{toks: make([]token, 0, 3*n+16), loading: true}
+	d.codes = searchIndex{loading: true}
+	d.postal = searchIndex{loading: true}
 	d.live = make([]uint32, 0, n)
 	d.pointed = 0
 	d.extent = orb.Bound{}
@@ -293,9 +297,12 @@ func (d *Directory) load(ctx context.Context) error {
 		for ref := range d.entries {
 			if e := &d.entries[ref]; !e.deleted {
 				d.search.add(uint32(ref), e.folded)
+				d.addCodesLocked(uint32(ref))
 			}
 		}
 		d.search.sort()
+		d.codes.sort()
+		d.postal.sort()
 	}()
 	for i := range d.entries {
 		ref := uint32(i)
@@ -598,6 +605,7 @@ func (d *Directory) addLocked(ref uint32, spatial bool) {
 		d.extendExtent(e.point())
 	}
 	d.search.add(ref, e.folded)
+	d.addCodesLocked(ref)
 }
 
 // addListsLocked puts entry ref into the filter lists.
@@ -644,6 +652,7 @@ func (d *Directory) removeLocked(ref uint32) {
 		d.index.Delete(ref, e.point())
 	}
 	d.search.remove(ref, e.folded)
+	d.removeCodesLocked(ref)
 }
 
 // insertSorted inserts v into the ascending slice s. Appending is the common

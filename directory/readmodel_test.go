@@ -35,6 +35,7 @@ type feature struct {
 		Population  int      `json:"population"`
 		Precision   string   `json:"precision"`
 		Tools       []string `json:"tools"`
+		PostalCodes []string `json:"postal_codes"`
 		Parents     []string `json:"parents"`
 		Members     []string `json:"members"`
 		DistanceM   *float64 `json:"distance_m"`
@@ -477,6 +478,131 @@ func TestSearch(t *testing.T) {
 			if _, err := d.Search(ctx, q, 10, nil); directory.ErrorCode(err) != directory.EINVALID {
 				t.Errorf("%s: error = %v, want EINVALID", name, err)
 			}
+		}
+	})
+}
+
+// TestSearchByCode finds actors by what agents and reusers hold: an INSEE
+// code, a SIREN, a postal code (every commune that has it), and forgives
+// one typo in a word of five letters or more; the best match comes first.
+func TestSearchByCode(t *testing.T) {
+	d := MustOpenDirectory(t)
+	ctx := context.Background()
+	ids := func(hits []directory.SearchHit) []string {
+		out := make([]string, len(hits))
+		for i, h := range hits {
+			out[i] = h.ID
+		}
+		return out
+	}
+	search := func(t *testing.T, q string, limit int) []directory.SearchHit {
+		t.Helper()
+		hits, err := d.Search(ctx, q, limit, nil)
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		return hits
+	}
+	first := []struct{ q, want string }{
+		{"88160", "commune-88160"},                 // INSEE code (also the postal code of other communes)
+		{"218801603", "commune-88160"},             // SIREN
+		{"200068757", "epci-200068757"},            // an EPCI's SIREN is its code
+		{"2A004", "commune-2A004"},                 // Corsican codes have a letter
+		{"2a004", "commune-2A004"},                 // in any case
+		{"epinall", "commune-88160"},               // a letter too many
+		{"brset", "commune-29019"},                 // two letters swapped
+		{"brst", "commune-29019"},                  // too short to be corrected: Brest is not found...
+		{"epinal 88000", "commune-88160"},          // a name and a postal code
+		{"saint germian en laye", "commune-78551"}, // two letters swapped in one word of several
+		{"vosgues", "departement-88"},              // a letter too many
+		{"nantas", "commune-44109"},                // a letter wrong
+	}
+	for _, c := range first {
+		t.Run(c.q, func(t *testing.T) {
+			hits := search(t, c.q, 5)
+			if c.q == "brst" {
+				if slices.Contains(ids(hits), c.want) {
+					t.Fatalf("brst (4 letters) found Brest: typos are only forgiven from 5 letters")
+				}
+				return
+			}
+			if len(hits) == 0 || hits[0].ID != c.want {
+				t.Fatalf("search %q: got %v, want %s first", c.q, ids(hits), c.want)
+			}
+		})
+	}
+	t.Run("PostalCodeAllCommunes", func(t *testing.T) {
+		hits := search(t, "88000", 100)
+		got := ids(hits)
+		slices.Sort(got)
+		// Every commune whose postal codes hold 88000, from the official list.
+		var want []string
+		for _, f := range allFeatures(t, d) {
+			if f.Properties.Kind == "commune" && slices.Contains(f.Properties.PostalCodes, "88000") {
+				want = append(want, f.ID)
+			}
+		}
+		slices.Sort(want)
+		if len(want) < 2 || !slices.Equal(got, want) {
+			t.Fatalf("88000: got %v, want %v", got, want)
+		}
+		if hits[0].ID != "commune-88160" {
+			t.Fatalf("88000: %s first, want Épinal (the most populous)", hits[0].ID)
+		}
+	})
+	t.Run("InseeBeforePostal", func(t *testing.T) {
+		// 88160 is Épinal's INSEE code and the postal code of other communes.
+		hits := search(t, "88160", 20)
+		if len(hits) < 2 || hits[0].ID != "commune-88160" {
+			t.Fatalf("88160: %v", ids(hits))
+		}
+		for _, h := range hits[1:] {
+			var f feature
+			json.Unmarshal(h.Feature, &f)
+			if !slices.Contains(f.Properties.PostalCodes, "88160") {
+				t.Errorf("88160 returned %s, which has neither the code nor the postal code", h.ID)
+			}
+		}
+	})
+	t.Run("CorrectSpellingIsNotCorrected", func(t *testing.T) {
+		// A word that matches as typed is never taken for a typo: "nancy"
+		// does not bring in Nancray.
+		for _, h := range search(t, "nancy", 100) {
+			if !strings.Contains(strings.ToLower(h.Name), "nancy") {
+				t.Errorf("nancy returned %s (%s)", h.ID, h.Name)
+			}
+		}
+	})
+	t.Run("TypoAfterExact", func(t *testing.T) {
+		// The corrected name ranks the commune first, its EPCI after.
+		hits := search(t, "epinall", 10)
+		if len(hits) < 2 || hits[0].ID != "commune-88160" {
+			t.Fatalf("epinall: %v", ids(hits))
+		}
+	})
+	t.Run("CodesReadBackFromFeatures", func(t *testing.T) {
+		n, differs := d.CheckEntryCodes()
+		if differs != "" || n < 36000 {
+			t.Fatalf("codes of %s differ between the fast scan and a full decoding (%d entries with codes before it)", differs, n)
+		}
+	})
+	t.Run("ItemsFilter", func(t *testing.T) {
+		for q, want := range map[string]string{"88160": "commune-88160", "218801603": "commune-88160", "brset": "commune-29019", "epinall": "commune-88160"} {
+			page, err := d.FindActors(ctx, directory.ActorFilter{Q: q, Kinds: []string{"commune"}, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, b := range page.Features {
+				found = found || decode(t, b).ID == want
+			}
+			if !found {
+				t.Errorf("items q=%s: %d features without %s", q, len(page.Features), want)
+			}
+		}
+		page, err := d.FindActors(ctx, directory.ActorFilter{Q: "88000", Limit: 100})
+		if err != nil || page.Matched != 9 {
+			t.Errorf("items q=88000: %d matched, %v; want the 9 communes of postal code 88000", page.Matched, err)
 		}
 	})
 }

@@ -2,8 +2,10 @@ package directory
 
 import (
 	"cmp"
+	"encoding/json"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // searchIndex maps the words of folded names to actor refs: a slice of
@@ -76,10 +78,32 @@ func uniqueWords(folded string) []string {
 	return slices.Compact(words)
 }
 
+// exact returns the tokens whose word is w.
+func (s *searchIndex) exact(w string) []token {
+	r := s.prefix(w)
+	n := 0
+	for n < len(r) && r[n].word == w {
+		n++
+	}
+	return r[:n]
+}
+
+// has reports whether ref is indexed under the word w.
+func (s *searchIndex) has(w string, ref uint32) bool {
+	_, found := slices.BinarySearchFunc(s.toks, token{w, ref}, compareToken)
+	return found
+}
+
 // queryWord is one word of a search query with the spellings it stands for:
-// "st" also means "saint", "ste" "sainte".
+// "st" also means "saint", "ste" "sainte". A word of five letters or more
+// that starts no indexed word stands for the spellings one typo away from
+// it that do (see typoSpellings); a word with a digit may be an official
+// code (INSEE code, SIREN or postal code).
 type queryWord struct {
-	alts []string
+	alts   []string // prefixes of a name word
+	wholes []string // whole name words (a typo's deletions)
+	typo   bool     // alts and wholes are corrections of what was typed
+	code   bool     // has a digit: also looked up among official codes
 }
 
 var abbreviations = map[string][]string{
@@ -92,24 +116,94 @@ var abbreviations = map[string][]string{
 func parseQuery(q string) (folded string, words []queryWord) {
 	folded = Fold(q)
 	for _, w := range strings.Fields(folded) {
-		words = append(words, queryWord{alts: append([]string{w}, abbreviations[w]...)})
+		words = append(words, queryWord{alts: append([]string{w}, abbreviations[w]...),
+			code: strings.ContainsAny(w, "0123456789")})
 	}
 	return folded, words
 }
 
+// minTypoLength is the length from which a query word may hold one typo.
+const minTypoLength = 5
+
+// typoAlphabet is what a folded word is made of, for typo corrections.
+const typoAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// correctTyposLocked gives each query word that starts no indexed name word
+// and is no official code the spellings one edit away (a letter changed,
+// added, dropped, or two neighbours swapped) that the index holds: epinall
+// stands for epinal, brset for brest. A word spelled right is never
+// corrected, so a correct query matches exactly what it matched before.
+func (d *Directory) correctTyposLocked(words []queryWord) {
+	for i := range words {
+		qw := &words[i]
+		w := qw.alts[0]
+		if qw.code || utf8.RuneCountInString(w) < minTypoLength || len(qw.alts) > 1 || len(d.search.prefix(w)) > 0 {
+			continue
+		}
+		qw.alts, qw.wholes = d.search.typoSpellings(w)
+		qw.typo = true
+	}
+}
+
+// typoSpellings returns the spellings one edit away from w that the index
+// holds: as prefixes of a name word when they are at least as long as w
+// (what was typed may be the start of a word), as whole words when they are
+// shorter (a letter typed twice).
+func (s *searchIndex) typoSpellings(w string) (prefixes, wholes []string) {
+	seen := map[string]bool{w: true}
+	try := func(v string, whole bool) {
+		if seen[v] {
+			return
+		}
+		seen[v] = true
+		if whole {
+			if len(s.exact(v)) > 0 {
+				wholes = append(wholes, v)
+			}
+		} else if len(s.prefix(v)) > 0 {
+			prefixes = append(prefixes, v)
+		}
+	}
+	b := []byte(w)
+	for i := range b {
+		try(string(b[:i])+string(b[i+1:]), true) // a letter too many
+		if i+1 < len(b) {
+			b[i], b[i+1] = b[i+1], b[i] // two letters swapped
+			try(string(b), false)
+			b[i], b[i+1] = b[i+1], b[i]
+		}
+	}
+	for i := 0; i <= len(b); i++ {
+		for j := 0; j < len(typoAlphabet); j++ {
+			c := typoAlphabet[j]
+			try(string(b[:i])+string(c)+string(b[i:]), false) // a letter missing
+			if i < len(b) && b[i] != c {
+				try(string(b[:i])+string(c)+string(b[i+1:]), false) // a letter wrong
+			}
+		}
+	}
+	slices.Sort(prefixes)
+	slices.Sort(wholes)
+	return prefixes, wholes
+}
+
+// wordMatches reports whether the query word qw matches the name word nw.
+func (qw *queryWord) wordMatches(nw string) bool {
+	for _, alt := range qw.alts {
+		if strings.HasPrefix(nw, alt) {
+			return true
+		}
+	}
+	return slices.Contains(qw.wholes, nw)
+}
+
 // matches reports whether every query word is a prefix of some word of folded.
 func matches(folded string, words []queryWord) bool {
-	nameWords := strings.Fields(folded)
 	for _, qw := range words {
 		ok := false
-		for _, nw := range nameWords {
-			for _, alt := range qw.alts {
-				if strings.HasPrefix(nw, alt) {
-					ok = true
-					break
-				}
-			}
-			if ok {
+		for nw := range strings.FieldsSeq(folded) {
+			if qw.wordMatches(nw) {
+				ok = true
 				break
 			}
 		}
@@ -120,18 +214,43 @@ func matches(folded string, words []queryWord) bool {
 	return true
 }
 
-// candidates returns the refs (unsorted, possibly repeated) of entries having
-// a word that starts with one spelling of the rarest query word; callers
-// check the other words with matches.
-func (s *searchIndex) candidates(words []queryWord) []uint32 {
+// matchesLocked reports whether entry ref matches every query word: by its
+// name, or, for a word with a digit, by its INSEE code, SIREN or a postal code.
+func (d *Directory) matchesLocked(ref uint32, words []queryWord) bool {
+	folded := d.entries[ref].folded
+	for i := range words {
+		qw := &words[i]
+		if qw.code && (d.codes.has(qw.alts[0], ref) || d.postal.has(qw.alts[0], ref)) {
+			continue
+		}
+		if !matches(folded, words[i:i+1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// candidatesLocked returns the refs (unsorted, possibly repeated) of
+// entries matching the rarest query word — by a name word starting with one
+// of its spellings, or by an official code; callers check the other words
+// with matchesLocked.
+func (d *Directory) candidatesLocked(words []queryWord) []uint32 {
 	var rarest [][]token
 	least := -1
 	for _, qw := range words {
-		ranges := make([][]token, len(qw.alts))
+		var ranges [][]token
 		n := 0
-		for i, alt := range qw.alts {
-			ranges[i] = s.prefix(alt)
-			n += len(ranges[i])
+		for _, alt := range qw.alts {
+			ranges = append(ranges, d.search.prefix(alt))
+		}
+		for _, w := range qw.wholes {
+			ranges = append(ranges, d.search.exact(w))
+		}
+		if qw.code {
+			ranges = append(ranges, d.codes.exact(qw.alts[0]), d.postal.exact(qw.alts[0]))
+		}
+		for _, r := range ranges {
+			n += len(r)
 		}
 		if least < 0 || n < least {
 			rarest, least = ranges, n
@@ -146,9 +265,80 @@ func (s *searchIndex) candidates(words []queryWord) []uint32 {
 	return out
 }
 
-// rank orders search hits: the whole name equal to the query first, then
-// names starting with it, then names whose words match in order, then the
-// rest; within a tier, larger population first, then name.
+// Search tiers, best first: an official code (INSEE, SIREN) given whole,
+// then a postal code, then the whole name equal to the query, names
+// starting with it, names whose words match; a query with a typo ranks
+// the same way after every query without one.
+const (
+	tierCode = iota
+	tierPostal
+	tierName
+	tierNamePrefix
+	tierWords
+	tierTypo // added to the tier of the corrected query
+)
+
+// rankLocked places entry ref, which matches words, in a search tier.
+func (d *Directory) rankLocked(ref uint32, words []queryWord) int {
+	e := &d.entries[ref]
+	codes, postal, typo := 0, 0, false
+	parts := make([]string, len(words))
+	for i := range words {
+		qw := &words[i]
+		typo = typo || qw.typo
+		if len(qw.alts) > 0 {
+			parts[i] = qw.alts[len(qw.alts)-1]
+		}
+		if qw.code {
+			switch {
+			case d.codes.has(qw.alts[0], ref):
+				codes++
+				continue
+			case d.postal.has(qw.alts[0], ref):
+				postal++
+				continue
+			}
+		}
+		if qw.typo {
+			// The spelling that matched stands for what was typed.
+			for nw := range strings.FieldsSeq(e.folded) {
+				for _, alt := range qw.alts {
+					if strings.HasPrefix(nw, alt) {
+						parts[i] = alt
+					}
+				}
+				if slices.Contains(qw.wholes, nw) {
+					parts[i] = nw
+				}
+			}
+		}
+	}
+	tier := tierWords
+	switch {
+	case codes > 0 && codes+postal == len(words):
+		tier = tierCode
+	case postal > 0 && codes+postal == len(words):
+		tier = tierPostal
+	default:
+		query := strings.Join(parts, " ")
+		literal := make([]string, len(words))
+		for i := range words {
+			if !words[i].typo {
+				literal[i] = words[i].alts[0]
+			} else {
+				literal[i] = parts[i]
+			}
+		}
+		tier = tierName + rank(e.folded, strings.Join(literal, " "), query)
+	}
+	if typo {
+		tier += tierTypo
+	}
+	return tier
+}
+
+// rank orders search hits by name: the whole name equal to the query
+// first (0), then names starting with it (1), then the rest (2).
 func rank(folded, query string, queryExpanded string) int {
 	switch {
 	case folded == query || folded == queryExpanded:
@@ -160,11 +350,113 @@ func rank(folded, query string, queryExpanded string) int {
 	}
 }
 
-// expand replaces abbreviations by their first long form ("st germain" → "saint germain").
-func expand(words []queryWord) string {
-	parts := make([]string, len(words))
-	for i, w := range words {
-		parts[i] = w.alts[len(w.alts)-1]
+// entryCodes returns an entry's official codes (INSEE code, SIREN) and
+// postal codes, read back from its pre-encoded properties: the entry keeps
+// no copy of them. extraProperties writes them first, so reading stops at
+// the first other key; if it ever does not, the whole object is decoded.
+func entryCodes(e *entry) (codes, postal []string) {
+	b := e.extra
+	for len(b) > 1 && b[0] == ',' {
+		key, rest, ok := cutJSONString(b[1:])
+		if !ok || len(rest) == 0 || rest[0] != ':' {
+			break
+		}
+		rest = rest[1:]
+		switch key {
+		case "code", "siren", "epci_type", "zone":
+			v, r, ok := cutJSONString(rest)
+			if !ok {
+				return entryCodesSlow(e)
+			}
+			if key == "code" || key == "siren" {
+				codes = appendCode(codes, v)
+			}
+			b = r
+			continue
+		case "postal_codes":
+			if len(rest) == 0 || rest[0] != '[' {
+				return entryCodesSlow(e)
+			}
+			rest = rest[1:]
+			for len(rest) > 0 && rest[0] != ']' {
+				if rest[0] == ',' {
+					rest = rest[1:]
+				}
+				v, r, ok := cutJSONString(rest)
+				if !ok {
+					return entryCodesSlow(e)
+				}
+				postal = appendCode(postal, v)
+				rest = r
+			}
+			return codes, postal
+		case "parents", "website":
+			return codes, postal // past where postal codes would be: there are none
+		}
+		return entryCodesSlow(e)
 	}
-	return strings.Join(parts, " ")
+	return codes, postal
+}
+
+// appendCode appends the folded code c to list, unless it is empty or not one word.
+func appendCode(list []string, c string) []string {
+	if c = Fold(c); c != "" && !strings.Contains(c, " ") {
+		list = append(list, c)
+	}
+	return list
+}
+
+// entryCodesSlow is entryCodes by decoding the whole of the entry's properties.
+func entryCodesSlow(e *entry) (codes, postal []string) {
+	var p struct {
+		Code        string   `json:"code"`
+		SIREN       string   `json:"siren"`
+		PostalCodes []string `json:"postal_codes"`
+	}
+	b := make([]byte, 0, len(e.extra)+1)
+	b = append(append(append(b, '{'), e.extra[1:]...), '}')
+	if json.Unmarshal(b, &p) != nil {
+		return nil, nil
+	}
+	codes = appendCode(appendCode(nil, p.Code), p.SIREN)
+	for _, c := range p.PostalCodes {
+		postal = appendCode(postal, c)
+	}
+	return codes, postal
+}
+
+// cutJSONString reads the JSON string at the start of b and returns its
+// value and what follows it.
+func cutJSONString(b []byte) (value string, rest []byte, ok bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return "", nil, false
+	}
+	escaped := false
+	for i := 1; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			if !escaped {
+				return string(b[1:i]), b[i+1:], true
+			}
+			err := json.Unmarshal(b[:i+1], &value)
+			return value, b[i+1:], err == nil
+		}
+	}
+	return "", nil, false
+}
+
+// addCodesLocked and removeCodesLocked keep the code indexes in step with entry ref.
+func (d *Directory) addCodesLocked(ref uint32) {
+	codes, postal := entryCodes(&d.entries[ref])
+	d.codes.add(ref, strings.Join(codes, " "))
+	d.postal.add(ref, strings.Join(postal, " "))
+}
+
+func (d *Directory) removeCodesLocked(ref uint32) {
+	codes, postal := entryCodes(&d.entries[ref])
+	d.codes.remove(ref, strings.Join(codes, " "))
+	d.postal.remove(ref, strings.Join(postal, " "))
 }

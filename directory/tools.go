@@ -118,7 +118,7 @@ func (d *Directory) FindAdoptions(ctx context.Context, f ActorFilter) (*FeatureP
 	if err := d.validateFilterLocked(&f); err != nil {
 		return nil, err
 	}
-	m := newMatcher(&af)
+	m := d.newMatcherLocked(&af)
 	themes := uint8(0)
 	for _, th := range f.Themes {
 		themes |= themeBit(th)
@@ -131,7 +131,7 @@ func (d *Directory) FindAdoptions(ctx context.Context, f ActorFilter) (*FeatureP
 	var all [][]byte
 	for _, ref := range refs {
 		e := &d.entries[ref]
-		if !m.match(e) {
+		if !m.match(ref) {
 			continue
 		}
 		for _, ad := range d.adopt[ref] {

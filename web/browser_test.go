@@ -310,6 +310,34 @@ func TestBrowser(t *testing.T) {
 		b.shot("search-epinal")
 	})
 
+	// The map's search box finds by official code and forgives a typo,
+	// best match first.
+	t.Run("SearchByCodeAndTypo", func(t *testing.T) {
+		b := br.tab(t)
+		b.nav("/")
+		b.wait(`document.querySelector("[data-map]").dataset.state`)
+		for _, c := range []struct{ q, first string }{
+			{"88160", "Épinal"},     // INSEE code
+			{"218801603", "Épinal"}, // SIREN
+			{"88000", "Épinal"},     // postal code: Épinal and the other communes that share it
+			{"brset", "Brest"},      // two letters swapped
+			{"epinall", "Épinal"},   // a letter too many
+		} {
+			evalJS[chromedp.Void](b, `(() => { const i = document.getElementById("home-search"); i.value = ""; i.focus(); })()`)
+			b.do(chromedp.SendKeys(chromedp.CSS("#home-search"), c.q))
+			b.wait(`document.querySelector("#home-search-listbox").dataset.query === ` + strconv.Quote(c.q))
+			if first := evalJS[string](b, `document.querySelector("#home-search-listbox [role=option] .combobox__name").textContent`); first != c.first {
+				t.Errorf("first suggestion for %s = %q, want %q", c.q, first, c.first)
+			}
+			if c.q == "88000" {
+				if n := evalJS[int](b, `document.querySelectorAll("#home-search-listbox [role=option]").length`); n != 8 {
+					t.Errorf("88000: %d suggestions, want 8 (the box shows 8 of the 9 communes)", n)
+				}
+				b.shot("search-postal-code")
+			}
+		}
+	})
+
 	t.Run("KeyboardSearch", func(t *testing.T) {
 		b := br.tab(t)
 		b.nav("/")

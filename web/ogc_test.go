@@ -389,6 +389,25 @@ func TestSearchAPI(t *testing.T) {
 	if fc.Features[0].ID != "commune-78551" {
 		t.Fatalf("search st germain en l: first %s", fc.Features[0].ID)
 	}
+	// By official code, by postal code, with a typo: through the API.
+	for q, want := range map[string]string{"88160": "commune-88160", "218801603": "commune-88160",
+		"88000": "commune-88160", "epinall": "commune-88160", "brset": "commune-29019"} {
+		fc = getFC(t, srv, "/api/search?q="+q)
+		if len(fc.Features) == 0 || fc.Features[0].ID != want {
+			t.Errorf("search %s: %d features, want %s first", q, len(fc.Features), want)
+		}
+		fc = getFC(t, srv, "/api/collections/actors/items?kind=commune&limit=100&q="+q)
+		if !slices.ContainsFunc(fc.Features, func(f feature) bool { return f.ID == want }) {
+			t.Errorf("items q=%s: %d features without %s", q, len(fc.Features), want)
+		}
+	}
+	var postal struct {
+		NumberMatched int `json:"numberMatched"`
+	}
+	request(t, srv, "GET", "/api/collections/actors/items?q=88000&limit=1", nil).status(200).json(&postal)
+	if postal.NumberMatched != 9 {
+		t.Errorf("items q=88000 matched %d, want the 9 communes of postal code 88000", postal.NumberMatched)
+	}
 }
 
 func TestToolsAPI(t *testing.T) {

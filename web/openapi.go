@@ -42,7 +42,7 @@ var paramDocs = map[string]oaParam{
 	"tool":        {Description: "Tool slugs (see /api/tools), comma-separated: actors with an in-use adoption of one of them.", Style: "form", Explode: &no, Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
 	"theme": {Description: "Themes, comma-separated: actors using a tool of one of them.", Style: "form", Explode: &no,
 		Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": directory.Themes}}},
-	"q": {Description: "Words of the name, each matched as a prefix; accents, case and ligatures ignored (oeuilly finds Œuilly, st germain en l finds Saint-Germain-en-Laye).",
+	"q": {Description: "Words of the name, each matched as a prefix; accents, case and ligatures ignored (oeuilly finds Œuilly, st germain en l finds Saint-Germain-en-Laye); one typo forgiven in a word of five letters or more that matches nothing as typed (epinall finds Épinal, brset Brest); or an official code given whole: INSEE code (88160), SIREN (218801603) or postal code (88000: every commune that has it). Best match first in /search: code, postal code, whole name, name start, other matches, then the same after a typo.",
 		Schema: map[string]any{"type": "string", "maxLength": directory.MaxQueryLength}},
 	"precision": {Description: "Point precisions, comma-separated (exact = the place's own point).", Style: "form", Explode: &no,
 		Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": directory.Precisions}}},
