@@ -157,6 +157,7 @@ func clusterKey(f *ActorFilter) string {
 	list("tool", f.Tools)
 	list("theme", f.Themes)
 	list("precision", f.Precisions)
+	list("parent", f.Parents)
 	if f.Q != "" {
 		b.WriteString("q=" + Fold(f.Q) + ";")
 	}

@@ -33,6 +33,7 @@ type ActorFilter struct {
 	Themes        []string // matches actors using a tool of one of these themes
 	Q             string   // words of the name, prefix-matched, accents and case ignored; one typo forgiven; or official codes (INSEE, SIREN, postal)
 	Precisions    []string // point precisions; actors without a point never match when set
+	Parents       []string // actor ids: actors that have one of them among their parents (an EPCI's member communes)
 	PopulationMin int
 	PopulationMax int
 	UpdatedFrom   time.Time // inclusive; zero = open
@@ -69,6 +70,11 @@ func (d *Directory) validateFilterLocked(f *ActorFilter) error {
 	for _, c := range f.Regions {
 		if _, ok := d.names[KindRegion+":"+c]; !ok {
 			p.Add("region", "must be a région code such as 44 or 04 (got %q)", c)
+		}
+	}
+	for _, id := range f.Parents {
+		if ref, ok := d.byID[id]; !ok || d.entries[ref].deleted {
+			p.Add("parent", "must be the id of an existing actor, such as epci-200068757 (got %q)", id)
 		}
 	}
 	for _, pr := range f.Precisions {
@@ -115,6 +121,7 @@ type matcher struct {
 	kinds      []string
 	themes     uint8
 	precisions uint32
+	parents    []uint32 // refs of f.Parents
 	words      []queryWord
 	checkBound bool
 	excludeID  string // an actor never matched
@@ -129,6 +136,11 @@ func (d *Directory) newMatcherLocked(f *ActorFilter) *matcher {
 	}
 	for _, p := range f.Precisions {
 		m.precisions |= 1 << (slices.Index(Precisions, p) + 1)
+	}
+	for _, id := range f.Parents {
+		if ref, ok := d.byID[id]; ok {
+			m.parents = append(m.parents, ref)
+		}
 	}
 	if f.Q != "" {
 		_, m.words = parseQuery(f.Q)
@@ -162,6 +174,9 @@ func (m *matcher) match(ref uint32) bool {
 		return false
 	}
 	if m.precisions != 0 && m.precisions&(1<<e.precision) == 0 {
+		return false
+	}
+	if len(f.Parents) > 0 && !slices.ContainsFunc(e.parents(), func(p uint32) bool { return slices.Contains(m.parents, p) }) {
 		return false
 	}
 	if f.PopulationMin > 0 && int(e.population) < f.PopulationMin {
@@ -240,6 +255,15 @@ func (d *Directory) listCandidatesLocked(f *ActorFilter) (refs []uint32, ok bool
 	}
 	if len(f.Regions) > 0 {
 		consider(pick(d.byRegion, f.Regions)...)
+	}
+	if len(f.Parents) > 0 {
+		var lists [][]uint32
+		for _, id := range f.Parents {
+			if ref, found := d.byID[id]; found {
+				lists = append(lists, d.children[ref])
+			}
+		}
+		consider(lists...)
 	}
 	return refs, ok
 }
@@ -367,7 +391,7 @@ func smallestSorted(refs []uint32, k int) []uint32 {
 
 func filterIsEmpty(f *ActorFilter) bool {
 	return f.Bound == nil && len(f.Kinds) == 0 && len(f.Departements) == 0 && len(f.Regions) == 0 &&
-		len(f.Tools) == 0 && len(f.Themes) == 0 && f.Q == "" && len(f.Precisions) == 0 &&
+		len(f.Tools) == 0 && len(f.Themes) == 0 && f.Q == "" && len(f.Precisions) == 0 && len(f.Parents) == 0 &&
 		f.PopulationMin == 0 && f.PopulationMax == 0 && f.UpdatedFrom.IsZero() && f.UpdatedTo.IsZero()
 }
 

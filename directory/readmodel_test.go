@@ -607,6 +607,42 @@ func TestSearchByCode(t *testing.T) {
 	})
 }
 
+// TestFindActorsByParent lists an EPCI's member communes through the filter.
+func TestFindActorsByParent(t *testing.T) {
+	d := directorytest.MustOpenFixture(t).D
+	ctx := context.Background()
+	raw, _, err := d.ActorFeature(ctx, "epci-200068757")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := decode(t, raw).Properties.Members
+	if len(want) < 10 {
+		t.Fatalf("the EPCI has %d members", len(want))
+	}
+	page, err := d.FindActors(ctx, directory.ActorFilter{Parents: []string{"epci-200068757"}, Limit: directory.MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range page.Features {
+		got = append(got, decode(t, b).ID)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if page.Matched != len(want) || !slices.Equal(got, want) {
+		t.Fatalf("parent filter: %d matched %v, want the %d members %v", page.Matched, got, len(want), want)
+	}
+	// Combined with another filter.
+	page, err = d.FindActors(ctx, directory.ActorFilter{Parents: []string{"epci-200068757"}, Q: "epinal", Limit: 10})
+	if err != nil || page.Matched != 1 || decode(t, page.Features[0]).ID != "commune-88160" {
+		t.Fatalf("parent + q: %v, %v", page, err)
+	}
+	_, err = d.FindActors(ctx, directory.ActorFilter{Parents: []string{"epci-000000000"}, Limit: 10})
+	if directory.ErrorCode(err) != directory.EINVALID || directory.ErrorFields(err)["parent"] == "" {
+		t.Fatalf("unknown parent: %v, want EINVALID naming parent", err)
+	}
+}
+
 func TestTools(t *testing.T) {
 	d := directorytest.MustOpenFixture(t).D
 	ctx := context.Background()

@@ -51,7 +51,7 @@ func licenceLinks() []link {
 // Parameters accepted by each OGC route.
 var (
 	itemsParams = []string{"bbox", "limit", "offset", "datetime", "f", "kind", "department", "departement",
-		"region", "tool", "theme", "q", "precision", "population_min", "population_max"}
+		"region", "tool", "theme", "q", "precision", "population_min", "population_max", "parent"}
 	itemParams = []string{"f"}
 	metaParams = []string{"f"}
 )
@@ -192,6 +192,7 @@ func actorFilter(p *params) directory.ActorFilter {
 		Themes:       p.list("theme"),
 		Q:            p.str("q"),
 		Precisions:   p.list("precision"),
+		Parents:      p.list("parent"),
 	}
 	f.PopulationMin = p.integer("population_min", 0, 0, 1<<30, false)
 	f.PopulationMax = p.integer("population_max", 0, 0, 1<<30, false)

@@ -46,6 +46,8 @@ var paramDocs = map[string]oaParam{
 		Schema: map[string]any{"type": "string", "maxLength": directory.MaxQueryLength}},
 	"precision": {Description: "Point precisions, comma-separated (exact = the place's own point).", Style: "form", Explode: &no,
 		Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string", "enum": directory.Precisions}}},
+	"parent": {Description: "Actor ids, comma-separated: actors that have one of them among their parents (parent=epci-200068757: the member communes of that EPCI).", Style: "form", Explode: &no,
+		Schema: map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
 	"population_min": {Description: "Minimum population.", Schema: map[string]any{"type": "integer", "minimum": 0}},
 	"population_max": {Description: "Maximum population.", Schema: map[string]any{"type": "integer", "minimum": 0}},
 	"lon":            {Description: "Longitude of the query point, WGS 84 degrees (-180 to 180). Required unless actor is given.", Schema: map[string]any{"type": "number", "minimum": -180, "maximum": 180}},
