@@ -144,6 +144,16 @@ var writeMatrix = map[string]writeCase{
 		func(h *harness, r role) (string, any) {
 			return fmt.Sprintf("/api/users/%d/representatives", h.freshUser(directory.RoleContributor).ID), map[string]string{"actor_id": "commune-88160"}
 		}, statuses(401, 403, 403, 403, 200)},
+	// MCP calls are authenticated by their bearer token, inside the tool
+	// (propose_change); the route itself is open to every client.
+	"POST /mcp": {
+		func(h *harness, r role) (string, any) {
+			return "/mcp", map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+				"params": map[string]any{"name": "search_actors", "arguments": map[string]any{"q": "epinal"}}}
+		}, statuses(200, 200, 200, 200, 200)},
+	"DELETE /mcp": {
+		func(h *harness, r role) (string, any) { return "/mcp", nil },
+		statuses(405, 405, 405, 405, 405)},
 	"DELETE /api/users/:id/representatives/:actor": {
 		func(h *harness, r role) (string, any) {
 			u := h.freshUser(directory.RoleContributor)

@@ -104,6 +104,7 @@ func (s *Server) registerRoutes() {
 	s.registerProposalRoutes()
 	s.registerModerationRoutes()
 	s.registerFeedRoutes()
+	s.registerMCPRoutes()
 	s.registerPageRoutes()
 }
 

@@ -44,6 +44,8 @@ func main() {
 			run = func() error { return runLoadbench(ctx, os.Args[2:], os.Stdout, os.Stderr) }
 		case "restore":
 			run = func() error { return runRestore(ctx, os.Args[2:], os.Stdout, os.Stderr) }
+		case "mcp":
+			run = func() error { return runMCP(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr) }
 		}
 		if run != nil {
 			if err := run(); err != nil {
