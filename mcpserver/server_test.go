@@ -260,14 +260,37 @@ func TestReadTools(t *testing.T) {
 				t.Errorf("tool %s lacks the theme", tl.Slug)
 			}
 		}
+		// A tool with adopters: each adoption with its status, sources and date.
+		tools, _ := f.D.FindTools(f.Ctx, directory.ToolFilter{})
+		i := slices.IndexFunc(tools, func(tl directory.Tool) bool { return tl.Adopters > 0 })
+		if i < 0 {
+			t.Fatal("no tool has adopters")
+		}
 		var tool mcpserver.ToolOutput
-		if e := call(t, cs, "get_tool", map[string]any{"slug": "flickr"}, &tool); e != "" {
+		if e := call(t, cs, "get_tool", map[string]any{"slug": tools[i].Slug}, &tool); e != "" {
 			t.Fatal(e)
 		}
-		if tool.Tool.Name != "Flickr" || !slices.ContainsFunc(tool.Adopters, func(a mcpserver.Adopter) bool {
-			return a.ActorID == "commune-13004" && a.Adoption.Status == "in_use" && len(a.Adoption.Sources) > 0 && a.Adoption.AsOf != ""
-		}) {
-			t.Fatalf("get_tool flickr: %+v", tool)
+		if tool.Tool.Name != tools[i].Name || tool.Count == 0 || len(tool.Adopters) != tool.Count {
+			t.Fatalf("get_tool %s: %+v", tools[i].Slug, tool)
+		}
+		for _, a := range tool.Adopters {
+			if a.Adoption.Tool != tools[i].Slug || a.Adoption.Status == "" || len(a.Adoption.Sources) == 0 || a.Adoption.AsOf == "" ||
+				a.ActorPageURL != "https://voisinage.test/acteurs/"+a.ActorID {
+				t.Errorf("adopter %+v", a)
+			}
+			for _, s := range a.Adoption.Sources {
+				if _, internal := s["document"]; internal && (s["title"] != nil || s["url"] != nil) {
+					t.Errorf("a cited source shows its internal file name: %v", s)
+				}
+			}
+		}
+		// Only in-use adoptions, when asked.
+		var inUse mcpserver.ToolOutput
+		call(t, cs, "get_tool", map[string]any{"slug": tools[i].Slug, "status": "in_use"}, &inUse)
+		for _, a := range inUse.Adopters {
+			if a.Adoption.Status != "in_use" {
+				t.Errorf("status filter returned %s", a.Adoption.Status)
+			}
 		}
 	})
 

@@ -269,7 +269,7 @@ type ToolsOutput struct {
 
 func toolOut(base string, t *directory.Tool) Tool {
 	var sources []Source
-	b, _ := json.Marshal(t.Sources)
+	b, _ := json.Marshal(directory.PublicSources(t.Sources))
 	json.Unmarshal(b, &sources)
 	themes := t.Themes
 	if themes == nil {

@@ -113,8 +113,8 @@ func exerciseMCP(t *testing.T, cs *mcp.ClientSession, wantBase string) int64 {
 	if first(mustCall("list_tools", nil), "tools")["slug"] == nil {
 		t.Fatal("list_tools: no slug")
 	}
-	if mustCall("get_tool", map[string]any{"slug": "flickr"})["tool"].(map[string]any)["name"] != "Flickr" {
-		t.Fatal("get_tool flickr")
+	if mustCall("get_tool", map[string]any{"slug": "wiki"})["tool"].(map[string]any)["slug"] != "wiki" {
+		t.Fatal("get_tool wiki")
 	}
 	area := mustCall("actors_in_area", map[string]any{"epci": "200068757", "limit": 10})
 	if area["matched"].(float64) < 60 || area["next_offset"].(float64) != 10 {
