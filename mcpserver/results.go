@@ -40,7 +40,7 @@ type Actor struct {
 	Sources     []Source       `json:"sources,omitempty" jsonschema:"d'où viennent les faits de la fiche / where the record's facts come from"`
 	Version     int            `json:"version,omitempty"`
 	UpdatedAt   string         `json:"updated_at,omitempty" jsonschema:"dernière modification de la fiche / when the record last changed"`
-	AsOf        string         `json:"as_of,omitempty" jsonschema:"date à laquelle la fiche est connue / as of when the record is known"`
+	AsOf        string         `json:"as_of,omitempty" jsonschema:"date à laquelle la fiche est établie, quand une source la donne (les faits datés sont ceux des adoptions) / as of when the record is established, when a source gives it (dated facts are the adoptions')"`
 	PageURL     string         `json:"page_url"`
 	APIURL      string         `json:"api_url"`
 	Extra       map[string]any `json:"other,omitempty" jsonschema:"autres propriétés de la fiche / other properties of the record"`
@@ -117,9 +117,6 @@ func actorFromFeature(base string, raw []byte) (Actor, error) {
 	get("version", &a.Version)
 	get("updated_at", &a.UpdatedAt)
 	get("as_of", &a.AsOf)
-	if a.AsOf == "" {
-		a.AsOf = a.UpdatedAt
-	}
 	if v, ok := p["distance_m"]; ok {
 		var m float64
 		if json.Unmarshal(v, &m) == nil {

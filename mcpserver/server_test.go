@@ -184,7 +184,7 @@ func TestReadTools(t *testing.T) {
 		}
 		for i, p := range out.Peers {
 			if p.ID == "commune-88160" || p.DistanceM == nil || p.DistanceKm == nil || p.PageURL != "https://voisinage.test/acteurs/"+p.ID ||
-				p.APIURL == "" || p.AsOf == "" {
+				p.APIURL == "" || p.UpdatedAt == "" || p.Version < 1 {
 				t.Errorf("peer %d: %+v", i, p)
 			}
 			if i > 0 && *p.DistanceM < *out.Peers[i-1].DistanceM {

@@ -280,8 +280,8 @@ func toolOut(base string, t *directory.Tool) Tool {
 		PageURL: base + "/outils/" + url.PathEscape(t.Slug), APIURL: base + "/api/tools/" + url.PathEscape(t.Slug)}
 	if !t.UpdatedAt.IsZero() {
 		out.UpdatedAt = t.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")
-		out.AsOf = out.UpdatedAt
 	}
+	out.AsOf = latestSourceDate(sources)
 	return out
 }
 
