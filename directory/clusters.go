@@ -246,10 +246,11 @@ func (d *Directory) buildClusterSet(key string, f *ActorFilter) (*clusterSet, er
 }
 
 // warmClusters builds, in the background, the index of every actor, then
-// rebuilds it each time the read model changes. It runs for the life of the
-// process: a Directory is not closed.
+// rebuilds it each time the read model changes, until Close.
 func (d *Directory) warmClusters() {
+	d.background.Add(1)
 	go func() {
+		defer d.background.Done()
 		f := ActorFilter{}
 		for {
 			d.mu.RLock()
@@ -258,7 +259,11 @@ func (d *Directory) warmClusters() {
 			if cs := d.clusters.get(""); cs == nil || cs.seq != seq || cs.gen != gen {
 				<-d.clusters.flight.DoChan("", func() (any, error) { return d.buildClusterSet("", &f) })
 			}
-			<-d.clusters.kick
+			select {
+			case <-d.clusters.kick:
+			case <-d.closed:
+				return
+			}
 		}
 	}()
 }

@@ -63,6 +63,10 @@ type Directory struct {
 	pointed  int // points the extent was grown with (it never shrinks)
 
 	clusters *clusterCache // see clusters.go
+
+	closed     chan struct{}  // closed by Close: background work stops
+	closeOnce  sync.Once      //
+	background sync.WaitGroup // the background goroutines, waited for by Close
 }
 
 // entry is one actor in the read model: what filters, ranking and the
@@ -132,7 +136,7 @@ func (e *entry) setParents(p []uint32) {
 
 // New builds the read model from the store.
 func New(ctx context.Context, db *DB) (*Directory, error) {
-	d := &Directory{db: db, Policy: DefaultPolicy, clusters: newClusterCache()}
+	d := &Directory{db: db, Policy: DefaultPolicy, clusters: newClusterCache(), closed: make(chan struct{})}
 	var err error
 	if d.Territory, err = FranceTerritory(); err != nil {
 		return nil, err
@@ -142,6 +146,16 @@ func New(ctx context.Context, db *DB) (*Directory, error) {
 	}
 	d.warmClusters()
 	return d, nil
+}
+
+// Close stops the directory's background work (the rebuilding of the
+// cluster index) and waits for it to end; a build under way finishes first.
+// It does not close the store, which its opener owns. Reads still work
+// after Close; clusters are then built on demand only.
+func (d *Directory) Close() error {
+	d.closeOnce.Do(func() { close(d.closed) })
+	d.background.Wait()
+	return nil
 }
 
 // DB returns the underlying store.

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -42,6 +44,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		// Each pooled connection would get its own empty database.
 		return nil, Errorf(EINVALID, "in-memory databases are not supported: give a file path")
 	}
+	if err := CheckFolder(path); err != nil {
+		return nil, err
+	}
 	db := &DB{path: path, Now: func() time.Time { return time.Now().UTC() }}
 	var err error
 	if db.write, err = sql.Open("sqlite3", dsn(path, false)); err != nil {
@@ -63,6 +68,51 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// CheckFolder checks that the folder of the database file path exists and
+// is writable — SQLite creates its write-ahead log and shared-memory files
+// beside the database, and the server its lock file — and returns an error
+// naming the folder otherwise, which is what a person has to fix (rather
+// than "unable to open database file", or a lock file's name).
+func CheckFolder(path string) error {
+	dir := filepath.Dir(path)
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		dir = abs
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("the database's folder %s does not exist: create it, or give -db a file in an existing folder", dir)
+	case err != nil:
+		return fmt.Errorf("the database's folder %s cannot be read: %w", dir, unwrapPath(err))
+	case !fi.IsDir():
+		return fmt.Errorf("the database's folder %s is not a folder", dir)
+	}
+	f, err := os.CreateTemp(dir, ".voisinage-write-check-*")
+	if err != nil {
+		return fmt.Errorf("the database's folder %s is not writable (%w): SQLite writes its journal beside the database, so the folder must be writable by this user", dir, unwrapPath(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		if f, err := os.OpenFile(path, os.O_RDWR, 0); err != nil {
+			return fmt.Errorf("the database %s cannot be opened for writing: %w", path, unwrapPath(err))
+		} else {
+			f.Close()
+		}
+	}
+	return nil
+}
+
+// unwrapPath drops the path an *fs.PathError repeats: the message names it already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // dsn builds the go-sqlite3 connection string: WAL, foreign keys, a busy

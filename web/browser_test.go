@@ -88,7 +88,11 @@ func startBrowser(t *testing.T) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(web.NewServer(web.Config{TileURL: ""}, dir))
+	srv, err := web.NewServer(web.Config{TileURL: ""}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],

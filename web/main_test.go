@@ -44,7 +44,11 @@ func MustOpenServerDir(tb testing.TB, cfg web.Config) (*web.Server, *directory.D
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return web.NewServer(cfg, d), d
+	srv, err := web.NewServer(cfg, d)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv, d
 }
 
 // response is a recorded response with helpers.

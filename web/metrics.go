@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
@@ -24,11 +25,13 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inflight prometheus.Gauge
+	// saturated counts reads refused by the bound on expensive requests.
+	saturated prometheus.Counter
 }
 
 // newMetrics registers the request metrics and the directory's gauges. The
 // gauges are read at scrape time, so they cost nothing between scrapes.
-func newMetrics(dir *directory.Directory, log *slog.Logger) *metrics {
+func newMetrics(dir *directory.Directory, log *slog.Logger) (*metrics, error) {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -44,9 +47,17 @@ func newMetrics(dir *directory.Directory, log *slog.Logger) *metrics {
 			Name: "voisinage_http_requests_in_flight",
 			Help: "HTTP requests being served.",
 		}),
+		saturated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "voisinage_http_saturated_total",
+			Help: "Reads refused with 503 because the bound on reads served at once (-max-expensive) was reached.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.inflight,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.inflight, m.saturated,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		if err := m.reg.Register(c); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
 
 	// The queue counts come from SQLite; one query per scrape serves the
 	// three gauges of a scrape, and a failure shows as NaN, not as a zero
@@ -63,7 +74,7 @@ func newMetrics(dir *directory.Directory, log *slog.Logger) *metrics {
 			return float64(pick(q))
 		}
 	}
-	m.reg.MustRegister(
+	for _, c := range []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "voisinage_moderation_queue_length",
 			Help: "Proposals waiting for review (pending)."}, queue(func(q directory.QueueStats) int { return q.Pending })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "voisinage_moderation_needs_review",
@@ -77,8 +88,12 @@ func newMetrics(dir *directory.Directory, log *slog.Logger) *metrics {
 			Help: "Actors with a point, i.e. entries of the spatial index."}, func() float64 { return float64(dir.Stats().Located) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "voisinage_change_sequence",
 			Help: "The directory's change sequence: it grows with every applied change."}, func() float64 { return float64(dir.Seq()) }),
-	)
-	return m
+	} {
+		if err := m.reg.Register(c); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
+	return m, nil
 }
 
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {

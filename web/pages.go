@@ -56,11 +56,11 @@ type pages struct {
 
 // registerPageRoutes registers the pages, the embed, oEmbed and the static
 // assets. The embedded files are checked here: a broken template or catalog
-// is a build defect, so it panics at start rather than at the first request.
-func (s *Server) registerPageRoutes() {
+// (or a bad tile URL) fails NewServer rather than the first request.
+func (s *Server) registerPageRoutes() error {
 	p, err := newPages(s)
 	if err != nil {
-		panic("web: pages: " + err.Error())
+		return fmt.Errorf("web: pages: %w", err)
 	}
 	s.get("/static/:hash/*name", p.handleStatic)
 	s.get("/", p.handleHome)
@@ -75,6 +75,7 @@ func (s *Server) registerPageRoutes() {
 	p.registerAccountRoutes()
 	p.registerContribRoutes()
 	p.registerModerationPageRoutes()
+	return nil
 }
 
 func newPages(s *Server) (*pages, error) {

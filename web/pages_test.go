@@ -195,5 +195,9 @@ func TestPages_TileServer(t *testing.T) {
 func newServerWithTiles(t *testing.T, tileURL string) *web.Server {
 	t.Helper()
 	d := directorytest.MustOpenDirectory(t)
-	return web.NewServer(web.Config{TileURL: tileURL, TileAttribution: web.DefaultTileAttribution}, d)
+	srv, err := web.NewServer(web.Config{TileURL: tileURL, TileAttribution: web.DefaultTileAttribution}, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
 }

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -34,6 +37,13 @@ type Config struct {
 	// LoginGuard locks an address out of logging in after repeated
 	// failures; the zero value means DefaultLoginGuard.
 	LoginGuard LoginGuard
+	// MaxExpensive bounds the reads served at once, server wide (others
+	// wait a moment, then get 503 with Retry-After); 0 means
+	// DefaultMaxExpensive().
+	MaxExpensive int
+	// ExpensiveWait is how long a read waits for one of those slots; 0
+	// means 2 s.
+	ExpensiveWait time.Duration
 }
 
 // Server is the HTTP handler of voisinage.
@@ -47,34 +57,47 @@ type Server struct {
 	metrics *metrics
 
 	loginFailures loginFailures
+	expensive     *expensive
 }
 
-// NewServer builds the router over dir.
-func NewServer(cfg Config, dir *directory.Directory) *Server {
+// NewServer builds the router over dir. It returns an error, never panics,
+// when the configuration is wrong (a trusted proxy that is not an address
+// or CIDR, a tile URL that cannot be parsed) or an embedded template or
+// catalog is broken.
+func NewServer(cfg Config, dir *directory.Directory) (*Server, error) {
+	if dir == nil {
+		return nil, errors.New("web: no directory to serve")
+	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, dir: dir, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	s.log = withRequestIDs(s.log)
-	s.metrics = newMetrics(dir, s.log)
+	var err error
+	if s.metrics, err = newMetrics(dir, s.log); err != nil {
+		return nil, err
+	}
 	s.cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if s.cfg.RateLimits == (RateLimits{}) {
 		s.cfg.RateLimits = DefaultRateLimits
 	}
+	if s.cfg.ExpensiveWait <= 0 {
+		s.cfg.ExpensiveWait = expensiveWait
+	}
+	s.expensive = newExpensive(cfg.MaxExpensive, s.cfg.ExpensiveWait)
 	if s.cfg.LoginGuard == (LoginGuard{}) {
 		s.cfg.LoginGuard = DefaultLoginGuard
 	}
 	e := gin.New()
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
-		s.log.Error("bad trusted proxies; trusting none", "err", err)
-		e.SetTrustedProxies(nil)
+		return nil, fmt.Errorf("trusted proxies: %w (give addresses or CIDRs such as 10.0.0.1 or 10.0.0.0/8)", err)
 	}
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = true
 	e.RedirectFixedPath = false
 	e.Use(s.observe(), s.recovery(), s.crossOrigin(), shareData(), s.conditional(), compress(), s.authenticate(),
-		s.limitWrites(), s.guardLogin())
+		s.limitWrites(), s.guardLogin(), s.boundExpensive())
 	e.NoRoute(func(c *gin.Context) {
 		s.writeError(c, directory.Errorf(directory.ENOTFOUND, "no such page: %s", c.Request.URL.Path))
 	})
@@ -84,15 +107,17 @@ func NewServer(cfg Config, dir *directory.Directory) *Server {
 			Description: c.Request.Method + " is not allowed here"})
 	})
 	s.engine = e
-	s.registerRoutes()
+	if err := s.registerRoutes(); err != nil {
+		return nil, err
+	}
 	s.handler = e
-	return s
+	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-func (s *Server) registerRoutes() {
+func (s *Server) registerRoutes() error {
 	s.get("/healthz", s.handleHealth)
 	s.registerOpsRoutes()
 	s.registerOGCRoutes()
@@ -105,7 +130,7 @@ func (s *Server) registerRoutes() {
 	s.registerModerationRoutes()
 	s.registerFeedRoutes()
 	s.registerMCPRoutes()
-	s.registerPageRoutes()
+	return s.registerPageRoutes()
 }
 
 // get registers a read-only route for GET and HEAD.

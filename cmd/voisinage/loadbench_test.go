@@ -29,7 +29,11 @@ import (
 // must be coherent.
 func TestLoadbenchRealServer(t *testing.T) {
 	dir := directorytest.MustOpenDirectory(t)
-	srv := httptest.NewServer(web.NewServer(web.Config{Logger: slog.New(slog.DiscardHandler)}, dir))
+	handler, err := web.NewServer(web.Config{Logger: slog.New(slog.DiscardHandler)}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handler)
 	defer srv.Close()
 
 	cfg := benchConfig{BaseURL: srv.URL, Conns: 4, Duration: 300 * time.Millisecond,

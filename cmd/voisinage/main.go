@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -76,6 +77,9 @@ func main() {
 		os.Exit(1)
 	}
 	<-ctx.Done()
+	// A second SIGINT or SIGTERM now ends the process at once, should the
+	// graceful stop take too long.
+	stop()
 	if err := m.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "voisinage:", err)
 		os.Exit(1)
@@ -98,7 +102,8 @@ type Config struct {
 	PprofAddr       string   // where to serve net/http/pprof; empty for nowhere
 	// FollowEvery is how often the server looks for changes other
 	// processes (an import, another instance) wrote to the database.
-	FollowEvery time.Duration
+	FollowEvery  time.Duration
+	MaxExpensive int // expensive requests served at once (0: web's default)
 }
 
 // Main wires the store, the directory and the web server together.
@@ -112,11 +117,15 @@ type Main struct {
 	srv      *http.Server
 	listener net.Listener
 	log      *slog.Logger
-	served   chan error
+	served   chan error // nil until the server serves
 	unlock   func()     // releases the database's server lock
 	logs     *logWriter // batches log lines to stderr; nil when logging elsewhere
 
+	pprofListener net.Listener
+	pprofSrv      *http.Server
+
 	stopBackground context.CancelFunc
+	background     sync.WaitGroup // the vote sweeper and the profiler's server
 }
 
 // NewMain returns a Main with default configuration.
@@ -140,6 +149,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.TileAttribution, "tile-attribution", m.Config.TileAttribution, "base-map attribution shown on the maps")
 	fs.StringVar(&m.Config.PprofAddr, "pprof", m.Config.PprofAddr, "address for Go's profiler (net/http/pprof), such as 127.0.0.1:6060; keep it private (default: off)")
 	fs.DurationVar(&m.Config.FollowEvery, "follow", m.Config.FollowEvery, "how often to look for changes written to the database by other processes (imports, other instances)")
+	fs.IntVar(&m.Config.MaxExpensive, "max-expensive", m.Config.MaxExpensive, "reads served at once, server wide; more wait up to 2 s, then get 503 with Retry-After (default: 4 per core, at least 16)")
 	fs.TextVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "log level: DEBUG, INFO, WARN or ERROR")
 	fs.Func("trusted-proxy", "address or CIDR of a reverse proxy whose X-Forwarded-For gives the client's address (repeatable; default none)", func(v string) error {
 		m.Config.TrustedProxies = append(m.Config.TrustedProxies, v)
@@ -158,7 +168,9 @@ func (m *Main) ParseFlags(args []string) error {
 }
 
 // Run opens (and on first start fills) the database, builds the read model
-// and starts serving; it returns once the server listens.
+// and starts serving; it returns once the server listens. It listens first:
+// a port already taken or an address that cannot be used (for the site or
+// the profiler) fails at once, before the database is opened or filled.
 func (m *Main) Run(ctx context.Context) error {
 	out := m.Stderr
 	if f, ok := out.(*os.File); ok && f == os.Stderr {
@@ -170,6 +182,18 @@ func (m *Main) Run(ctx context.Context) error {
 	// cluster rebuilds, read-model repairs): the same JSON lines, then.
 	slog.SetDefault(m.log)
 	start := time.Now()
+	var err error
+	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
+		return fmt.Errorf("cannot listen on -addr %s: %w", m.Config.Addr, unwrapListen(err))
+	}
+	if m.Config.PprofAddr != "" {
+		if m.pprofListener, err = net.Listen("tcp", m.Config.PprofAddr); err != nil {
+			return fmt.Errorf("cannot listen on -pprof %s: %w", m.Config.PprofAddr, unwrapListen(err))
+		}
+	}
+	if err := directory.CheckFolder(m.Config.DBPath); err != nil {
+		return err
+	}
 	unlock, err := lockDatabase(m.Config.DBPath)
 	if err != nil {
 		return err
@@ -197,8 +221,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log.Info("directory loaded", "actors", st.Actors, "located", st.Located, "tools", st.Tools,
 		"took", time.Since(start).Round(time.Millisecond).String())
 
-	handler := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log,
-		TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, TrustedProxies: m.Config.TrustedProxies}, m.dir)
+	handler, err := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log,
+		TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, TrustedProxies: m.Config.TrustedProxies,
+		MaxExpensive: m.Config.MaxExpensive}, m.dir)
+	if err != nil {
+		return err
+	}
 	m.srv = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -207,41 +235,56 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
-	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
-		return err
-	}
-	if m.Config.PprofAddr != "" {
-		if err := m.servePprof(); err != nil {
-			return err
-		}
-	}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.srv.Serve(m.listener) }()
+	if m.pprofListener != nil {
+		m.servePprof()
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.stopBackground = cancel
+	m.background.Add(1)
 	go m.sweepVotes(bg)
-	go m.dir.Follow(bg, m.Config.FollowEvery)
+	m.background.Add(1)
+	go func() {
+		defer m.background.Done()
+		m.dir.Follow(bg, m.Config.FollowEvery)
+	}()
 	m.log.Info("serving", "addr", "http://"+m.listener.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }
 
+// unwrapListen keeps what a person can act on from a listen error: "listen
+// tcp 127.0.0.1:8080: bind: address already in use" becomes "address
+// already in use".
+func unwrapListen(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		var sys *os.SyscallError
+		if errors.As(op.Err, &sys) {
+			return sys.Err
+		}
+		return op.Err
+	}
+	return err
+}
+
 // servePprof serves Go's profiles on their own listener, apart from the
 // site, for operators to see what the server spends its time and memory on.
-func (m *Main) servePprof() error {
-	ln, err := net.Listen("tcp", m.Config.PprofAddr)
-	if err != nil {
-		return fmt.Errorf("pprof listener: %w", err)
-	}
+func (m *Main) servePprof() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
+	m.pprofSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	ln := m.pprofListener
+	m.background.Add(1)
+	go func() {
+		defer m.background.Done()
+		m.pprofSrv.Serve(ln)
+	}()
 	m.log.Info("profiler", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
-	return nil
 }
 
 // ensureSeeded fills a new database with the bundled data (once).
@@ -267,8 +310,9 @@ func ensureSeeded(ctx context.Context, db *directory.DB, log *slog.Logger) error
 }
 
 // sweepVotes applies, every minute, the community votes of proposals that
-// have become old enough to pass.
+// have become old enough to pass, until ctx ends; it is one of m.background.
 func (m *Main) sweepVotes(ctx context.Context) {
+	defer m.background.Done()
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -293,13 +337,16 @@ func (m *Main) Addr() string {
 	return m.listener.Addr().String()
 }
 
-// Close drains in-flight requests (up to 20 s), then closes the database.
+// Close drains in-flight requests (up to 20 s), stops the background work
+// (the vote sweeper, the profiler, the directory's cluster rebuilds) and
+// waits for it, then closes the database. It is safe after a Run that
+// failed part-way, and never waits on something Run did not start.
 func (m *Main) Close() error {
 	var errs []error
 	if m.stopBackground != nil {
 		m.stopBackground()
 	}
-	if m.srv != nil {
+	if m.srv != nil && m.served != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		if err := m.srv.Shutdown(ctx); err != nil {
@@ -308,7 +355,20 @@ func (m *Main) Close() error {
 		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
-		m.srv = nil
+	} else if m.listener != nil {
+		m.listener.Close() // listening, but Run failed before serving
+	}
+	m.srv, m.served, m.listener = nil, nil, nil
+	if m.pprofSrv != nil {
+		m.pprofSrv.Close()
+	} else if m.pprofListener != nil {
+		m.pprofListener.Close()
+	}
+	m.pprofSrv, m.pprofListener = nil, nil
+	m.background.Wait()
+	if m.dir != nil {
+		m.dir.Close()
+		m.dir = nil
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())
@@ -323,6 +383,7 @@ func (m *Main) Close() error {
 	}
 	if m.logs != nil {
 		m.logs.Close()
+		m.logs = nil
 	}
 	return errors.Join(errs...)
 }

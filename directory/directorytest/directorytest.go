@@ -189,5 +189,6 @@ func MustOpenDirectory(tb testing.TB) *directory.Directory {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { d.Close() })
 	return d
 }
