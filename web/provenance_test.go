@@ -153,7 +153,10 @@ func TestLabelsPage(t *testing.T) {
 	d := directorytest.NewDataset(t).Pick("commune-88160").Label(data.Label{Actor: "commune-88160", Label: "villes-internet",
 		Year: 2016, Level: "4@", Sources: []data.Source{{Document: "page-test", Title: "Palmarès", Publication: "Villes Internet",
 			Date: "2016-02-18", URL: "https://example.org/palmares", Quote: "Épinal 4@"}}}).MustOpenDirectory(t)
-	srv := web.NewServer(web.Config{BaseURL: "http://voisinage.test"}, d)
+	srv, err := web.NewServer(web.Config{BaseURL: "http://voisinage.test"}, d)
+	if err != nil {
+		t.Fatal(err)
+	}
 	body := request(t, srv, "GET", "/acteurs/commune-88160", nil).status(200).Body.String()
 	for _, w := range []string{"Labels obtenus", "Territoires, villages et villes internet", "4@ (2016)", "«\u00a0Palmarès\u00a0», Villes Internet, 18 février 2016"} {
 		if !strings.Contains(body, w) {
