@@ -21,7 +21,7 @@ import (
 )
 
 // The harness gives the security tests and the fuzzers a real router over
-// a copy of the real database, one user per role with a fresh session for
+// a copy of the small real dataset (directorytest.SmallDataset), one user per role with a fresh session for
 // each request, fixtures (pending proposals, edited records, reports,
 // users) made directly through the directory, and a digest of everything
 // stored to prove that a refused request changed nothing.
@@ -73,7 +73,7 @@ func newHarness(tb testing.TB, cfg web.Config) *harness {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	srv, d := MustOpenServerDir(tb, cfg)
+	srv, d := MustOpenSmallServerDir(tb, cfg)
 	d.Policy.RatePerHour = 0 // the per-account proposal limit has its own test
 	h := &harness{tb: tb, srv: srv, d: d, users: map[role]*directory.User{}, passwords: map[role]string{}, sessions: map[int64]string{}}
 	raw, err := sql.Open("sqlite3", "file:"+d.DB().Path()+"?mode=ro&_query_only=on&_busy_timeout=10000")
@@ -126,8 +126,21 @@ func (h *harness) column(query string) []string {
 
 func (h *harness) unique() int { h.next++; return h.next }
 
-// commune returns an actor no fixture has used yet.
+// commune returns an actor no fixture has used yet: a located commune
+// while there are some, then a new association the moderator creates.
 func (h *harness) commune() string {
+	h.tb.Helper()
+	if len(h.communes) == 0 {
+		n := h.unique()
+		raw := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+		p, err := h.d.ProposeEdit(context.Background(), h.mod, directory.ProposalInput{TargetType: "actor", Action: "create",
+			Changes: map[string]json.RawMessage{"kind": raw(directory.KindAssociation), "name": raw(fmt.Sprintf("Association témoin %d", n)),
+				"lon": raw(6.4 + float64(n%100)/1000), "lat": raw(48.1)}})
+		if err != nil {
+			h.tb.Fatalf("fixture actor: %v", err)
+		}
+		return p.TargetID
+	}
 	id := h.communes[0]
 	h.communes = h.communes[1:]
 	return id

@@ -51,6 +51,24 @@ func MustOpenServerDir(tb testing.TB, cfg web.Config) (*web.Server, *directory.D
 	return srv, d
 }
 
+// MustOpenSmallServerDir is MustOpenServerDir over a copy of the small
+// dataset (directorytest.SmallDataset: a few hundred real actors, every
+// tool and adoption, and the fixture's accounts), for tests that need real
+// records but not the real counts: it opens in milliseconds.
+func MustOpenSmallServerDir(tb testing.TB, cfg web.Config) (*web.Server, *directory.Directory) {
+	tb.Helper()
+	db, err := directory.Open(context.Background(), directorytest.SmallPath(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	d, err := directory.New(context.Background(), db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return web.NewServer(cfg, d), d
+}
+
 // response is a recorded response with helpers.
 type response struct {
 	*httptest.ResponseRecorder

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/directory/directorytest"
 )
 
 // TestCrash runs the real server as a child process, drives a stream of
@@ -46,10 +47,9 @@ func TestCrash(t *testing.T) {
 	t.Logf("%d cycles, seed %d (VOISINAGE_CRASH_SEED=%d reproduces the kill times)", cycles, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 7))
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "voisinage.db")
+	dbPath := directorytest.SeededPath(t)
 
-	// The moderator is made with the CLI (which also creates and fills the
-	// database); the contributor registers over the API.
+	// The moderator is made with the CLI; the contributor registers over the API.
 	if _, errOut, err := runBinary(t, []string{"VOISINAGE_PASSWORD=moderator passphrase"}, "user", "add", "-db", dbPath,
 		"-email", "mod@crash.test", "-name", "Modération", "-role", "moderator"); err != nil {
 		t.Fatalf("user add: %v\n%s", err, errOut)

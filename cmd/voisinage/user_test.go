@@ -3,15 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/directory/directorytest"
 )
 
 func TestUserAdd(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "v.db")
+	dbPath := directorytest.SeededPath(t)
 	var out, errOut bytes.Buffer
 	err := runUser(context.Background(), []string{"add", "-db", dbPath, "-email", "Admin@Region.test", "-name", "Admin", "-role", "admin"},
 		strings.NewReader("a long enough passphrase\n"), &out, &errOut)
