@@ -66,7 +66,11 @@ func MustOpenSmallServerDir(tb testing.TB, cfg web.Config) (*web.Server, *direct
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return web.NewServer(cfg, d), d
+	srv, err := web.NewServer(cfg, d)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv, d
 }
 
 // response is a recorded response with helpers.
