@@ -40,11 +40,12 @@ func (a Neighbor) less(b Neighbor) bool {
 // antimeridian), sorted by distance then ref. p must pass CheckPoint. A
 // negative K, or a MaxMeters that is negative or NaN, returns nil.
 //
-// The tree is walked best-first: boxes and points wait in one queue ordered
-// by a lower bound of their distance to p, and the walk stops as soon as the
-// next one in line is farther than the K-th point found or than MaxMeters.
+// The cells of the Index are walked best-first: cells and points wait in
+// one queue ordered by a lower bound of their distance to p, and the walk
+// stops as soon as the next one in line is farther than the K-th point
+// found or than MaxMeters.
 func (ix *Index) Nearest(p orb.Point, opts NearestOptions) []Neighbor {
-	n := ix.tree.Len()
+	n := len(ix.items)
 	if n == 0 || opts.K < 0 || !(opts.MaxMeters >= 0) {
 		return nil
 	}
@@ -52,8 +53,96 @@ func (ix *Index) Nearest(p orb.Point, opts NearestOptions) []Neighbor {
 	if opts.K > 0 {
 		q.res = make([]Neighbor, 0, min(opts.K, n))
 	}
-	ix.tree.Nearby(q.key, q.visit)
+	var queue nearQueue
+	queue.push(nearItem{key: 0, level: 0, lo: 0, hi: int32(n)})
+	var bounds [5]int
+	for len(queue) > 0 {
+		it := queue.pop()
+		if it.key > q.bound {
+			// Every key still queued is at least it.key: nothing more can enter.
+			break
+		}
+		if it.level < 0 {
+			q.visit(ix.items[it.lo].point(), uint32(ix.items[it.lo].key), it.key)
+			continue
+		}
+		lo, hi := int(it.lo), int(it.hi)
+		if hi-lo <= nearScanBelow || int(it.level) == hilbertOrder {
+			for i := lo; i < hi; i++ {
+				e := &ix.items[i]
+				if h, ok := q.pointKey(e); ok {
+					queue.push(nearItem{key: h, level: -1, lo: int32(i)})
+				}
+			}
+			continue
+		}
+		ix.split(int(it.level), it.h, lo, hi, &bounds)
+		for c := range 4 {
+			if bounds[c] == bounds[c+1] {
+				continue
+			}
+			h := it.h<<2 | uint32(c)
+			box := cellBox(int(it.level)+1, h)
+			k := q.boxKey([2]float64{box.Min[0] - cellSlack, box.Min[1] - cellSlack}, [2]float64{box.Max[0] + cellSlack, box.Max[1] + cellSlack})
+			if k <= q.bound {
+				queue.push(nearItem{key: k, level: int8(it.level + 1), h: h, lo: int32(bounds[c]), hi: int32(bounds[c+1])})
+			}
+		}
+	}
 	return q.res
+}
+
+// nearScanBelow is the size of a run whose points are queued one by one
+// rather than its cells.
+const nearScanBelow = 16
+
+// nearItem is a cell (level ≥ 0: cell h of that level, items[lo:hi]) or a
+// point (level −1: items[lo]) waiting in Nearest's queue.
+type nearItem struct {
+	key    float64
+	h      uint32
+	lo, hi int32
+	level  int8
+}
+
+// nearQueue is a binary min-heap on key.
+type nearQueue []nearItem
+
+func (q *nearQueue) push(it nearItem) {
+	*q = append(*q, it)
+	h := *q
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h[p].key <= h[i].key {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (q *nearQueue) pop() nearItem {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(h) && h[l].key < h[m].key {
+			m = l
+		}
+		if r < len(h) && h[r].key < h[m].key {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[m], h[i] = h[i], h[m]
+		i = m
+	}
+	*q = h
+	return top
 }
 
 func newNearest(p orb.Point, opts NearestOptions) nearest {
@@ -87,57 +176,38 @@ type nearest struct {
 
 	// bound is the haversine beyond which nothing can enter res: that of
 	// MaxMeters, then that of the K-th point once there are K. It only
-	// shrinks. beyond is the next float above it.
-	bound, beyond float64
+	// shrinks.
+	bound float64
 }
 
-func (q *nearest) setBound(h float64) {
-	q.bound = h
-	q.beyond = math.Nextafter(h, math.Inf(1))
-}
+func (q *nearest) setBound(h float64) { q.bound = h }
 
-// key is the queue order that rtree's Nearby asks for: a haversine, lower
-// than or equal to that of every point under the entry.
-//
-// A point already known to be out of bound gets q.beyond rather than its own
-// haversine: it then comes out of the queue before any box whose bound is
-// larger, and its coming out ends the walk, where a box would have been
-// opened for nothing. A point refused by Accept gets +Inf and is never seen
-// again unless the queue runs dry.
-func (q *nearest) key(lo, hi [2]float64, e entry, isPoint bool) float64 {
-	if !isPoint {
-		return q.boxKey(lo, hi)
-	}
-	if q.accept != nil && !q.accept(e.ref) {
-		return math.Inf(1)
-	}
-	h := havLat(q.lat, lo[1])
+// pointKey is the haversine from the query point to e; ok is false for a
+// point already known to be out of bound or refused by Accept.
+func (q *nearest) pointKey(e *item) (h float64, ok bool) {
+	h = havLat(q.lat, e.lat)
 	if h > q.bound {
-		return q.beyond
+		return 0, false
 	}
-	h += havLon(q.lon, q.cosLat, lo[0], e.cosLat)
+	h += havLon(q.lon, q.cosLat, e.lon, math.Cos(e.lat*rad))
 	if h > q.bound {
-		return q.beyond
+		return 0, false
 	}
-	return h
+	if q.accept != nil && !q.accept(e.ref()) {
+		return 0, false
+	}
+	return h, true
 }
 
 // visit receives the points in increasing key order.
-func (q *nearest) visit(p, _ [2]float64, e entry, h float64) bool {
-	if h > q.bound {
-		// Every key still queued is at least h: nothing more can enter.
-		return false
-	}
-	if math.IsInf(h, 1) {
-		return true // refused by Accept; the bound is still infinite
-	}
-	nb := Neighbor{Ref: e.ref, Point: p, Meters: meters(h)}
+func (q *nearest) visit(p orb.Point, ref uint32, h float64) {
+	nb := Neighbor{Ref: ref, Point: p, Meters: meters(h)}
 	if q.maxM > 0 && nb.Meters > q.maxM {
-		return true // within the slack of havBound but not within MaxMeters
+		return // within the slack of havBound but not within MaxMeters
 	}
 	if q.k > 0 && len(q.res) == q.k {
 		if !nb.less(q.res[q.k-1]) {
-			return true
+			return
 		}
 		q.res = q.res[:q.k-1]
 	}
@@ -150,7 +220,6 @@ func (q *nearest) visit(p, _ [2]float64, e entry, h float64) bool {
 	if q.k > 0 && len(q.res) == q.k {
 		q.setBound(min(havBound(q.res[q.k-1].Meters), q.maxHav))
 	}
-	return true
 }
 
 // boxKey returns a lower bound of the haversine from the query point to any
