@@ -379,7 +379,7 @@ func (d *Directory) clusterFeatureLocked(cs *clusterSet, c geo.Cluster, stale bo
 		ids := make([]string, 0, len(refs))
 		for _, r := range refs {
 			if int(r) < len(d.entries) && !d.entries[r].deleted {
-				ids = append(ids, d.entries[r].id)
+				ids = append(ids, d.idOf(r))
 			}
 		}
 		slices.Sort(ids)
@@ -444,7 +444,7 @@ func (d *Directory) Tile(ctx context.Context, f ActorFilter, z, x, y uint32, gzi
 			}
 			e := &d.entries[c.Ref]
 			features = append(features, geo.TileFeature{ID: c.ID, Point: c.Point,
-				Properties: map[string]any{"id": e.id, "kind": e.kind, "name": e.name}})
+				Properties: map[string]any{"id": d.str(e.id), "kind": d.sym(e.kind), "name": d.str(e.name)}})
 			continue
 		}
 		zoom, _ := cs.ix.ExpansionZoom(c.ID)

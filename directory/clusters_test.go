@@ -64,8 +64,8 @@ func locatedCount(t *testing.T, f *fixture, filter directory.ActorFilter) (int, 
 			ids[ft.ID] = true
 		}
 		filter.Offset += len(page.Features)
-		if filter.Offset >= page.Matched || len(page.Features) == 0 {
-			return page.Matched, ids
+		if !page.More {
+			return len(ids), ids
 		}
 	}
 }

@@ -36,10 +36,10 @@ func (d *Directory) SetClusterSyncMax(n int) { d.clusters.syncMax = n }
 
 // LoadFold folds a name as the read model's loader does (word by word,
 // with a memory of words seen): it must agree with Fold.
-func LoadFold(s string) string { return newEntryBuilder(nil).fold(s) }
-
-// SmallestSorted exposes smallestSorted to tests.
-func SmallestSorted(refs []uint32, k int) []uint32 { return smallestSorted(refs, k) }
+func LoadFold(s string) string {
+	store := newTextStore()
+	return store.str(newEntryBuilder(nil, &textWriter{s: store}).fold(s))
+}
 
 // CheckEntryCodes compares, for every entry, the codes read by the fast
 // scan with those of a full decoding; it returns how many entries have
@@ -49,10 +49,10 @@ func (d *Directory) CheckEntryCodes() (withCodes int, differs string) {
 	defer d.mu.RUnlock()
 	for i := range d.entries {
 		e := &d.entries[i]
-		c1, p1 := entryCodes(e)
-		c2, p2 := entryCodesSlow(e)
+		c1, p1 := d.entryCodes(e)
+		c2, p2 := d.entryCodesSlow(e)
 		if !slices.Equal(c1, c2) || !slices.Equal(p1, p2) {
-			return withCodes, e.id
+			return withCodes, d.str(e.id)
 		}
 		if len(c1)+len(p1) > 0 {
 			withCodes++

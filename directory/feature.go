@@ -59,11 +59,7 @@ func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]strin
 	if len(a.Sources) > 0 {
 		o.raw("sources", appendSources(nil, a.Sources))
 	}
-	if len(o.buf) == 0 {
-		return nil
-	}
-	// An exact-size copy: the builder's spare capacity would be kept for good.
-	return append([]byte(nil), o.buf...)
+	return o.buf
 }
 
 // appendFeatureLocked appends the GeoJSON feature of entry ref (RFC 7946:
@@ -72,7 +68,7 @@ func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]strin
 func (d *Directory) appendFeatureLocked(dst []byte, ref uint32, distance float64) []byte {
 	e := &d.entries[ref]
 	dst = append(dst, `{"type":"Feature","id":`...)
-	dst = appendString(dst, e.id)
+	dst = appendString(dst, d.str(e.id))
 	dst = append(dst, `,"geometry":`...)
 	if e.hasPoint() {
 		dst = append(dst, `{"type":"Point","coordinates":[`...)
@@ -90,15 +86,15 @@ func (d *Directory) appendFeatureLocked(dst []byte, ref uint32, distance float64
 		dst = append(dst, ',')
 	}
 	o := jsonObject{buf: dst, empty: true}
-	o.str("id", e.id)
-	o.str("kind", e.kind)
-	o.str("name", e.name)
-	o.str("departement", e.dept)
-	o.str("region", e.region)
+	o.str("id", d.str(e.id))
+	o.str("kind", d.sym(e.kind))
+	o.str("name", d.str(e.name))
+	o.str("departement", d.sym(e.dept))
+	o.str("region", d.sym(e.region))
 	o.num("population", int(e.population))
 	if e.hasPoint() {
 		o.str("precision", e.precisionName())
-		o.str("point_source", e.pointSource)
+		o.str("point_source", d.sym(e.pointSource))
 	}
 	if kids := d.children[ref]; len(kids) > 0 {
 		o.key("members")
@@ -110,12 +106,12 @@ func (d *Directory) appendFeatureLocked(dst []byte, ref uint32, distance float64
 					o.buf = append(o.buf, ',')
 				}
 				first = false
-				o.buf = appendString(o.buf, c.id)
+				o.buf = appendString(o.buf, d.str(c.id))
 			}
 		}
 		o.buf = append(o.buf, ']')
 	}
-	o.buf = append(o.buf, e.extra...)
+	o.buf = append(o.buf, d.text.bytes(e.extra)...)
 	if e.synthetic {
 		o.raw("synthetic", []byte("true"))
 	}
@@ -129,7 +125,7 @@ func (d *Directory) appendFeatureLocked(dst []byte, ref uint32, distance float64
 
 // featureLocked returns entry ref's feature in a buffer of its own.
 func (d *Directory) featureLocked(ref uint32, distance float64) []byte {
-	return d.appendFeatureLocked(make([]byte, 0, featureSize+len(d.entries[ref].extra)), ref, distance)
+	return d.appendFeatureLocked(make([]byte, 0, featureSize+int(d.entries[ref].extra.n)), ref, distance)
 }
 
 // featureSize is the usual size of a feature without rare properties
@@ -148,7 +144,7 @@ func (d *Directory) featuresLocked(refs []uint32) [][]byte {
 func (d *Directory) featuresDistLocked(refs []uint32, meters []float64) [][]byte {
 	size := 0
 	for _, r := range refs {
-		size += featureSize + len(d.entries[r].extra)
+		size += featureSize + int(d.entries[r].extra.n)
 	}
 	buf := make([]byte, 0, size)
 	ends := make([]int, len(refs))

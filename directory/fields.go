@@ -389,7 +389,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		for _, id := range l {
-			if ref, ok := c.d.byID[id]; !ok || c.d.entries[ref].deleted {
+			if ref, ok := c.d.refOf(id); !ok || c.d.entries[ref].deleted {
 				c.p.Add(field, "items must be existing actor ids (got %q)", id)
 				return nil, false
 			}
@@ -414,7 +414,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		if !ok {
 			return nil, false
 		}
-		if ref, ok := c.d.byID[s]; !ok || c.d.entries[ref].deleted {
+		if ref, ok := c.d.refOf(s); !ok || c.d.entries[ref].deleted {
 			c.p.Add(field, "must be an existing actor id such as commune-88160 (got %q)", s)
 			return nil, false
 		}

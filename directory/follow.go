@@ -104,13 +104,13 @@ func (d *Directory) CatchUp(ctx context.Context) (int, error) {
 func (d *Directory) parentsField(id string) map[string]json.RawMessage {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	ref, ok := d.byID[id]
+	ref, ok := d.refOf(id)
 	if !ok {
 		return nil
 	}
 	var ids []string
-	for _, p := range d.entries[ref].parents() {
-		ids = append(ids, d.entries[p].id)
+	for _, p := range d.parentsOf(ref) {
+		ids = append(ids, d.idOf(p))
 	}
 	if len(ids) == 0 {
 		return nil

@@ -131,7 +131,7 @@ func (d *Directory) Revert(ctx context.Context, moderator *User, typ, id string,
 			var a adoptionData
 			fromFields(old, &a)
 			d.mu.RLock()
-			ref, ok := d.byID[a.Actor]
+			ref, ok := d.refOf(a.Actor)
 			alive := ok && !d.entries[ref].deleted && d.tools[a.Tool] != nil
 			d.mu.RUnlock()
 			if !alive {

@@ -24,12 +24,12 @@ func (d *Directory) FindActorRefs(ctx context.Context, ids []string) []ActorRef 
 	defer d.mu.RUnlock()
 	out := make([]ActorRef, 0, len(ids))
 	for _, id := range ids {
-		ref, ok := d.byID[id]
+		ref, ok := d.refOf(id)
 		if !ok || d.entries[ref].deleted {
 			continue
 		}
 		e := &d.entries[ref]
-		out = append(out, ActorRef{ID: e.id, Kind: e.kind, Name: e.name})
+		out = append(out, ActorRef{ID: d.str(e.id), Kind: d.sym(e.kind), Name: d.str(e.name)})
 	}
 	return out
 }

@@ -458,7 +458,7 @@ func (d *Directory) likelyDuplicates(changes map[string]json.RawMessage) []Dupli
 		}
 		seen[ref] = true
 		e := &d.entries[ref]
-		out = append(out, Duplicate{ID: e.id, Name: e.name, Kind: e.kind, Meters: math.Round(meters), Reason: reason})
+		out = append(out, Duplicate{ID: d.str(e.id), Name: d.str(e.name), Kind: d.sym(e.kind), Meters: math.Round(meters), Reason: reason})
 	}
 	if code != "" || siren != "" {
 		for _, r := range d.live {
@@ -482,7 +482,7 @@ func (d *Directory) likelyDuplicates(changes map[string]json.RawMessage) []Dupli
 				meters = geo.Distance(orb.Point{lon, lat}, e.point())
 			}
 			switch {
-			case e.folded == folded:
+			case d.str(e.folded) == folded:
 				add(r, "same_name", meters)
 			case hasPoint && e.hasPoint() && meters <= 5000 && d.matchesLocked(r, words):
 				add(r, "similar_name_nearby", meters)

@@ -73,7 +73,7 @@ func (d *Directory) validateFilterLocked(f *ActorFilter) error {
 		}
 	}
 	for _, id := range f.Parents {
-		if ref, ok := d.byID[id]; !ok || d.entries[ref].deleted {
+		if ref, ok := d.refOf(id); !ok || d.entries[ref].deleted {
 			p.Add("parent", "must be the id of an existing actor, such as epci-200068757 (got %q)", id)
 		}
 	}
@@ -114,23 +114,42 @@ func (d *Directory) validateFilterLocked(f *ActorFilter) error {
 }
 
 // matcher checks one entry against the filter's predicates; the candidate
-// source (a list or the R-tree) has already applied some of them.
+// source (a list or the spatial index) has already applied some of them. Its
+// values are the read model's symbols: comparing them reads no string.
 type matcher struct {
 	d          *Directory // read under d.mu held by the caller
 	f          *ActorFilter
-	kinds      []string
+	kinds      []sym
+	depts      []sym
+	regions    []sym
 	themes     uint8
 	precisions uint32
 	parents    []uint32 // refs of f.Parents
 	words      []queryWord
 	checkBound bool
-	excludeID  string // an actor never matched
+	exclude    bool   // never match excludeRef
+	excludeRef uint32 // an actor never matched
 }
 
-// newMatcherLocked prepares f's checks; the query words get their typo
-// corrections from the search index.
+// newMatcherLocked prepares f's checks, which must be valid; the query
+// words get their typo corrections from the search index. Its values are
+// the read model's symbols: comparing them reads no string.
 func (d *Directory) newMatcherLocked(f *ActorFilter) *matcher {
-	m := &matcher{d: d, f: f, kinds: f.Kinds, checkBound: f.Bound != nil}
+	m := &matcher{d: d, f: f, checkBound: f.Bound != nil}
+	codes := func(values []string) []sym {
+		var out []sym
+		for _, v := range values {
+			if c, ok := d.syms.lookup(v); ok {
+				out = append(out, c)
+			} else {
+				// A valid value no entry has: it matches nothing, but the
+				// list must stay non-empty to filter.
+				out = append(out, sym(1<<16-1))
+			}
+		}
+		return out
+	}
+	m.kinds, m.depts, m.regions = codes(f.Kinds), codes(f.Departements), codes(f.Regions)
 	for _, t := range f.Themes {
 		m.themes |= themeBit(t)
 	}
@@ -138,7 +157,7 @@ func (d *Directory) newMatcherLocked(f *ActorFilter) *matcher {
 		m.precisions |= 1 << (slices.Index(Precisions, p) + 1)
 	}
 	for _, id := range f.Parents {
-		if ref, ok := d.byID[id]; ok {
+		if ref, ok := d.refOf(id); ok {
 			m.parents = append(m.parents, ref)
 		}
 	}
@@ -149,25 +168,35 @@ func (d *Directory) newMatcherLocked(f *ActorFilter) *matcher {
 	return m
 }
 
+// excludeID makes the matcher refuse actor id.
+func (m *matcher) excludeID(id string) {
+	if id == "" {
+		return
+	}
+	if ref, ok := m.d.refOf(id); ok {
+		m.exclude, m.excludeRef = true, ref
+	}
+}
+
 func (m *matcher) match(ref uint32) bool {
 	f := m.f
 	e := &m.d.entries[ref]
 	if e.deleted {
 		return false
 	}
-	if m.excludeID != "" && e.id == m.excludeID {
+	if m.exclude && ref == m.excludeRef {
 		return false
 	}
 	if len(m.kinds) > 0 && !slices.Contains(m.kinds, e.kind) {
 		return false
 	}
-	if len(f.Departements) > 0 && !slices.Contains(f.Departements, e.dept) {
+	if len(m.depts) > 0 && !slices.Contains(m.depts, e.dept) {
 		return false
 	}
-	if len(f.Regions) > 0 && !slices.Contains(f.Regions, e.region) {
+	if len(m.regions) > 0 && !slices.Contains(m.regions, e.region) {
 		return false
 	}
-	if len(f.Tools) > 0 && !slices.ContainsFunc(f.Tools, func(t string) bool { return slices.Contains(e.tools(), t) }) {
+	if len(f.Tools) > 0 && !slices.ContainsFunc(f.Tools, func(t string) bool { return slices.Contains(m.d.toolsOf(ref), t) }) {
 		return false
 	}
 	if m.themes != 0 && e.themes&m.themes == 0 {
@@ -176,7 +205,7 @@ func (m *matcher) match(ref uint32) bool {
 	if m.precisions != 0 && m.precisions&(1<<e.precision) == 0 {
 		return false
 	}
-	if len(f.Parents) > 0 && !slices.ContainsFunc(e.parents(), func(p uint32) bool { return slices.Contains(m.parents, p) }) {
+	if len(f.Parents) > 0 && !slices.ContainsFunc(m.d.parentsOf(ref), func(p uint32) bool { return slices.Contains(m.parents, p) }) {
 		return false
 	}
 	if f.PopulationMin > 0 && int(e.population) < f.PopulationMin {
@@ -215,15 +244,26 @@ func boundContains(b orb.Bound, p orb.Point) bool {
 // match must belong to, or ok=false when the filter names none. The lists
 // are ascending; unions of several values are merged and deduplicated.
 func (d *Directory) listCandidatesLocked(f *ActorFilter) (refs []uint32, ok bool) {
-	consider := func(lists ...[]uint32) {
-		n := 0
-		for _, l := range lists {
-			n += len(l)
+	lists, _, ok := d.smallestListsLocked(f)
+	if !ok {
+		return nil, false
+	}
+	return unionSorted(lists), true
+}
+
+// smallestListsLocked returns the ready-made lists of refs (one per value
+// of a filter) whose union every match must belong to, the smallest such
+// union the filter names, and their total length; ok=false when the filter
+// names none. Nothing is copied.
+func (d *Directory) smallestListsLocked(f *ActorFilter) (lists [][]uint32, n int, ok bool) {
+	consider := func(l [][]uint32) {
+		size := 0
+		for _, x := range l {
+			size += len(x)
 		}
-		if ok && n >= len(refs) {
-			return
+		if !ok || size < n {
+			lists, n, ok = l, size, true
 		}
-		refs, ok = unionSorted(lists), true
 	}
 	pick := func(m map[string][]uint32, keys []string) [][]uint32 {
 		out := make([][]uint32, len(keys))
@@ -233,39 +273,39 @@ func (d *Directory) listCandidatesLocked(f *ActorFilter) (refs []uint32, ok bool
 		return out
 	}
 	if len(f.Tools) > 0 {
-		consider(pick(d.byTool, f.Tools)...)
+		consider(pick(d.byTool, f.Tools))
 	}
 	if len(f.Themes) > 0 {
-		var lists [][]uint32
+		var l [][]uint32
 		for slug, t := range d.tools {
 			for _, th := range t.Themes {
 				if slices.Contains(f.Themes, th) {
-					lists = append(lists, d.byTool[slug])
+					l = append(l, d.byTool[slug])
 					break
 				}
 			}
 		}
-		consider(lists...)
+		consider(l)
 	}
 	if len(f.Kinds) > 0 {
-		consider(pick(d.byKind, f.Kinds)...)
+		consider(pick(d.byKind, f.Kinds))
 	}
 	if len(f.Departements) > 0 {
-		consider(pick(d.byDept, f.Departements)...)
+		consider(pick(d.byDept, f.Departements))
 	}
 	if len(f.Regions) > 0 {
-		consider(pick(d.byRegion, f.Regions)...)
+		consider(pick(d.byRegion, f.Regions))
 	}
 	if len(f.Parents) > 0 {
-		var lists [][]uint32
+		var l [][]uint32
 		for _, id := range f.Parents {
-			if ref, found := d.byID[id]; found {
-				lists = append(lists, d.children[ref])
+			if ref, found := d.refOf(id); found {
+				l = append(l, d.children[ref])
 			}
 		}
-		consider(lists...)
+		consider(l)
 	}
-	return refs, ok
+	return lists, n, ok
 }
 
 func unionSorted(lists [][]uint32) []uint32 {
@@ -293,7 +333,7 @@ func (d *Directory) matchLocked(f *ActorFilter) []uint32 {
 }
 
 // matchAnyOrderLocked returns the refs of every entry matching f, and
-// whether they are in ascending order; the R-tree gives them in its own.
+// whether they are in ascending order; the spatial index gives them in its own.
 func (d *Directory) matchAnyOrderLocked(f *ActorFilter) (refs []uint32, sorted bool) {
 	m := d.newMatcherLocked(f)
 	list, haveList := d.listCandidatesLocked(f)
@@ -310,7 +350,7 @@ func (d *Directory) matchAnyOrderLocked(f *ActorFilter) (refs []uint32, sorted b
 	case f.Bound != nil && (!haveList || len(list) > bruteThreshold):
 		m.checkBound = false
 		if onlyBound(f) {
-			// The R-tree holds live located actors only: each is a match,
+			// The spatial index holds live located actors only: each is a match,
 			// and its entry need not be read.
 			d.searchBound(*f.Bound, func(r uint32) { out = append(out, r) })
 			return out, false
@@ -347,48 +387,6 @@ func onlyBound(f *ActorFilter) bool {
 	return filterIsEmpty(&g)
 }
 
-// smallestSorted returns the k smallest of refs in ascending order (all of
-// them if there are no more than k), reordering refs: a page of 100 of the
-// 2,000 actors in a map view needs no sort of the 2,000. It selects with
-// quickselect (median-of-three pivots), then sorts the k.
-func smallestSorted(refs []uint32, k int) []uint32 {
-	if k >= len(refs) || k > len(refs)/4 {
-		slices.Sort(refs)
-		return refs[:min(k, len(refs))]
-	}
-	lo, hi := 0, len(refs)-1
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		a, b, c := refs[lo], refs[mid], refs[hi]
-		pivot := max(min(a, b), min(max(a, b), c))
-		i, j := lo, hi
-		for i <= j {
-			for refs[i] < pivot {
-				i++
-			}
-			for refs[j] > pivot {
-				j--
-			}
-			if i <= j {
-				refs[i], refs[j] = refs[j], refs[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k-1 <= j:
-			hi = j
-		case k-1 >= i:
-			lo = i
-		default:
-			lo = hi // refs[k-1] is in place
-		}
-	}
-	out := refs[:k]
-	slices.Sort(out)
-	return out
-}
-
 func filterIsEmpty(f *ActorFilter) bool {
 	return f.Bound == nil && len(f.Kinds) == 0 && len(f.Departements) == 0 && len(f.Regions) == 0 &&
 		len(f.Tools) == 0 && len(f.Themes) == 0 && f.Q == "" && len(f.Precisions) == 0 && len(f.Parents) == 0 &&
@@ -400,32 +398,6 @@ func (d *Directory) searchBound(b orb.Bound, fn func(ref uint32)) {
 		fn(ref)
 		return true
 	})
-}
-
-// FeaturePage is one page of matching actors as pre-encoded GeoJSON features.
-type FeaturePage struct {
-	Matched  int      // how many actors match in all
-	Features [][]byte // this page, in ref order
-	Seq      uint64   // the change sequence the page was read at
-}
-
-// FindActors returns the page of actors matching f, in a stable order (the
-// order actors entered the directory). It returns EINVALID for bad filter values.
-func (d *Directory) FindActors(ctx context.Context, f ActorFilter) (*FeaturePage, error) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if err := d.validateFilterLocked(&f); err != nil {
-		return nil, err
-	}
-	refs, sorted := d.matchAnyOrderLocked(&f)
-	page := &FeaturePage{Matched: len(refs), Seq: d.seq}
-	if !sorted {
-		refs = smallestSorted(refs, f.Offset+f.Limit)
-	}
-	if f.Offset < len(refs) {
-		page.Features = d.featuresLocked(refs[f.Offset:min(len(refs), f.Offset+f.Limit)])
-	}
-	return page, nil
 }
 
 // EachActorFeature calls fn with every live actor's feature, in ref order,
@@ -462,7 +434,7 @@ func (d *Directory) EachActorFeature(ctx context.Context, fn func(feature []byte
 func (d *Directory) ActorFeature(ctx context.Context, id string) ([]byte, uint64, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	ref, ok := d.byID[id]
+	ref, ok := d.refOf(id)
 	if !ok || d.entries[ref].deleted {
 		return nil, 0, Errorf(ENOTFOUND, "no actor with id %q", id)
 	}
@@ -478,7 +450,7 @@ func (d *Directory) FindActorByID(ctx context.Context, id string) (*Actor, error
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	if ref, ok := d.byID[id]; ok {
+	if ref, ok := d.refOf(id); ok {
 		a.Members = d.membersLocked(ref)
 		for _, ad := range d.adopt[ref] {
 			a.Adoptions = append(a.Adoptions, *ad)
@@ -529,16 +501,16 @@ func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint
 		return nil, 0, err
 	}
 	m := d.newMatcherLocked(&f)
-	m.excludeID = q.ExcludeID
+	m.excludeID(q.ExcludeID)
 	origin := orb.Point{q.Lon, q.Lat}
 	var found []geo.Neighbor
 	if list, ok := d.listCandidatesLocked(&f); ok && len(list) <= bruteThreshold {
-		found = nearestAmong(d.entries, list, origin, q.Limit, q.MaxMeters, m)
+		found = d.nearestAmong(list, origin, q.Limit, q.MaxMeters, m)
 	} else if f.Q != "" {
-		found = nearestAmong(d.entries, slices.Compact(sortedCopy(d.candidatesLocked(m.words))), origin, q.Limit, q.MaxMeters, m)
+		found = d.nearestAmong(slices.Compact(sortedCopy(d.candidatesLocked(m.words))), origin, q.Limit, q.MaxMeters, m)
 	} else {
 		var accept func(uint32) bool
-		if !filterIsEmpty(&f) || m.excludeID != "" {
+		if !filterIsEmpty(&f) || m.exclude {
 			accept = func(r uint32) bool { return m.match(r) }
 		}
 		found = d.index.Nearest(origin, geo.NearestOptions{K: q.Limit, MaxMeters: q.MaxMeters, Accept: accept})
@@ -551,7 +523,7 @@ func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint
 	features := d.featuresDistLocked(refs, meters)
 	out := make([]Neighbor, len(found))
 	for i, n := range found {
-		out[i] = Neighbor{ID: d.entries[n.Ref].id, Meters: n.Meters, Feature: features[i]}
+		out[i] = Neighbor{ID: d.idOf(n.Ref), Meters: n.Meters, Feature: features[i]}
 	}
 	return out, d.seq, nil
 }
@@ -563,10 +535,10 @@ func sortedCopy(s []uint32) []uint32 {
 }
 
 // nearestAmong is the brute-force nearest search over a small candidate list.
-func nearestAmong(entries []entry, refs []uint32, origin orb.Point, k int, maxMeters float64, m *matcher) []geo.Neighbor {
+func (d *Directory) nearestAmong(refs []uint32, origin orb.Point, k int, maxMeters float64, m *matcher) []geo.Neighbor {
 	var out []geo.Neighbor
 	for _, r := range refs {
-		e := &entries[r]
+		e := &d.entries[r]
 		if !e.hasPoint() || !m.match(r) {
 			continue
 		}
@@ -643,10 +615,10 @@ func (d *Directory) Search(ctx context.Context, q string, limit int, kinds []str
 		if c := cmp.Compare(eb.population, ea.population); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(slices.Index(Kinds, ea.kind), slices.Index(Kinds, eb.kind)); c != 0 {
+		if c := cmp.Compare(slices.Index(Kinds, d.sym(ea.kind)), slices.Index(Kinds, d.sym(eb.kind))); c != 0 {
 			return c
 		}
-		if c := strings.Compare(ea.folded, eb.folded); c != 0 {
+		if c := strings.Compare(d.str(ea.folded), d.str(eb.folded)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.ref, b.ref)
@@ -657,7 +629,7 @@ func (d *Directory) Search(ctx context.Context, q string, limit int, kinds []str
 	out := make([]SearchHit, len(hits))
 	for i, h := range hits {
 		e := &d.entries[h.ref]
-		out[i] = SearchHit{ID: e.id, Name: e.name, Kind: e.kind, Departement: e.dept, Population: int(e.population), Feature: d.featureLocked(h.ref, -1)}
+		out[i] = SearchHit{ID: d.str(e.id), Name: d.str(e.name), Kind: d.sym(e.kind), Departement: d.sym(e.dept), Population: int(e.population), Feature: d.featureLocked(h.ref, -1)}
 	}
 	return out, nil
 }

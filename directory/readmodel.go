@@ -20,7 +20,7 @@ import (
 )
 
 // Directory answers every read from memory — a table of compact entries
-// from which GeoJSON features are assembled, the R-tree over their points, the
+// from which GeoJSON features are assembled, the spatial index of their points, the
 // search index and the filter lists — and persists every write in SQLite
 // first. The in-memory state is derived: New rebuilds it from the store, and
 // writers change it only after their transaction commits. Directory holds
@@ -40,9 +40,13 @@ type Directory struct {
 	wmu sync.Mutex
 
 	mu       sync.RWMutex
-	entries  []entry // by ref: the position in SQLite rowid order
-	byID     map[string]uint32
-	live     []uint32 // refs of entries not deleted, ascending
+	entries  []entry // by ref: the position in SQLite rowid order; no pointers, see text.go
+	text     *textStore
+	tw       textWriter // appends the texts of entries made after the load
+	syms     *symbols
+	byID     idMap
+	more     map[uint32]*entryMore // what few entries have: tools, parents
+	live     []uint32              // refs of entries not deleted, ascending
 	byKind   map[string][]uint32
 	byDept   map[string][]uint32
 	byRegion map[string][]uint32
@@ -62,6 +66,14 @@ type Directory struct {
 	extent   orb.Bound
 	pointed  int // points the extent was grown with (it never shrinks)
 
+	// The located live actors of each kind, département and région, in
+	// the same order as index (see page.go), and the live actors without
+	// a point, ascending.
+	kindAt    map[sym]*geo.Index
+	deptAt    map[sym]*geo.Index
+	regionAt  map[sym]*geo.Index
+	unlocated []uint32
+
 	clusters *clusterCache // see clusters.go
 
 	closed     chan struct{}  // closed by Close: background work stops
@@ -71,23 +83,24 @@ type Directory struct {
 
 // entry is one actor in the read model: what filters, ranking and the
 // feature need, in as few bytes as possible (a million of them must fit in
-// a few hundred megabytes). Strings repeated across entries (kind,
-// territory codes, point source) are interned. Entries are replaced, never
-// mutated in place, when an actor changes.
+// a few hundred megabytes), and no pointer, so that the garbage collector
+// never reads them: strings are texts in the directory's textStore, those
+// repeated across entries (kind, territory codes, point source) symbols,
+// and the tools and parents that few entries have are in Directory.more.
+// Entries are replaced, never mutated in place, when an actor changes.
 type entry struct {
-	id          string
-	name        string
-	folded      string
-	kind        string
-	dept        string
-	region      string
-	pointSource string
-	extra       []byte     // pre-encoded rare properties, see extraProperties
-	more        *entryMore // nil for most actors
 	lon, lat    float64
 	updated     int64 // Unix seconds
+	id          text
+	name        text
+	folded      text
+	extra       text // pre-encoded rare properties, see extraProperties
 	population  int32
 	version     int32
+	kind        sym
+	dept        sym
+	region      sym
+	pointSource sym
 	precision   uint8 // 1 + index in Precisions; 0 = no point
 	themes      uint8 // bit set of Themes over the in-use tools
 	deleted     bool
@@ -109,30 +122,43 @@ func (e *entry) precisionName() string {
 	return Precisions[e.precision-1]
 }
 
-func (e *entry) tools() []string {
-	if e.more == nil {
-		return nil
+// str returns the string of a text of the read model.
+func (d *Directory) str(t text) string { return d.text.str(t) }
+
+// sym returns the string of a symbol of the read model.
+func (d *Directory) sym(c sym) string { return d.syms.str(c) }
+
+// idOf returns the id of entry ref.
+func (d *Directory) idOf(ref uint32) string { return d.text.str(d.entries[ref].id) }
+
+// refOf returns the ref of actor id, deleted or not.
+func (d *Directory) refOf(id string) (uint32, bool) { return d.byID.get(id, d.idOf) }
+
+// toolsOf returns the slugs of the tools entry ref uses.
+func (d *Directory) toolsOf(ref uint32) []string {
+	if m := d.more[ref]; m != nil {
+		return m.tools
 	}
-	return e.more.tools
+	return nil
 }
 
-func (e *entry) parents() []uint32 {
-	if e.more == nil {
-		return nil
+// parentsOf returns the refs of entry ref's parents.
+func (d *Directory) parentsOf(ref uint32) []uint32 {
+	if m := d.more[ref]; m != nil {
+		return m.parents
 	}
-	return e.more.parents
+	return nil
 }
 
-func (e *entry) setParents(p []uint32) {
-	if len(p) == 0 && (e.more == nil || len(e.more.tools) == 0) {
-		e.more = nil
+func (d *Directory) setMore(ref uint32, tools []string, parents []uint32) {
+	if len(tools) == 0 && len(parents) == 0 {
+		delete(d.more, ref)
 		return
 	}
-	if e.more == nil {
-		e.more = &entryMore{}
-	}
-	e.more.parents = p
+	d.more[ref] = &entryMore{tools: tools, parents: parents}
 }
+
+func (d *Directory) setParents(ref uint32, p []uint32) { d.setMore(ref, d.toolsOf(ref), p) }
 
 // New builds the read model from the store.
 func New(ctx context.Context, db *DB) (*Directory, error) {
@@ -246,7 +272,11 @@ func (d *Directory) load(ctx context.Context) error {
 	d.tools = tools
 	d.facts = facts
 	d.entries = make([]entry, n)
-	d.byID = make(map[string]uint32, n)
+	d.text = newTextStore()
+	d.tw = textWriter{s: d.text}
+	d.syms = newSymbols()
+	d.byID = newIDMap(n)
+	d.more = map[uint32]*entryMore{}
 	d.byKind = map[string][]uint32{}
 	d.byDept = map[string][]uint32{}
 	d.byRegion = map[string][]uint32{}
@@ -255,11 +285,12 @@ func (d *Directory) load(ctx context.Context) error {
 	d.byTool = map[string][]uint32{}
 	d.names = map[string]string{}
 	d.index = geo.NewIndex()
+	d.unlocated = nil
 	// Names have about three words: reserve the search tokens at once rather
 	// than copying a growing slice of millions of them.
-	d.search = searchIndex{toks: make([]token, 0, 3*n+16), loading: true}
-	d.codes = searchIndex{loading: true}
-	d.postal = searchIndex{loading: true}
+	d.search = searchIndex{text: d.text, toks: make([]token, 0, 3*n+16), loading: true}
+	d.codes = searchIndex{text: d.text, loading: true}
+	d.postal = searchIndex{text: d.text, loading: true}
 	d.live = make([]uint32, 0, n)
 	d.pointed = 0
 	d.extent = orb.Bound{}
@@ -275,7 +306,7 @@ func (d *Directory) load(ctx context.Context) error {
 	}
 
 	// A cold start scans the table in two halves at once, then builds the
-	// R-tree on one core while the other indexes names and filter lists: a
+	// spatial index on one core while the other indexes names and filter lists: a
 	// million actors load in a few seconds on two cores.
 	d.entries = d.entries[:n]
 	t0 := time.Now()
@@ -295,23 +326,26 @@ func (d *Directory) load(ctx context.Context) error {
 		return err
 	}
 	scanned := time.Since(t0)
-	// Three independent structures, built at once: the R-tree, the search
-	// tokens (then sorted), and the id map with the filter lists.
+	// Three independent structures, built at once: the spatial index, the
+	// search tokens (then sorted), and the id map with the filter lists.
 	indexed, searched := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(indexed)
+		var points []geo.IndexPoint
 		for ref := range d.entries {
 			if e := &d.entries[ref]; !e.deleted && e.hasPoint() {
-				d.index.Insert(uint32(ref), e.point())
+				points = append(points, geo.IndexPoint{Ref: uint32(ref), Point: e.point()})
 			}
 		}
+		d.index = geo.NewIndexOf(points)
 	}()
 	go func() {
 		defer close(searched)
+		w := &textWriter{s: d.text} // this goroutine's own blocks
 		for ref := range d.entries {
 			if e := &d.entries[ref]; !e.deleted {
 				d.search.add(uint32(ref), e.folded)
-				d.addCodesLocked(uint32(ref))
+				d.addCodesLocked(uint32(ref), w)
 			}
 		}
 		d.search.sort()
@@ -321,17 +355,28 @@ func (d *Directory) load(ctx context.Context) error {
 	for i := range d.entries {
 		ref := uint32(i)
 		e := &d.entries[ref]
-		d.byID[e.id] = ref
+		id := d.str(e.id)
+		d.byID.put(id, ref, d.idOf)
 		if e.deleted {
 			continue
 		}
-		if ads := adoptByActor[e.id]; ads != nil {
+		if ads := adoptByActor[id]; ads != nil {
 			d.adopt[ref] = ads
+			var tools []string
+			for _, ad := range ads {
+				if ad.Status == StatusInUse {
+					tools = append(tools, ad.ToolSlug)
+				}
+			}
+			d.setMore(ref, tools, nil)
 		}
 		d.addListsLocked(ref)
 	}
 	listed := time.Since(t0)
 	<-indexed
+	d.kindAt = d.partitionLocked(func(e *entry) sym { return e.kind })
+	d.deptAt = d.partitionLocked(func(e *entry) sym { return e.dept })
+	d.regionAt = d.partitionLocked(func(e *entry) sym { return e.region })
 	<-searched
 	slog.Info("read model phases", "actors", n, "scan", scanned.Round(time.Millisecond).String(),
 		"lists", listed.Round(time.Millisecond).String(), "indexes", time.Since(t0).Round(time.Millisecond).String())
@@ -342,18 +387,18 @@ func (d *Directory) load(ctx context.Context) error {
 	}
 	// Parent links, once every actor has its ref.
 	for id, ps := range parents {
-		ref, ok := d.byID[id]
+		ref, ok := d.refOf(id)
 		if !ok || d.entries[ref].deleted {
 			continue
 		}
 		var prefs []uint32
 		for _, p := range ps {
-			if pr, ok := d.byID[p]; ok {
+			if pr, ok := d.refOf(p); ok {
 				d.children[pr] = append(d.children[pr], ref)
 				prefs = append(prefs, pr)
 			}
 		}
-		d.entries[ref].setParents(prefs)
+		d.setParents(ref, prefs)
 	}
 	for _, kids := range d.children {
 		slices.Sort(kids)
@@ -379,7 +424,7 @@ func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string
 		return err
 	}
 	defer rows.Close()
-	b := newEntryBuilder(d)
+	b := newEntryBuilder(d, &textWriter{s: d.text})
 	var (
 		id, kind, name, dept, region, precision, pointSource, updated, rich sql.RawBytes
 		population                                                          sql.NullInt64
@@ -397,24 +442,24 @@ func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string
 			&synthetic, &deleted, &version, &updated, &rich); err != nil {
 			return err
 		}
-		sid := b.arena.str(id)
 		if deleted {
-			out[i] = entry{id: sid, deleted: true}
+			out[i] = entry{id: b.w.add(id), deleted: true}
 			i++
 			continue
 		}
 		var e entry
-		if rich == nil && parents[sid] == nil && adoptByActor[sid] == nil && !d.facts.has(sid) {
-			e = entry{id: sid, name: b.arena.str(name), kind: b.bytes(kind), dept: b.bytes(dept),
-				region: b.bytes(region), population: int32(population.Int64), version: int32(version),
+		if rich == nil && parents[string(id)] == nil && adoptByActor[string(id)] == nil && !d.facts.has(string(id)) {
+			e = entry{id: b.w.add(id), name: b.w.add(name), kind: b.sym(kind), dept: b.sym(dept),
+				region: b.sym(region), population: int32(population.Int64), version: int32(version),
 				synthetic: synthetic}
-			e.folded = b.fold(e.name)
+			e.folded = b.fold(string(name))
 			if lon.Valid && lat.Valid {
 				e.lon, e.lat = lon.Float64, lat.Float64
-				e.pointSource = b.bytes(pointSource)
+				e.pointSource = b.sym(pointSource)
 				e.precision = precisionCode(string(precision))
 			}
 		} else {
+			sid := string(id)
 			a := &Actor{ID: sid, Kind: string(kind), Name: string(name), Departement: string(dept), Region: string(region),
 				Population: int(population.Int64), Synthetic: synthetic, Version: version, Parents: parents[sid]}
 			if lon.Valid && lat.Valid {
@@ -432,7 +477,7 @@ func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string
 				json.Unmarshal(r[10], &a.Labels)
 				json.Unmarshal(r[11], &a.Sources)
 			}
-			e = b.build(a, adoptByActor[sid])
+			e, _ = b.build(a, adoptByActor[sid])
 		}
 		u, ok := times[string(updated)]
 		if !ok {
@@ -464,68 +509,44 @@ func precisionCode(p string) uint8 {
 	return uint8(slices.Index(Precisions, PrecisionDerived) + 1)
 }
 
-// entryBuilder makes entries, interning the strings that repeat across
-// them and remembering the folding of words seen before (real names share
-// many words; synthetic ones share all but their number).
+// entryBuilder makes entries: their texts go through w, their symbols
+// through a cache of the directory's (two builders fill one directory at
+// once while it loads), and it remembers the folding of words seen before
+// (real names share many words; synthetic ones share all but their number).
 type entryBuilder struct {
 	d      *Directory
-	intern map[string]string
+	w      *textWriter
+	syms   map[string]sym
 	folded map[string]string
 	buf    []byte
-	arena  stringArena
 }
 
-// stringArena makes strings that share large blocks of memory. A million
-// entries hold three million short strings (id, name, folded name); as
-// separate objects they are three million things for the garbage collector
-// to mark at every cycle, as views into a few dozen blocks they are a few
-// dozen, which keeps collection cheap and the heap small. Blocks are only
-// appended to, never written over, so the strings never change.
-type stringArena struct{ block []byte }
-
-const arenaBlock = 1 << 20
-
-func (a *stringArena) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > arenaBlock/8 {
-		return string(b)
-	}
-	if cap(a.block)-len(a.block) < len(b) {
-		a.block = make([]byte, 0, arenaBlock)
-	}
-	off := len(a.block)
-	a.block = append(a.block, b...)
-	return unsafe.String(&a.block[off], len(b))
+func newEntryBuilder(d *Directory, w *textWriter) *entryBuilder {
+	return &entryBuilder{d: d, w: w, syms: map[string]sym{}, folded: map[string]string{}}
 }
 
-func newEntryBuilder(d *Directory) *entryBuilder {
-	return &entryBuilder{d: d, intern: map[string]string{}, folded: map[string]string{}}
+// sym returns the symbol of v: a hit allocates nothing.
+func (b *entryBuilder) sym(v []byte) sym {
+	if c, ok := b.syms[string(v)]; ok {
+		return c
+	}
+	c := b.d.syms.code(string(v))
+	b.syms[b.d.syms.str(c)] = c
+	return c
 }
 
-func (b *entryBuilder) str(s string) string {
-	if v, ok := b.intern[s]; ok {
-		return v
-	}
-	b.intern[s] = s
-	return s
-}
-
-// bytes is str for a scanned column: a hit allocates nothing.
-func (b *entryBuilder) bytes(v []byte) string {
-	if s, ok := b.intern[string(v)]; ok {
-		return s
-	}
-	return b.str(string(v))
+func (b *entryBuilder) symString(v string) sym {
+	return b.sym(unsafe.Slice(unsafe.StringData(v), len(v)))
 }
 
 // fold is Fold, word by word, with a memory of words already folded.
-func (b *entryBuilder) fold(name string) string {
-	if isPlainASCII(name) {
-		return foldASCII(name)
-	}
+func (b *entryBuilder) fold(name string) text {
 	buf := b.buf[:0]
+	if isPlainASCII(name) {
+		buf = appendFoldASCII(buf, name)
+		b.buf = buf
+		return b.w.add(buf)
+	}
 	for w := range strings.FieldsSeq(name) {
 		mark := len(buf)
 		if mark > 0 {
@@ -548,18 +569,19 @@ func (b *entryBuilder) fold(name string) string {
 		}
 	}
 	b.buf = buf
-	return b.arena.str(buf)
+	return b.w.add(buf)
 }
 
-// build makes the read-model entry of a (with its adoptions).
-func (b *entryBuilder) build(a *Actor, ads []*Adoption) entry {
+// build makes the read-model entry of a (with its adoptions) and returns
+// the slugs of the tools it uses, for Directory.more.
+func (b *entryBuilder) build(a *Actor, ads []*Adoption) (entry, []string) {
 	e := entry{
-		id:         a.ID,
-		name:       a.Name,
+		id:         b.w.addString(a.ID),
+		name:       b.w.addString(a.Name),
 		folded:     b.fold(a.Name),
-		kind:       b.str(a.Kind),
-		dept:       b.str(a.Departement),
-		region:     b.str(a.Region),
+		kind:       b.symString(a.Kind),
+		dept:       b.symString(a.Departement),
+		region:     b.symString(a.Region),
 		population: int32(a.Population),
 		version:    int32(a.Version),
 		updated:    a.UpdatedAt.Unix(),
@@ -567,7 +589,7 @@ func (b *entryBuilder) build(a *Actor, ads []*Adoption) entry {
 	}
 	if a.Location != nil {
 		e.lon, e.lat = a.Location.Lon, a.Location.Lat
-		e.pointSource = b.str(a.Location.Source)
+		e.pointSource = b.symString(a.Location.Source)
 		e.precision = precisionCode(a.Location.Precision)
 	}
 	names := map[string]string{}
@@ -585,12 +607,9 @@ func (b *entryBuilder) build(a *Actor, ads []*Adoption) entry {
 			}
 		}
 	}
-	if len(tools) > 0 {
-		e.more = &entryMore{tools: tools}
-	}
 	a.Links, a.LinkedBy, a.LabelAwards = b.d.facts.of(a.ID)
-	e.extra = extraProperties(a, ads, names)
-	return e
+	e.extra = b.w.add(extraProperties(a, ads, names))
+	return e, tools
 }
 
 // membersLocked lists the ids of the member communes of an EPCI.
@@ -601,39 +620,87 @@ func (d *Directory) membersLocked(ref uint32) []string {
 	}
 	out := make([]string, 0, len(kids))
 	for _, k := range kids {
-		if e := &d.entries[k]; e.id != "" && !e.deleted {
-			out = append(out, e.id)
+		if e := &d.entries[k]; e.id.n != 0 && !e.deleted {
+			out = append(out, d.str(e.id))
 		}
 	}
 	sort.Strings(out)
 	return out
 }
 
+// partitionLocked splits the spatial index by a symbol of the entries.
+func (d *Directory) partitionLocked(of func(*entry) sym) map[sym]*geo.Index {
+	parts := d.index.Partition(len(d.syms.names), func(ref uint32) int {
+		if c := of(&d.entries[ref]); c != 0 {
+			return int(c)
+		}
+		return -1
+	})
+	out := map[sym]*geo.Index{}
+	for c, ix := range parts {
+		if ix.Len() > 0 {
+			out[sym(c)] = ix
+		}
+	}
+	return out
+}
+
+// spatialInsert and spatialDelete keep an index of byValue.
+func spatialInsert(byValue map[sym]*geo.Index, c sym, ref uint32, p orb.Point) {
+	if c == 0 {
+		return
+	}
+	ix := byValue[c]
+	if ix == nil {
+		ix = geo.NewIndex()
+		byValue[c] = ix
+	}
+	ix.Insert(ref, p)
+}
+
+func spatialDelete(byValue map[sym]*geo.Index, c sym, ref uint32, p orb.Point) {
+	if ix := byValue[c]; ix != nil {
+		ix.Delete(ref, p)
+		if ix.Len() == 0 {
+			delete(byValue, c)
+		}
+	}
+}
+
 // addLocked puts entry ref into the search index, the filter lists and,
-// with spatial set, the R-tree.
+// with spatial set, the spatial index.
 func (d *Directory) addLocked(ref uint32, spatial bool) {
 	d.addListsLocked(ref)
 	e := &d.entries[ref]
 	if e.hasPoint() && spatial {
 		d.index.Insert(ref, e.point())
+		spatialInsert(d.kindAt, e.kind, ref, e.point())
+		spatialInsert(d.deptAt, e.dept, ref, e.point())
+		spatialInsert(d.regionAt, e.region, ref, e.point())
 		d.extendExtent(e.point())
 	}
 	d.search.add(ref, e.folded)
-	d.addCodesLocked(ref)
+	d.addCodesLocked(ref, &d.tw)
 }
 
 // addListsLocked puts entry ref into the filter lists.
 func (d *Directory) addListsLocked(ref uint32) {
 	e := &d.entries[ref]
 	d.live = insertSorted(d.live, ref)
-	d.byKind[e.kind] = insertSorted(d.byKind[e.kind], ref)
-	if e.dept != "" {
-		d.byDept[e.dept] = insertSorted(d.byDept[e.dept], ref)
+	if !e.hasPoint() {
+		d.unlocated = insertSorted(d.unlocated, ref)
 	}
-	if e.region != "" {
-		d.byRegion[e.region] = insertSorted(d.byRegion[e.region], ref)
+	kind := d.sym(e.kind)
+	d.byKind[kind] = insertSorted(d.byKind[kind], ref)
+	if e.dept != 0 {
+		dept := d.sym(e.dept)
+		d.byDept[dept] = insertSorted(d.byDept[dept], ref)
 	}
-	for _, t := range e.tools() {
+	if e.region != 0 {
+		region := d.sym(e.region)
+		d.byRegion[region] = insertSorted(d.byRegion[region], ref)
+	}
+	for _, t := range d.toolsOf(ref) {
 		d.byTool[t] = insertSorted(d.byTool[t], ref)
 	}
 }
@@ -652,18 +719,26 @@ func (d *Directory) extendExtent(p orb.Point) {
 func (d *Directory) removeLocked(ref uint32) {
 	e := &d.entries[ref]
 	d.live = removeSorted(d.live, ref)
-	d.byKind[e.kind] = removeSorted(d.byKind[e.kind], ref)
-	if e.dept != "" {
-		d.byDept[e.dept] = removeSorted(d.byDept[e.dept], ref)
+	kind := d.sym(e.kind)
+	d.byKind[kind] = removeSorted(d.byKind[kind], ref)
+	if e.dept != 0 {
+		dept := d.sym(e.dept)
+		d.byDept[dept] = removeSorted(d.byDept[dept], ref)
 	}
-	if e.region != "" {
-		d.byRegion[e.region] = removeSorted(d.byRegion[e.region], ref)
+	if e.region != 0 {
+		region := d.sym(e.region)
+		d.byRegion[region] = removeSorted(d.byRegion[region], ref)
 	}
-	for _, t := range e.tools() {
+	for _, t := range d.toolsOf(ref) {
 		d.byTool[t] = removeSorted(d.byTool[t], ref)
 	}
 	if e.hasPoint() {
 		d.index.Delete(ref, e.point())
+		spatialDelete(d.kindAt, e.kind, ref, e.point())
+		spatialDelete(d.deptAt, e.dept, ref, e.point())
+		spatialDelete(d.regionAt, e.region, ref, e.point())
+	} else {
+		d.unlocated = removeSorted(d.unlocated, ref)
 	}
 	d.search.remove(ref, e.folded)
 	d.removeCodesLocked(ref)
@@ -700,7 +775,7 @@ func (d *Directory) Seq() uint64 {
 // Stats describes the read model's size.
 type Stats struct {
 	Actors  int            // live actors
-	Located int            // actors with a point (the R-tree's size)
+	Located int            // actors with a point (the spatial index's size)
 	ByKind  map[string]int // live actors per kind
 	Tools   int
 	Seq     uint64

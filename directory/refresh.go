@@ -188,36 +188,36 @@ func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
 		if l == nil {
 			continue
 		}
-		ref, ok := d.byID[id]
+		ref, ok := d.refOf(id)
 		if !ok {
 			ref = uint32(len(d.entries))
-			d.entries = append(d.entries, entry{id: id, deleted: true})
-			d.byID[id] = ref
+			d.entries = append(d.entries, entry{id: d.tw.addString(id), deleted: true})
+			d.byID.put(id, ref, d.idOf)
 		}
 		if e := &d.entries[ref]; !e.deleted {
 			d.removeLocked(ref)
 		}
-		for _, p := range d.entries[ref].parents() {
+		for _, p := range d.parentsOf(ref) {
 			d.children[p] = removeSorted(d.children[p], ref)
 		}
 		var prefs []uint32
 		if !l.deleted {
 			for _, p := range l.a.Parents {
-				if pr, ok := d.byID[p]; ok {
+				if pr, ok := d.refOf(p); ok {
 					d.children[pr] = insertSorted(d.children[pr], ref)
 					prefs = append(prefs, pr)
 				}
 			}
 		}
-		d.entries[ref].setParents(prefs)
+		d.setParents(ref, prefs)
 	}
-	b := newEntryBuilder(d)
+	b := newEntryBuilder(d, &d.tw)
 	for _, id := range t.actors {
 		l := actors[id]
 		if l == nil {
 			continue
 		}
-		ref := d.byID[id]
+		ref, _ := d.refOf(id)
 		var ads []*Adoption
 		for _, ad := range l.ads {
 			if d.tools[ad.ToolSlug] != nil {
@@ -229,13 +229,15 @@ func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
 		} else {
 			delete(d.adopt, ref)
 		}
-		parents := d.entries[ref].parents()
+		parents := d.parentsOf(ref)
 		if l.deleted {
-			d.entries[ref] = entry{id: id, deleted: true}
+			d.entries[ref] = entry{id: d.entries[ref].id, deleted: true}
+			d.setMore(ref, nil, parents)
 			continue
 		}
-		d.entries[ref] = b.build(l.a, ads)
-		d.entries[ref].setParents(parents)
+		var tools []string
+		d.entries[ref], tools = b.build(l.a, ads)
+		d.setMore(ref, tools, parents)
 		d.addLocked(ref, true)
 	}
 	if t.seq > d.seq {

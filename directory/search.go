@@ -10,52 +10,99 @@ import (
 
 // searchIndex maps the words of folded names to actor refs: a slice of
 // (word, ref) sorted by word, so that every word starting with a prefix is
-// one contiguous range found by binary search. It does no locking.
+// one contiguous range found by binary search. A token's word is a text
+// inside the entry's folded name, so that the slice holds no pointers. It
+// does no locking.
 type searchIndex struct {
+	text    *textStore
 	toks    []token
 	loading bool // appends unsorted until sort is called
 }
 
 type token struct {
-	word string // shares memory with the entry's folded name
+	word text // a part of the entry's folded name
 	ref  uint32
 }
 
-func compareToken(a, b token) int {
-	if c := strings.Compare(a.word, b.word); c != 0 {
+func (s *searchIndex) compare(a, b token) int {
+	if c := strings.Compare(s.text.str(a.word), s.text.str(b.word)); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.ref, b.ref)
 }
 
-// add indexes the words of folded for ref. Before the first sort (while the
-// read model loads) it appends; afterwards it inserts in place.
-func (s *searchIndex) add(ref uint32, folded string) {
-	for _, w := range uniqueWords(folded) {
-		t := token{w, ref}
-		if s.loading {
-			s.toks = append(s.toks, t)
-			continue
+// words calls fn with each distinct word of folded, as a text. Folded
+// names separate their words by single spaces.
+func (s *searchIndex) words(folded text, fn func(text)) {
+	f := s.text.str(folded)
+	for i := 0; i < len(f); {
+		j := strings.IndexByte(f[i:], ' ')
+		if j < 0 {
+			j = len(f) - i
 		}
-		i, found := slices.BinarySearchFunc(s.toks, t, compareToken)
-		if !found {
-			s.toks = slices.Insert(s.toks, i, t)
+		if j > 0 && !hasWordBefore(f, i, f[i:i+j]) {
+			fn(text{off: folded.off + uint32(i), n: uint32(j)})
 		}
+		i += j + 1
 	}
 }
 
-func (s *searchIndex) remove(ref uint32, folded string) {
-	for _, w := range uniqueWords(folded) {
-		if i, found := slices.BinarySearchFunc(s.toks, token{w, ref}, compareToken); found {
+// hasWordBefore reports whether w is one of the words of f[:end].
+func hasWordBefore(f string, end int, w string) bool {
+	for i := 0; i < end; {
+		j := strings.IndexByte(f[i:end], ' ')
+		if j < 0 {
+			j = end - i
+		}
+		if f[i:i+j] == w {
+			return true
+		}
+		i += j + 1
+	}
+	return false
+}
+
+// add indexes the words of folded for ref. Before the first sort (while the
+// read model loads) it appends; afterwards it inserts in place.
+func (s *searchIndex) add(ref uint32, folded text) {
+	s.words(folded, func(w text) {
+		t := token{w, ref}
+		if s.loading {
+			s.toks = append(s.toks, t)
+			return
+		}
+		i, found := slices.BinarySearchFunc(s.toks, t, s.compare)
+		if !found {
+			s.toks = slices.Insert(s.toks, i, t)
+		}
+	})
+}
+
+// removeWord takes ref out of the tokens of the word w.
+func (s *searchIndex) removeWord(ref uint32, w string) {
+	i, found := slices.BinarySearchFunc(s.toks, ref, func(t token, ref uint32) int {
+		if c := strings.Compare(s.text.str(t.word), w); c != 0 {
+			return c
+		}
+		return cmp.Compare(t.ref, ref)
+	})
+	if found {
+		s.toks = slices.Delete(s.toks, i, i+1)
+	}
+}
+
+func (s *searchIndex) remove(ref uint32, folded text) {
+	s.words(folded, func(w text) {
+		if i, found := slices.BinarySearchFunc(s.toks, token{w, ref}, s.compare); found {
 			s.toks = slices.Delete(s.toks, i, i+1)
 		}
-	}
+	})
 }
 
 // sort ends loading: from now on add keeps the slice sorted.
 func (s *searchIndex) sort() {
-	slices.SortFunc(s.toks, compareToken)
-	s.toks = slices.CompactFunc(s.toks, func(a, b token) bool { return a.word == b.word && a.ref == b.ref })
+	slices.SortFunc(s.toks, s.compare)
+	s.toks = slices.CompactFunc(s.toks, func(a, b token) bool { return a.ref == b.ref && s.text.str(a.word) == s.text.str(b.word) })
 	s.loading = false
 	if s.toks == nil {
 		s.toks = []token{}
@@ -64,25 +111,19 @@ func (s *searchIndex) sort() {
 
 // prefix returns the tokens whose word starts with p.
 func (s *searchIndex) prefix(p string) []token {
-	lo, _ := slices.BinarySearchFunc(s.toks, p, func(t token, p string) int { return strings.Compare(t.word, p) })
+	lo, _ := slices.BinarySearchFunc(s.toks, p, func(t token, p string) int { return strings.Compare(s.text.str(t.word), p) })
 	hi := lo
-	for hi < len(s.toks) && strings.HasPrefix(s.toks[hi].word, p) {
+	for hi < len(s.toks) && strings.HasPrefix(s.text.str(s.toks[hi].word), p) {
 		hi++
 	}
 	return s.toks[lo:hi]
-}
-
-func uniqueWords(folded string) []string {
-	words := strings.Fields(folded)
-	slices.Sort(words)
-	return slices.Compact(words)
 }
 
 // exact returns the tokens whose word is w.
 func (s *searchIndex) exact(w string) []token {
 	r := s.prefix(w)
 	n := 0
-	for n < len(r) && r[n].word == w {
+	for n < len(r) && s.text.str(r[n].word) == w {
 		n++
 	}
 	return r[:n]
@@ -90,7 +131,12 @@ func (s *searchIndex) exact(w string) []token {
 
 // has reports whether ref is indexed under the word w.
 func (s *searchIndex) has(w string, ref uint32) bool {
-	_, found := slices.BinarySearchFunc(s.toks, token{w, ref}, compareToken)
+	_, found := slices.BinarySearchFunc(s.toks, ref, func(t token, ref uint32) int {
+		if c := strings.Compare(s.text.str(t.word), w); c != 0 {
+			return c
+		}
+		return cmp.Compare(t.ref, ref)
+	})
 	return found
 }
 
@@ -217,7 +263,7 @@ func matches(folded string, words []queryWord) bool {
 // matchesLocked reports whether entry ref matches every query word: by its
 // name, or, for a word with a digit, by its INSEE code, SIREN or a postal code.
 func (d *Directory) matchesLocked(ref uint32, words []queryWord) bool {
-	folded := d.entries[ref].folded
+	folded := d.str(d.entries[ref].folded)
 	for i := range words {
 		qw := &words[i]
 		if qw.code && (d.codes.has(qw.alts[0], ref) || d.postal.has(qw.alts[0], ref)) {
@@ -230,11 +276,9 @@ func (d *Directory) matchesLocked(ref uint32, words []queryWord) bool {
 	return true
 }
 
-// candidatesLocked returns the refs (unsorted, possibly repeated) of
-// entries matching the rarest query word — by a name word starting with one
-// of its spellings, or by an official code; callers check the other words
-// with matchesLocked.
-func (d *Directory) candidatesLocked(words []queryWord) []uint32 {
+// candidateRangesLocked returns the ranges of tokens of the rarest query
+// word and their total length.
+func (d *Directory) candidateRangesLocked(words []queryWord) ([][]token, int) {
 	var rarest [][]token
 	least := -1
 	for _, qw := range words {
@@ -256,7 +300,22 @@ func (d *Directory) candidatesLocked(words []queryWord) []uint32 {
 			rarest, least = ranges, n
 		}
 	}
-	out := make([]uint32, 0, max(least, 0))
+	return rarest, max(least, 0)
+}
+
+// candidateCountLocked is len(candidatesLocked(words)), without making them.
+func (d *Directory) candidateCountLocked(words []queryWord) int {
+	_, n := d.candidateRangesLocked(words)
+	return n
+}
+
+// candidatesLocked returns the refs (unsorted, possibly repeated) of
+// entries matching the rarest query word — by a name word starting with one
+// of its spellings, or by an official code; callers check the other words
+// with matchesLocked.
+func (d *Directory) candidatesLocked(words []queryWord) []uint32 {
+	rarest, n := d.candidateRangesLocked(words)
+	out := make([]uint32, 0, n)
 	for _, r := range rarest {
 		for _, t := range r {
 			out = append(out, t.ref)
@@ -301,7 +360,7 @@ func (d *Directory) rankLocked(ref uint32, words []queryWord) int {
 		}
 		if qw.typo {
 			// The spelling that matched stands for what was typed.
-			for nw := range strings.FieldsSeq(e.folded) {
+			for nw := range strings.FieldsSeq(d.str(e.folded)) {
 				for _, alt := range qw.alts {
 					if strings.HasPrefix(nw, alt) {
 						parts[i] = alt
@@ -329,7 +388,7 @@ func (d *Directory) rankLocked(ref uint32, words []queryWord) int {
 				literal[i] = parts[i]
 			}
 		}
-		tier = tierName + rank(e.folded, strings.Join(literal, " "), query)
+		tier = tierName + rank(d.str(e.folded), strings.Join(literal, " "), query)
 	}
 	if typo {
 		tier += tierTypo
@@ -354,8 +413,8 @@ func rank(folded, query string, queryExpanded string) int {
 // postal codes, read back from its pre-encoded properties: the entry keeps
 // no copy of them. extraProperties writes them first, so reading stops at
 // the first other key; if it ever does not, the whole object is decoded.
-func entryCodes(e *entry) (codes, postal []string) {
-	b := e.extra
+func (d *Directory) entryCodes(e *entry) (codes, postal []string) {
+	b := d.text.bytes(e.extra)
 	for len(b) > 1 && b[0] == ',' {
 		key, rest, ok := cutJSONString(b[1:])
 		if !ok || len(rest) == 0 || rest[0] != ':' {
@@ -366,7 +425,7 @@ func entryCodes(e *entry) (codes, postal []string) {
 		case "code", "siren", "epci_type", "zone":
 			v, r, ok := cutJSONString(rest)
 			if !ok {
-				return entryCodesSlow(e)
+				return d.entryCodesSlow(e)
 			}
 			if key == "code" || key == "siren" {
 				codes = appendCode(codes, v)
@@ -375,7 +434,7 @@ func entryCodes(e *entry) (codes, postal []string) {
 			continue
 		case "postal_codes":
 			if len(rest) == 0 || rest[0] != '[' {
-				return entryCodesSlow(e)
+				return d.entryCodesSlow(e)
 			}
 			rest = rest[1:]
 			for len(rest) > 0 && rest[0] != ']' {
@@ -384,7 +443,7 @@ func entryCodes(e *entry) (codes, postal []string) {
 				}
 				v, r, ok := cutJSONString(rest)
 				if !ok {
-					return entryCodesSlow(e)
+					return d.entryCodesSlow(e)
 				}
 				postal = appendCode(postal, v)
 				rest = r
@@ -393,7 +452,7 @@ func entryCodes(e *entry) (codes, postal []string) {
 		case "parents", "website":
 			return codes, postal // past where postal codes would be: there are none
 		}
-		return entryCodesSlow(e)
+		return d.entryCodesSlow(e)
 	}
 	return codes, postal
 }
@@ -407,14 +466,18 @@ func appendCode(list []string, c string) []string {
 }
 
 // entryCodesSlow is entryCodes by decoding the whole of the entry's properties.
-func entryCodesSlow(e *entry) (codes, postal []string) {
+func (d *Directory) entryCodesSlow(e *entry) (codes, postal []string) {
 	var p struct {
 		Code        string   `json:"code"`
 		SIREN       string   `json:"siren"`
 		PostalCodes []string `json:"postal_codes"`
 	}
-	b := make([]byte, 0, len(e.extra)+1)
-	b = append(append(append(b, '{'), e.extra[1:]...), '}')
+	extra := d.text.bytes(e.extra)
+	if len(extra) == 0 {
+		return nil, nil
+	}
+	b := make([]byte, 0, len(extra)+1)
+	b = append(append(append(b, '{'), extra[1:]...), '}')
 	if json.Unmarshal(b, &p) != nil {
 		return nil, nil
 	}
@@ -448,15 +511,24 @@ func cutJSONString(b []byte) (value string, rest []byte, ok bool) {
 	return "", nil, false
 }
 
-// addCodesLocked and removeCodesLocked keep the code indexes in step with entry ref.
-func (d *Directory) addCodesLocked(ref uint32) {
-	codes, postal := entryCodes(&d.entries[ref])
-	d.codes.add(ref, strings.Join(codes, " "))
-	d.postal.add(ref, strings.Join(postal, " "))
+// addCodesLocked and removeCodesLocked keep the code indexes in step with
+// entry ref; the codes are written as texts through w.
+func (d *Directory) addCodesLocked(ref uint32, w *textWriter) {
+	codes, postal := d.entryCodes(&d.entries[ref])
+	if len(codes) > 0 {
+		d.codes.add(ref, w.addString(strings.Join(codes, " ")))
+	}
+	if len(postal) > 0 {
+		d.postal.add(ref, w.addString(strings.Join(postal, " ")))
+	}
 }
 
 func (d *Directory) removeCodesLocked(ref uint32) {
-	codes, postal := entryCodes(&d.entries[ref])
-	d.codes.remove(ref, strings.Join(codes, " "))
-	d.postal.remove(ref, strings.Join(postal, " "))
+	codes, postal := d.entryCodes(&d.entries[ref])
+	for _, c := range codes {
+		d.codes.removeWord(ref, c)
+	}
+	for _, c := range postal {
+		d.postal.removeWord(ref, c)
+	}
 }

@@ -72,8 +72,8 @@ func (d *Directory) FindToolBySlug(ctx context.Context, slug string) (*Tool, []A
 		}
 		for _, ad := range ads {
 			if ad.ToolSlug == slug {
-				out = append(out, Adopter{Adoption: *ad, ActorID: e.id, Name: e.name, Kind: e.kind,
-					Feature: encodeAdoptionFeature(ad, t.Name, e)})
+				out = append(out, Adopter{Adoption: *ad, ActorID: d.str(e.id), Name: d.str(e.name), Kind: d.sym(e.kind),
+					Feature: d.encodeAdoptionFeature(ad, t.Name, e)})
 			}
 		}
 	}
@@ -101,7 +101,7 @@ func (d *Directory) AdoptionFeature(ctx context.Context, id string) ([]byte, err
 		}
 		for _, ad := range ads {
 			if ad.PublicID() == id {
-				return encodeAdoptionFeature(ad, d.tools[ad.ToolSlug].Name, e), nil
+				return d.encodeAdoptionFeature(ad, d.tools[ad.ToolSlug].Name, e), nil
 			}
 		}
 	}
@@ -148,17 +148,18 @@ func (d *Directory) FindAdoptions(ctx context.Context, f ActorFilter) (*FeatureP
 					continue
 				}
 			}
-			all = append(all, encodeAdoptionFeature(ad, t.Name, e))
+			all = append(all, d.encodeAdoptionFeature(ad, t.Name, e))
 		}
 	}
-	page := &FeaturePage{Matched: len(all), Seq: d.seq}
+	page := &FeaturePage{Matched: len(all), Counted: true, Seq: d.seq}
 	if f.Offset < len(all) {
 		page.Features = all[f.Offset:min(len(all), f.Offset+f.Limit)]
 	}
+	page.More = f.Offset+len(page.Features) < len(all)
 	return page, nil
 }
 
-func encodeAdoptionFeature(ad *Adoption, toolName string, e *entry) []byte {
+func (d *Directory) encodeAdoptionFeature(ad *Adoption, toolName string, e *entry) []byte {
 	buf := []byte(`{"type":"Feature","id":`)
 	buf = appendString(buf, ad.PublicID())
 	buf = append(buf, `,"geometry":`...)
@@ -175,8 +176,8 @@ func encodeAdoptionFeature(ad *Adoption, toolName string, e *entry) []byte {
 	props := appendAdoptionProps(nil, ad, toolName, true)
 	// Add the adopter's name, kind and point precision for map popups and lists.
 	o := jsonObject{buf: props[:len(props)-1], empty: false}
-	o.str("actor_name", e.name)
-	o.str("actor_kind", e.kind)
+	o.str("actor_name", d.str(e.name))
+	o.str("actor_kind", d.sym(e.kind))
 	o.str("precision", e.precisionName())
 	buf = append(buf, o.buf...)
 	return append(buf, `}}`...)

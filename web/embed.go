@@ -111,7 +111,14 @@ func (p *pages) handleEmbed(c *gin.Context) {
 			return
 		}
 		d.Matched = page.Matched
-		if page.Matched <= embedListMax {
+		if !page.Counted {
+			// The embed states a total: count, whatever it costs.
+			if d.Matched, err = p.s.dir.CountActors(ctx, af); err != nil {
+				p.renderError(c, cat, err)
+				return
+			}
+		}
+		if !page.More {
 			if d.Items, err = decodeFeatures(page.Features); err != nil {
 				p.renderError(c, cat, err)
 				return

@@ -238,7 +238,7 @@ func (s *Server) handleItems(c *gin.Context) {
 		{Href: pageURL(self, p.values, f.Offset, f.Limit, "csv"), Rel: "alternate", Type: mediaCSV, Title: "This page as CSV"},
 		{Href: base + "/api/collections/" + col, Rel: "collection", Type: mediaJSON, Title: "The collection"},
 	}
-	if f.Offset+len(page.Features) < page.Matched {
+	if page.More {
 		links = append(links, link{Href: pageURL(self, p.values, f.Offset+f.Limit, f.Limit, ""), Rel: "next", Type: mediaGeoJSON, Title: "Next page"})
 	}
 	if f.Offset > 0 {
@@ -247,7 +247,7 @@ func (s *Server) handleItems(c *gin.Context) {
 	c.Header("Content-Type", mediaGeoJSON)
 	c.Status(http.StatusOK)
 	writeFeatureCollection(c.Writer, page.Features, collectionMembers{
-		matched: page.Matched, withMatched: true, links: links, timeStamp: time.Now().UTC(),
+		matched: page.Matched, withMatched: page.Counted, links: links, timeStamp: time.Now().UTC(),
 	})
 }
 

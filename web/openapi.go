@@ -82,7 +82,16 @@ func response(description, media string, schema map[string]any) map[string]any {
 	return map[string]any{"description": description, "content": map[string]any{media: map[string]any{"schema": schema}}}
 }
 
-func op(summary, id string, ps []oaParam, media string, schemaRef string, extra map[string]any) map[string]any {
+// itemsDescription says how items are ordered and when numberMatched is given.
+const itemsDescription = "Actors come in one stable order: those with a point along a Hilbert curve over longitude and latitude, " +
+	"then those without a point; offset pages through it, and following the next links from the first page gives every match " +
+	"exactly once while the data do not change (the ETag says when they do). A page costs what it returns, not what matches. " +
+	"numberMatched is exact or absent, never an estimate: it is given for a bbox alone or with values of one of kind, " +
+	"department or region (and without bbox), when the matches come from a small list (tool, theme, the words of q), and when " +
+	"checking the remaining candidates costs no more than the page (at most 4096 + 32 × limit of them); otherwise it is left " +
+	"out, and the next link alone says whether more follow."
+
+func op(summary, id string, ps []oaParam, media string, schemaRef string, extra map[string]any, description ...string) map[string]any {
 	responses := map[string]any{
 		"200": response(summary, media, map[string]any{"$ref": schemaRef}),
 		"400": map[string]any{"$ref": "#/components/responses/BadRequest"},
@@ -91,7 +100,11 @@ func op(summary, id string, ps []oaParam, media string, schemaRef string, extra 
 	for k, v := range extra {
 		responses[k] = v
 	}
-	return map[string]any{"get": map[string]any{"summary": summary, "operationId": id, "parameters": ps, "responses": responses}}
+	get := map[string]any{"summary": summary, "operationId": id, "parameters": ps, "responses": responses}
+	if len(description) > 0 {
+		get["description"] = description[0]
+	}
+	return map[string]any{"get": get}
 }
 
 func mustOpenAPI() []byte {
@@ -123,7 +136,7 @@ func mustOpenAPI() []byte {
 			"/conformance":                    op("Conformance classes", "getConformance", oaParams(metaParams, metaF), mediaJSON, "#/components/schemas/Object", nil),
 			"/collections":                    op("Collections", "getCollections", oaParams(metaParams, metaF), mediaJSON, "#/components/schemas/Object", nil),
 			"/collections/{collection}":       withPath(op("A collection", "describeCollection", oaParams(metaParams, metaF), mediaJSON, "#/components/schemas/Object", notFound), collectionParam),
-			"/collections/{collection}/items": withPath(op("Features of a collection, filtered and paged", "getFeatures", oaParams(itemsParams, nil), mediaGeoJSON, "#/components/schemas/FeatureCollection", notFound), collectionParam),
+			"/collections/{collection}/items": withPath(op("Features of a collection, filtered and paged", "getFeatures", oaParams(itemsParams, nil), mediaGeoJSON, "#/components/schemas/FeatureCollection", notFound, itemsDescription), collectionParam),
 			"/collections/{collection}/items/{featureId}": withPath(op("One feature", "getFeature", oaParams(itemParams, itemsOnly), mediaGeoJSON, "#/components/schemas/Feature", notFound),
 				collectionParam, pathParam("featureId", "Feature id, e.g. commune-88160, epci-200068120, departement-88, prefecture-88.")),
 			"/nearby":   op("Actors nearest to a point by great-circle distance, nearest first, each with distance_m", "getNearby", oaParams(nearbyParams, nearby), mediaGeoJSON, "#/components/schemas/FeatureCollection", notFound),
@@ -151,7 +164,7 @@ func mustOpenAPI() []byte {
 				"FeatureCollection": map[string]any{"type": "object", "required": []string{"type", "features"},
 					"properties": map[string]any{"type": map[string]any{"type": "string", "enum": []string{"FeatureCollection"}},
 						"features":       map[string]any{"type": "array", "items": map[string]any{"$ref": "#/components/schemas/Feature"}},
-						"numberMatched":  map[string]any{"type": "integer"},
+						"numberMatched":  map[string]any{"type": "integer", "description": "How many features match, when counting costs no more than the page; absent otherwise (never an estimate)."},
 						"numberReturned": map[string]any{"type": "integer"},
 						"links":          map[string]any{"type": "array", "items": map[string]any{"type": "object"}}}},
 				"Exception": map[string]any{"type": "object", "required": []string{"code"},

@@ -142,8 +142,10 @@
         return;
       }
       var feats = (info.features || []).filter(function (f) { return f.geometry; });
+      // A count the server did not make is a lower bound: "1 500+".
+      var count = V.fmtInt(info.matched) + (info.atLeast ? "+" : "");
       if (info.mode === "toomany") {
-        status.textContent = V.t("js.zoomIn", V.fmtInt(info.matched));
+        status.textContent = V.t("js.zoomIn", count);
         hint.textContent = status.textContent;
         if (info.withTools) status.textContent += " " + V.t("js.withTools", V.fmtInt(info.withTools));
         else return;
@@ -155,9 +157,9 @@
       } else if (!info.matched) {
         status.textContent = V.t("js.inviewNone");
       } else if (feats.length > 100 || info.truncated) {
-        status.textContent = V.t("js.inviewMore", V.fmtInt(info.matched), Math.min(100, feats.length));
+        status.textContent = V.t("js.inviewMore", count, Math.min(100, feats.length));
       } else {
-        status.textContent = info.matched === 1 ? V.t("js.inviewCountOne") : V.t("js.inviewCount", V.fmtInt(info.matched));
+        status.textContent = info.matched === 1 ? V.t("js.inviewCountOne") : V.t("js.inviewCount", count);
       }
       if (info.truncated) hint.textContent = V.t("js.truncated", V.fmtInt(feats.length));
       var collator = new Intl.Collator(cfg.lang || "fr");

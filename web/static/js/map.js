@@ -255,21 +255,31 @@
       iq.set("limit", String(limit));
       return V.getJSON("/api/collections/actors/items?" + iq.toString(), ctl.signal);
     };
+    // numberMatched is left out when counting would cost more than the
+    // page: then the next link says there are more, and the count shown is
+    // a lower bound.
+    var more = function (fc) {
+      return (fc.links || []).some(function (l) { return l.rel === "next"; });
+    };
+    var matched = function (fc) {
+      return typeof fc.numberMatched === "number" ? fc.numberMatched : fc.features.length;
+    };
+    var atLeast = function (fc) { return typeof fc.numberMatched !== "number" && more(fc); };
     if (z >= V.DETAIL_ZOOM) {
       items(V.ActorLayer.ITEMS_LIMIT).then(function (fc) {
         self.draw(fc.features, "actors");
-        report({ mode: "actors", features: fc.features, matched: fc.numberMatched, truncated: fc.numberMatched > fc.features.length });
+        report({ mode: "actors", features: fc.features, matched: matched(fc), atLeast: atLeast(fc), truncated: more(fc) });
       }).catch(fail);
       return;
     }
     var fallback = function () {
       items(V.ActorLayer.FALLBACK_LIMIT).then(function (fc) {
-        if (fc.numberMatched > fc.features.length) {
+        if (more(fc)) {
           // Too many to draw one by one: show those whose tools are known
           // (the ones the directory is about), and ask to zoom for the rest.
           if (filter.tool || filter.theme) {
             self.draw([], "none");
-            report({ mode: "toomany", features: [], matched: fc.numberMatched });
+            report({ mode: "toomany", features: [], matched: matched(fc), atLeast: atLeast(fc) });
             return;
           }
           var tq = new URLSearchParams(q);
@@ -277,11 +287,11 @@
           tq.set("limit", "1000");
           return V.getJSON("/api/collections/actors/items?" + tq.toString(), ctl.signal).then(function (tf) {
             self.draw(tf.features, "actors");
-            report({ mode: "toomany", features: tf.features, matched: fc.numberMatched, withTools: tf.features.length });
+            report({ mode: "toomany", features: tf.features, matched: matched(fc), atLeast: atLeast(fc), withTools: tf.features.length });
           });
         } else {
           self.draw(fc.features, "actors");
-          report({ mode: "actors", features: fc.features, matched: fc.numberMatched });
+          report({ mode: "actors", features: fc.features, matched: matched(fc) });
         }
       }).catch(fail);
     };
