@@ -3,21 +3,28 @@ package web
 // RouteParams returns, for each OpenAPI path, the query parameters its handler accepts.
 func RouteParams() map[string][]string {
 	return map[string][]string{
-		"/":                               metaParams,
-		"/openapi.json":                   metaParams,
-		"/conformance":                    metaParams,
-		"/collections":                    metaParams,
-		"/collections/{collection}":       metaParams,
-		"/collections/{collection}/items": itemsParams,
-		"/collections/{collection}/items/{featureId}": itemParams,
-		"/nearby":                nearbyParams,
-		"/search":                searchParams,
-		"/clusters":              clusterParams,
-		"/tiles/{z}/{x}/{y}.mvt": tileParams,
-		"/tools":                 toolsParams,
-		"/tools/{slug}":          toolParams,
-		"/themes":                nil,
-		"/export/actors.geojson": nil,
-		"/export/actors.csv":     nil,
+		"/api":                                     metaParams,
+		"/api/openapi.json":                        metaParams,
+		"/api/conformance":                         metaParams,
+		"/api/collections":                         metaParams,
+		"/api/collections/{collection}":            metaParams,
+		"/api/collections/{collection}/items":      itemsParams,
+		"/api/collections/{collection}/items/{id}": itemParams,
+		"/api/collections/{collection}/queryables": metaParams,
+		"/api/collections/{collection}/schema":     metaParams,
+		"/api/nearby":                              nearbyParams,
+		"/api/search":                              searchParams,
+		"/api/clusters":                            clusterParams,
+		"/api/tiles/{z}/{x}/{y}.mvt":               tileParams,
+		"/api/tools":                               toolsParams,
+		"/api/tools/{slug}":                        toolParams,
+		"/api/themes":                              nil,
+		"/api/export/actors.geojson":               nil,
+		"/api/export/actors.csv":                   nil,
+		"/api/proposals":                           proposalIndexParams,
+		"/oembed":                                  oembedParams,
 	}
 }
+
+// DocumentedRoutes lists the routes the OpenAPI document describes, as "METHOD /gin/path".
+func DocumentedRoutes() []string { return documentedRoutes() }

@@ -31,6 +31,8 @@ var conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 }
 
 // link is an OGC / RFC 8288 link.
@@ -70,6 +72,7 @@ func (s *Server) registerOGCRoutes() {
 	s.get("/api/collections/:collection", s.handleCollection)
 	s.get("/api/collections/:collection/items", s.handleItems)
 	s.get("/api/collections/:collection/items/:id", s.handleItem)
+	s.registerSchemaRoutes()
 }
 
 // metaFormat checks the f parameter of a metadata route (only JSON is served).
@@ -126,6 +129,11 @@ func (s *Server) collectionDoc(base, id, title, description string) gin.H {
 		{Href: base + "/api/collections/" + id, Rel: "self", Type: mediaJSON, Title: title},
 		{Href: base + "/api/collections/" + id + "/items", Rel: "items", Type: mediaGeoJSON, Title: title + " (GeoJSON)"},
 		{Href: base + "/api/collections/" + id + "/items?f=csv", Rel: "items", Type: mediaCSV, Title: title + " (CSV)"},
+		{Href: base + "/api/collections/" + id + "/schema", Rel: relSchemaOGC, Type: mediaSchemaJSON, Title: "Schema of the features: every property with its type"},
+		{Href: base + "/api/collections/" + id + "/schema", Rel: "describedby", Type: mediaSchemaJSON, Title: "Schema of the features"},
+		{Href: base + "/api/collections/" + id + "/schema", Rel: "describedBy", Type: mediaSchemaJSON, Title: "Schema of the features (the spelling GDAL reads)"},
+		{Href: base + "/api/collections/" + id + "/queryables", Rel: relQueryablesOGC, Type: mediaSchemaJSON, Title: "Queryables: the properties items filters on"},
+		{Href: base + "/api/collections/" + id + "/queryables", Rel: "queryables", Type: mediaSchemaJSON, Title: "Queryables"},
 	}
 	links = append(links, licenceLinks()...)
 	return gin.H{
