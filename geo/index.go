@@ -2,8 +2,8 @@ package geo
 
 import (
 	"cmp"
+	"math"
 	"slices"
-	"sort"
 
 	"github.com/paulmach/orb"
 )
@@ -15,28 +15,41 @@ import (
 //
 // The points are kept in one slice sorted along a Hilbert curve over the
 // lon/lat plane (order 16: cells of about 0.0055° × 0.0027°), ties broken
-// by ref. Every cell of the quadtree over that plane is then one run of the
-// slice, found by binary search, so that
+// by ref, and over that slice a packed R-tree (as mourner/flatbush builds
+// one): each node holds the bounding box of nodeSize consecutive points, or
+// of nodeSize consecutive nodes of the level below, so that every node is
+// one run of the slice. Then
 //
-//   - the points of a bounding box come out in that order, which is stable
-//     whatever the order of inserts: a page of them is found by skipping
-//     whole runs, without looking at the points before it (Walk);
+//   - the points of a bounding box come out in the slice's order, which is
+//     stable whatever the order of inserts: a page of them is found by
+//     stepping over whole runs inside the box, without looking at the points
+//     before it (Walk);
 //   - the points of a box are counted by adding up the lengths of the runs
-//     of the cells inside it, and looking only at those of the cells along
-//     its edges (Count);
-//   - the nearest points are found best-first over the same cells (Nearest).
+//     of the nodes inside it, and looking only at the points of the nodes
+//     across its edges (Count);
+//   - the nearest points are found best-first over the same nodes (Nearest).
 //
 // Index does no locking: its owner holds the lock, as tile38's server does
 // for its collections. Search, Walk, Count and Nearest only read, so any
 // number of them may run at once under a read lock; Insert and Delete need
-// the lock alone. An insert or a delete moves the tail of the slice: a few
-// milliseconds at a million points.
+// the lock alone. An insert or a delete moves the tail of the slice and
+// recomputes the boxes over it: a few milliseconds at a million points.
 //
 // Points must pass CheckPoint: the Index does not check them again.
 // The zero Index is empty and ready to use.
 type Index struct {
 	items []item
+	// levels[0][j] bounds items[j*nodeSize:(j+1)*nodeSize]; levels[k+1][j]
+	// bounds levels[k][j*nodeSize:(j+1)*nodeSize]. The last level has one
+	// node, or none when the Index is empty.
+	levels [][]box
 }
+
+// nodeSize is the number of points, or of nodes, under a node.
+const nodeSize = 16
+
+// box is a bounding box: min lon, min lat, max lon, max lat.
+type box [4]float64
 
 // item is one point: its place on the curve, then its ref, in one sort key.
 type item struct {
@@ -64,11 +77,54 @@ func NewIndexOf(points []IndexPoint) *Index {
 		items[i] = newItem(p.Ref, p.Point)
 	}
 	slices.SortFunc(items, func(a, b item) int { return cmp.Compare(a.key, b.key) })
-	return &Index{items: items}
+	ix := &Index{items: items}
+	ix.bound(0)
+	return ix
 }
 
 func newItem(ref uint32, p orb.Point) item {
 	return item{key: uint64(hilbertOf(p))<<32 | uint64(ref), lon: p[0], lat: p[1]}
+}
+
+// bound recomputes the boxes of the nodes over items[from:].
+func (ix *Index) bound(from int) {
+	n := len(ix.items)
+	below := n // entries of the level below: items, then nodes
+	for level := 0; below > 1 || level == 0; level++ {
+		count := (below + nodeSize - 1) / nodeSize
+		if level == len(ix.levels) {
+			ix.levels = append(ix.levels, nil)
+		}
+		l := ix.levels[level]
+		if cap(l) < count {
+			l = slices.Grow(l[:len(l):len(l)], count-len(l))
+		}
+		l = l[:count]
+		first := from / nodeSize
+		for j := first; j < count; j++ {
+			lo, hi := j*nodeSize, min((j+1)*nodeSize, below)
+			b := box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+			if level == 0 {
+				for _, it := range ix.items[lo:hi] {
+					b = box{min(b[0], it.lon), min(b[1], it.lat), max(b[2], it.lon), max(b[3], it.lat)}
+				}
+			} else {
+				for _, c := range ix.levels[level-1][lo:hi] {
+					b = box{min(b[0], c[0]), min(b[1], c[1]), max(b[2], c[2]), max(b[3], c[3])}
+				}
+			}
+			l[j] = b
+		}
+		ix.levels[level] = l
+		from, below = first, count
+		if count <= 1 {
+			ix.levels = ix.levels[:level+1]
+			break
+		}
+	}
+	if n == 0 {
+		ix.levels = ix.levels[:0]
+	}
 }
 
 // Insert adds the point p under ref. Inserting a ref that is already in the
@@ -81,6 +137,7 @@ func (ix *Index) Insert(ref uint32, p orb.Point) {
 		return
 	}
 	ix.items = slices.Insert(ix.items, i, it)
+	ix.bound(i)
 }
 
 // Delete removes the entry of ref at p and reports whether there was one.
@@ -92,6 +149,7 @@ func (ix *Index) Delete(ref uint32, p orb.Point) bool {
 		return false
 	}
 	ix.items = slices.Delete(ix.items, i, i+1)
+	ix.bound(i)
 	return true
 }
 
@@ -122,6 +180,9 @@ func (ix *Index) Partition(n int, group func(ref uint32) int) []*Index {
 			out[g].items = append(out[g].items, ix.items[i])
 		}
 	}
+	for _, part := range out {
+		part.bound(0)
+	}
 	return out
 }
 
@@ -134,20 +195,20 @@ func (ix *Index) Search(b orb.Bound, fn func(ref uint32, p orb.Point) bool) {
 	ix.Walk(b, 0, fn)
 }
 
-// Walk is Search after skipping the first skip points of b: skipped runs of
-// points inside b are stepped over whole, so that a page deep into a large
-// box costs about what the first page does. It returns how many points
-// were skipped (fewer than skip when b holds fewer).
+// Walk is Search after skipping the first skip points of b: runs of points
+// inside b are stepped over whole, so that a page deep into a large box
+// costs about what the first page does. It returns how many points were
+// skipped (fewer than skip when b holds fewer).
 func (ix *Index) Walk(b orb.Bound, skip int, fn func(ref uint32, p orb.Point) bool) (skipped int) {
 	w := walker{ix: ix, q: newQueryBox(b), skip: skip, fn: fn}
-	w.cell(0, 0, 0, len(ix.items))
+	w.top()
 	return skip - w.skip
 }
 
 // Count returns the number of points in b (as Search would give them).
 func (ix *Index) Count(b orb.Bound) int {
 	w := walker{ix: ix, q: newQueryBox(b), counting: true}
-	w.cell(0, 0, 0, len(ix.items))
+	w.top()
 	return w.count
 }
 
@@ -156,7 +217,7 @@ func (ix *Index) Count(b orb.Bound) int {
 func Order(ref uint32, p orb.Point) uint64 { return newItem(ref, p).key }
 
 // walker is the state of one Walk or Count: a depth-first descent of the
-// quadtree, children in the curve's order.
+// tree, children in order.
 type walker struct {
 	ix       *Index
 	q        queryBox
@@ -167,44 +228,46 @@ type walker struct {
 	stopped  bool
 }
 
-// scanBelow is the size of a run under which a cell crossing the box's
-// edge has its points checked one by one rather than its children found.
-const scanBelow = 24
-
-// cell visits the cell h of level, whose points are items[lo:hi].
-func (w *walker) cell(level int, h uint32, lo, hi int) {
-	if lo == hi || w.stopped {
-		return
+func (w *walker) top() {
+	if n := len(w.ix.levels); n > 0 {
+		w.node(n-1, 0)
 	}
-	c := cellBox(level, h)
-	if !w.q.intersects(c) {
-		return
-	}
-	if w.q.contains(c) {
-		w.run(lo, hi)
-		return
-	}
-	if hi-lo <= scanBelow || level == hilbertOrder {
-		w.scan(lo, hi)
-		return
-	}
-	w.children(level, h, lo, hi)
 }
 
-// children visits the four children of cell h of level, in the curve's order.
-func (w *walker) children(level int, h uint32, lo, hi int) {
-	var bounds [5]int
-	w.ix.split(level, h, lo, hi, &bounds)
-	for i := range 4 {
-		w.cell(level+1, h<<2|uint32(i), bounds[i], bounds[i+1])
-		if w.stopped {
-			return
-		}
+// span returns the run of items under node j of level.
+func (ix *Index) span(level, j int) (lo, hi int) {
+	size := nodeSize
+	for range level {
+		size *= nodeSize
+	}
+	return j * size, min((j+1)*size, len(ix.items))
+}
+
+// node visits node j of level.
+func (w *walker) node(level, j int) {
+	b := &w.ix.levels[level][j]
+	if !w.q.intersects(b) {
+		return
+	}
+	if w.q.contains(b) {
+		w.run(w.ix.span(level, j))
+		return
+	}
+	if level == 0 {
+		w.scan(w.ix.span(0, j))
+		return
+	}
+	below := len(w.ix.levels[level-1])
+	for c := j * nodeSize; c < min((j+1)*nodeSize, below) && !w.stopped; c++ {
+		w.node(level-1, c)
 	}
 }
 
 // run takes items[lo:hi], all of them in the box.
 func (w *walker) run(lo, hi int) {
+	if w.stopped {
+		return
+	}
 	if w.counting {
 		w.count += hi - lo
 		return
@@ -226,7 +289,7 @@ func (w *walker) run(lo, hi int) {
 
 // scan takes the points of items[lo:hi] that are in the box.
 func (w *walker) scan(lo, hi int) {
-	for i := lo; i < hi; i++ {
+	for i := lo; i < hi && !w.stopped; i++ {
 		it := &w.ix.items[i]
 		if !w.q.has(it.lon, it.lat) {
 			continue
@@ -238,78 +301,57 @@ func (w *walker) scan(lo, hi int) {
 			w.skip--
 		case !w.fn(it.ref(), it.point()):
 			w.stopped = true
-			return
 		}
-	}
-}
-
-// split finds where the four children of cell h of level start in
-// items[lo:hi]: child i holds items[bounds[i]:bounds[i+1]].
-func (ix *Index) split(level int, h uint32, lo, hi int, bounds *[5]int) {
-	bounds[0], bounds[4] = lo, hi
-	shift := 2*(hilbertOrder-level-1) + 32 // bits of a child's key below its cell number
-	for i := 1; i < 4; i++ {
-		start := uint64(h<<2|uint32(i)) << shift
-		from := bounds[i-1]
-		bounds[i] = from + sort.Search(hi-from, func(j int) bool { return ix.items[from+j].key >= start })
 	}
 }
 
 // queryBox is a bounding box split at the antimeridian if it crosses it.
 type queryBox struct {
 	n     int
-	rects [2]orb.Bound
+	rects [2]box
 }
 
 func newQueryBox(b orb.Bound) queryBox {
 	if b.Min[0] <= b.Max[0] {
-		return queryBox{n: 1, rects: [2]orb.Bound{b}}
+		return queryBox{n: 1, rects: [2]box{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}}
 	}
-	return queryBox{n: 2, rects: [2]orb.Bound{
-		{Min: b.Min, Max: orb.Point{180, b.Max[1]}},
-		{Min: orb.Point{-180, b.Min[1]}, Max: b.Max},
+	return queryBox{n: 2, rects: [2]box{
+		{b.Min[0], b.Min[1], 180, b.Max[1]},
+		{-180, b.Min[1], b.Max[0], b.Max[1]},
 	}}
 }
 
 // has reports whether the point is in the box, edges included.
 func (q *queryBox) has(lon, lat float64) bool {
 	for _, r := range q.rects[:q.n] {
-		if lon >= r.Min[0] && lon <= r.Max[0] && lat >= r.Min[1] && lat <= r.Max[1] {
+		if lon >= r[0] && lon <= r[2] && lat >= r[1] && lat <= r[3] {
 			return true
 		}
 	}
 	return false
 }
 
-// cellSlack widens cells in the tests below by more than the rounding of
-// the arithmetic that puts a point in its cell: a point on a cell's edge
-// may land in the next one, and must still be found.
-const cellSlack = 1e-9
-
-func (q *queryBox) intersects(c orb.Bound) bool {
+func (q *queryBox) intersects(b *box) bool {
 	for _, r := range q.rects[:q.n] {
-		if c.Min[0]-cellSlack <= r.Max[0] && c.Max[0]+cellSlack >= r.Min[0] &&
-			c.Min[1]-cellSlack <= r.Max[1] && c.Max[1]+cellSlack >= r.Min[1] {
+		if b[0] <= r[2] && b[2] >= r[0] && b[1] <= r[3] && b[3] >= r[1] {
 			return true
 		}
 	}
 	return false
 }
 
-func (q *queryBox) contains(c orb.Bound) bool {
+func (q *queryBox) contains(b *box) bool {
 	for _, r := range q.rects[:q.n] {
-		if c.Min[0]-cellSlack >= r.Min[0] && c.Max[0]+cellSlack <= r.Max[0] &&
-			c.Min[1]-cellSlack >= r.Min[1] && c.Max[1]+cellSlack <= r.Max[1] {
+		if b[0] >= r[0] && b[2] <= r[2] && b[1] >= r[1] && b[3] <= r[3] {
 			return true
 		}
 	}
 	return false
 }
 
-// The Hilbert curve. Level l divides the plane (lon −180…180, lat −90…90)
-// in 2^l × 2^l cells numbered along the curve; the points of cell h of
-// level l are those whose number at level hilbertOrder starts with h, so
-// that every cell is one run of the sorted items.
+// The Hilbert curve divides the plane (lon −180…180, lat −90…90) in
+// 2^hilbertOrder × 2^hilbertOrder cells numbered along the curve: points
+// near each other on the map are mostly near each other in its order.
 const (
 	hilbertOrder = 16
 	hilbertSide  = 1 << hilbertOrder
@@ -340,20 +382,6 @@ func xy2d(n, x, y uint32) uint32 {
 	return d
 }
 
-// d2xy is the inverse of xy2d.
-func d2xy(n, d uint32) (x, y uint32) {
-	t := d
-	for s := uint32(1); s < n; s *= 2 {
-		rx := 1 & (t / 2)
-		ry := 1 & (t ^ rx)
-		x, y = rot(s, x, y, rx, ry)
-		x += s * rx
-		y += s * ry
-		t /= 4
-	}
-	return x, y
-}
-
 func rot(n, x, y, rx, ry uint32) (uint32, uint32) {
 	if ry == 0 {
 		if rx == 1 {
@@ -365,14 +393,3 @@ func rot(n, x, y, rx, ry uint32) (uint32, uint32) {
 	return x, y
 }
 
-// cellBox returns the lon/lat box of cell h of level.
-func cellBox(level int, h uint32) orb.Bound {
-	if level == 0 {
-		return orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
-	}
-	n := uint32(1) << level
-	x, y := d2xy(n, h)
-	w, t := 360/float64(n), 180/float64(n)
-	minLon, minLat := -180+float64(x)*w, -90+float64(y)*t
-	return orb.Bound{Min: orb.Point{minLon, minLat}, Max: orb.Point{minLon + w, minLat + t}}
-}

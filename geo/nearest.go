@@ -40,7 +40,7 @@ func (a Neighbor) less(b Neighbor) bool {
 // antimeridian), sorted by distance then ref. p must pass CheckPoint. A
 // negative K, or a MaxMeters that is negative or NaN, returns nil.
 //
-// The cells of the Index are walked best-first: cells and points wait in
+// The nodes of the Index are walked best-first: nodes and points wait in
 // one queue ordered by a lower bound of their distance to p, and the walk
 // stops as soon as the next one in line is farther than the K-th point
 // found or than MaxMeters.
@@ -54,8 +54,8 @@ func (ix *Index) Nearest(p orb.Point, opts NearestOptions) []Neighbor {
 		q.res = make([]Neighbor, 0, min(opts.K, n))
 	}
 	var queue nearQueue
-	queue.push(nearItem{key: 0, level: 0, lo: 0, hi: int32(n)})
-	var bounds [5]int
+	top := len(ix.levels) - 1
+	queue.push(nearItem{key: 0, level: int8(top), j: 0})
 	for len(queue) > 0 {
 		it := queue.pop()
 		if it.key > q.bound {
@@ -63,46 +63,37 @@ func (ix *Index) Nearest(p orb.Point, opts NearestOptions) []Neighbor {
 			break
 		}
 		if it.level < 0 {
-			q.visit(ix.items[it.lo].point(), uint32(ix.items[it.lo].key), it.key)
+			e := &ix.items[it.j]
+			q.visit(e.point(), e.ref(), it.key)
 			continue
 		}
-		lo, hi := int(it.lo), int(it.hi)
-		if hi-lo <= nearScanBelow || int(it.level) == hilbertOrder {
+		level, j := int(it.level), int(it.j)
+		if level == 0 {
+			lo, hi := ix.span(0, j)
 			for i := lo; i < hi; i++ {
-				e := &ix.items[i]
-				if h, ok := q.pointKey(e); ok {
-					queue.push(nearItem{key: h, level: -1, lo: int32(i)})
+				if h, ok := q.pointKey(&ix.items[i]); ok {
+					queue.push(nearItem{key: h, level: -1, j: int32(i)})
 				}
 			}
 			continue
 		}
-		ix.split(int(it.level), it.h, lo, hi, &bounds)
-		for c := range 4 {
-			if bounds[c] == bounds[c+1] {
-				continue
-			}
-			h := it.h<<2 | uint32(c)
-			box := cellBox(int(it.level)+1, h)
-			k := q.boxKey([2]float64{box.Min[0] - cellSlack, box.Min[1] - cellSlack}, [2]float64{box.Max[0] + cellSlack, box.Max[1] + cellSlack})
-			if k <= q.bound {
-				queue.push(nearItem{key: k, level: int8(it.level + 1), h: h, lo: int32(bounds[c]), hi: int32(bounds[c+1])})
+		below := ix.levels[level-1]
+		for c := j * nodeSize; c < min((j+1)*nodeSize, len(below)); c++ {
+			b := &below[c]
+			if k := q.boxKey([2]float64{b[0], b[1]}, [2]float64{b[2], b[3]}); k <= q.bound {
+				queue.push(nearItem{key: k, level: int8(level - 1), j: int32(c)})
 			}
 		}
 	}
 	return q.res
 }
 
-// nearScanBelow is the size of a run whose points are queued one by one
-// rather than its cells.
-const nearScanBelow = 16
-
-// nearItem is a cell (level ≥ 0: cell h of that level, items[lo:hi]) or a
-// point (level −1: items[lo]) waiting in Nearest's queue.
+// nearItem is a node (level ≥ 0: node j of that level) or a point (level
+// −1: items[j]) waiting in Nearest's queue.
 type nearItem struct {
-	key    float64
-	h      uint32
-	lo, hi int32
-	level  int8
+	key   float64
+	j     int32
+	level int8
 }
 
 // nearQueue is a binary min-heap on key.

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -94,28 +95,61 @@ func TestWalkOrderAndPages(t *testing.T) {
 
 func first8(s []uint32) []uint32 { return s[:min(len(s), 8)] }
 
-// TestHilbertCells checks the property Walk depends on: the cell numbers
-// of a level are the leading bits of the numbers of the points inside, and
-// cellBox gives back each point's cell.
-func TestHilbertCells(t *testing.T) {
+// TestTreeBounds checks the property Walk, Count and Nearest depend on:
+// after any inserts and deletes, each node's box is exactly the bounding
+// box of the points of its run, and the levels end in one root.
+func TestTreeBounds(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
-	for range 20000 {
-		p := orb.Point{-180 + rnd.Float64()*360, -90 + rnd.Float64()*180}
-		if rnd.IntN(10) == 0 {
-			p = orb.Point{[]float64{-180, 180, 0}[rnd.IntN(3)], []float64{-90, 90, 0}[rnd.IntN(3)]}
+	s := newTestSet(rnd)
+	check := func() {
+		t.Helper()
+		ix := s.ix
+		if ix.Len() == 0 {
+			if len(ix.levels) != 0 {
+				t.Fatalf("empty index with %d levels", len(ix.levels))
+			}
+			return
 		}
-		h := hilbertOf(p)
-		for level := 0; level <= hilbertOrder; level++ {
-			c := h >> (2 * (hilbertOrder - level))
-			b := cellBox(level, c)
-			if p[0] < b.Min[0]-cellSlack || p[0] > b.Max[0]+cellSlack || p[1] < b.Min[1]-cellSlack || p[1] > b.Max[1]+cellSlack {
-				t.Fatalf("%v: cell %d of level %d is %v, which does not hold it", p, c, level, b)
+		if root := ix.levels[len(ix.levels)-1]; len(root) != 1 {
+			t.Fatalf("top level has %d nodes", len(root))
+		}
+		for level, nodes := range ix.levels {
+			for j := range nodes {
+				lo, hi := ix.span(level, j)
+				want := box{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+				for _, it := range ix.items[lo:hi] {
+					want = box{min(want[0], it.lon), min(want[1], it.lat), max(want[2], it.lon), max(want[3], it.lat)}
+				}
+				if nodes[j] != want || lo >= hi {
+					t.Fatalf("level %d node %d (items %d:%d) has box %v, its points %v", level, j, lo, hi, nodes[j], want)
+				}
 			}
 		}
-		x, y := d2xy(hilbertSide, h)
-		if xy2d(hilbertSide, x, y) != h {
-			t.Fatalf("d2xy and xy2d disagree on %d", h)
+	}
+	check()
+	for round := range 30 {
+		s.churn(t, rnd)
+		check()
+		if round%10 == 9 {
+			for ref := range s.points {
+				s.delete(t, ref)
+			}
+			check()
+			for i := range 1 + rnd.IntN(40) {
+				s.insert(uint32(i), testRegions[rnd.IntN(len(testRegions))].random(rnd))
+				check()
+			}
 		}
+	}
+	// The curve numbers each cell of a grid once.
+	seen := map[uint32]bool{}
+	for x := range uint32(64) {
+		for y := range uint32(64) {
+			seen[xy2d(64, x, y)] = true
+		}
+	}
+	if len(seen) != 64*64 {
+		t.Fatalf("xy2d numbers %d cells of 4096 distinctly", len(seen))
 	}
 }
 
