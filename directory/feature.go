@@ -2,7 +2,6 @@ package directory
 
 import (
 	"strconv"
-	"time"
 )
 
 // An actor's GeoJSON feature is assembled at read time from its compact
@@ -65,63 +64,101 @@ func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]strin
 // appendFeatureLocked appends the GeoJSON feature of entry ref (RFC 7946:
 // [lon, lat] rounded to 6 decimals, null geometry when the actor has no
 // point). With distance >= 0, distance_m comes first in the properties.
+// Everything is appended as pre-encoded bytes where it can be: the keys,
+// the symbols' JSON, the texts that need no escaping (most of them).
 func (d *Directory) appendFeatureLocked(dst []byte, ref uint32, distance float64) []byte {
 	e := &d.entries[ref]
 	dst = append(dst, `{"type":"Feature","id":`...)
-	dst = appendString(dst, d.str(e.id))
-	dst = append(dst, `,"geometry":`...)
+	dst = d.appendText(dst, e.id, e.plain&plainID != 0)
 	if e.hasPoint() {
-		dst = append(dst, `{"type":"Point","coordinates":[`...)
+		dst = append(dst, `,"geometry":{"type":"Point","coordinates":[`...)
 		dst = appendCoord(dst, e.lon)
 		dst = append(dst, ',')
 		dst = appendCoord(dst, e.lat)
-		dst = append(dst, `]}`...)
+		dst = append(dst, `]},"properties":{`...)
 	} else {
-		dst = append(dst, `null`...)
+		dst = append(dst, `,"geometry":null,"properties":{`...)
 	}
-	dst = append(dst, `,"properties":{`...)
 	if distance >= 0 {
 		dst = append(dst, `"distance_m":`...)
 		dst = strconv.AppendFloat(dst, distance, 'f', 0, 64)
 		dst = append(dst, ',')
 	}
-	o := jsonObject{buf: dst, empty: true}
-	o.str("id", d.str(e.id))
-	o.str("kind", d.sym(e.kind))
-	o.str("name", d.str(e.name))
-	o.str("departement", d.sym(e.dept))
-	o.str("region", d.sym(e.region))
-	o.num("population", int(e.population))
+	dst = append(dst, `"id":`...)
+	dst = d.appendText(dst, e.id, e.plain&plainID != 0)
+	if e.kind != 0 {
+		dst = append(dst, `,"kind":`...)
+		dst = d.syms.appendJSON(dst, e.kind)
+	}
+	if e.name.n != 0 {
+		dst = append(dst, `,"name":`...)
+		dst = d.appendText(dst, e.name, e.plain&plainName != 0)
+	}
+	if e.dept != 0 {
+		dst = append(dst, `,"departement":`...)
+		dst = d.syms.appendJSON(dst, e.dept)
+	}
+	if e.region != 0 {
+		dst = append(dst, `,"region":`...)
+		dst = d.syms.appendJSON(dst, e.region)
+	}
+	if e.population != 0 {
+		dst = append(dst, `,"population":`...)
+		dst = strconv.AppendInt(dst, int64(e.population), 10)
+	}
 	if e.hasPoint() {
-		o.str("precision", e.precisionName())
-		o.str("point_source", d.sym(e.pointSource))
+		dst = append(dst, `,"precision":`...)
+		dst = append(dst, precisionJSON[e.precision]...)
+		if e.pointSource != 0 {
+			dst = append(dst, `,"point_source":`...)
+			dst = d.syms.appendJSON(dst, e.pointSource)
+		}
 	}
 	if kids := d.children[ref]; len(kids) > 0 {
-		o.key("members")
-		o.buf = append(o.buf, '[')
+		dst = append(dst, `,"members":[`...)
 		first := true
 		for _, k := range kids {
 			if c := &d.entries[k]; !c.deleted {
 				if !first {
-					o.buf = append(o.buf, ',')
+					dst = append(dst, ',')
 				}
 				first = false
-				o.buf = appendString(o.buf, d.str(c.id))
+				dst = d.appendText(dst, c.id, c.plain&plainID != 0)
 			}
 		}
-		o.buf = append(o.buf, ']')
+		dst = append(dst, ']')
 	}
-	o.buf = append(o.buf, d.text.bytes(e.extra)...)
+	dst = append(dst, d.text.bytes(e.extra)...)
 	if e.synthetic {
-		o.raw("synthetic", []byte("true"))
+		dst = append(dst, `,"synthetic":true`...)
 	}
-	o.num("version", int(e.version))
-	o.key("updated_at")
-	o.buf = append(o.buf, '"')
-	o.buf = time.Unix(e.updated, 0).UTC().AppendFormat(o.buf, time.RFC3339)
-	o.buf = append(o.buf, '"')
-	return append(o.buf, `}}`...)
+	if e.version != 0 {
+		dst = append(dst, `,"version":`...)
+		dst = strconv.AppendInt(dst, int64(e.version), 10)
+	}
+	dst = append(dst, `,"updated_at":"`...)
+	dst = appendTime(dst, e.updated)
+	return append(dst, `"}}`...)
 }
+
+// appendText appends t as a JSON string; plain says it needs no escaping.
+func (d *Directory) appendText(dst []byte, t text, plain bool) []byte {
+	if !plain {
+		return appendString(dst, d.str(t))
+	}
+	dst = append(dst, '"')
+	dst = append(dst, d.text.bytes(t)...)
+	return append(dst, '"')
+}
+
+// precisionJSON is each precision code's name as a JSON string.
+var precisionJSON = func() []string {
+	out := []string{`""`}
+	for _, p := range Precisions {
+		out = append(out, string(appendString(nil, p)))
+	}
+	return out
+}()
 
 // featureLocked returns entry ref's feature in a buffer of its own.
 func (d *Directory) featureLocked(ref uint32, distance float64) []byte {

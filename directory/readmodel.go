@@ -103,8 +103,27 @@ type entry struct {
 	pointSource sym
 	precision   uint8 // 1 + index in Precisions; 0 = no point
 	themes      uint8 // bit set of Themes over the in-use tools
+	plain       uint8 // plainID | plainName: the text needs no JSON escaping
 	deleted     bool
 	synthetic   bool
+}
+
+// Bits of entry.plain.
+const (
+	plainID uint8 = 1 << iota
+	plainName
+)
+
+// plainOf returns the plain bits of an entry's id and name.
+func plainOf(id, name string) uint8 {
+	var p uint8
+	if jsonPlain(id) {
+		p |= plainID
+	}
+	if jsonPlain(name) {
+		p |= plainName
+	}
+	return p
 }
 
 // entryMore holds what few entries have.
@@ -451,7 +470,7 @@ func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string
 		if rich == nil && parents[string(id)] == nil && adoptByActor[string(id)] == nil && !d.facts.has(string(id)) {
 			e = entry{id: b.w.add(id), name: b.w.add(name), kind: b.sym(kind), dept: b.sym(dept),
 				region: b.sym(region), population: int32(population.Int64), version: int32(version),
-				synthetic: synthetic}
+				synthetic: synthetic, plain: plainOf(unsafeString(id), unsafeString(name))}
 			e.folded = b.fold(string(name))
 			if lon.Valid && lat.Valid {
 				e.lon, e.lat = lon.Float64, lat.Float64
@@ -586,6 +605,7 @@ func (b *entryBuilder) build(a *Actor, ads []*Adoption) (entry, []string) {
 		version:    int32(a.Version),
 		updated:    a.UpdatedAt.Unix(),
 		synthetic:  a.Synthetic,
+		plain:      plainOf(a.ID, a.Name),
 	}
 	if a.Location != nil {
 		e.lon, e.lat = a.Location.Lon, a.Location.Lat

@@ -97,6 +97,9 @@ func (w *textWriter) addString(v string) text {
 	return w.add(unsafe.Slice(unsafe.StringData(v), len(v)))
 }
 
+// unsafeString views b as a string, for reading only while b is unchanged.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
 // sym is a code for a string that many entries share: a kind, a
 // département or région code, a point source. 0 is the empty string.
 type sym uint16
@@ -105,14 +108,18 @@ type sym uint16
 type symbols struct {
 	mu    sync.RWMutex // for the two halves of a load; writers hold d.mu otherwise
 	names []string
+	json  []string // names as JSON strings, quotes included
 	codes map[string]sym
 }
 
 func newSymbols() *symbols {
-	return &symbols{names: []string{""}, codes: map[string]sym{"": 0}}
+	return &symbols{names: []string{""}, json: []string{`""`}, codes: map[string]sym{"": 0}}
 }
 
 func (s *symbols) str(c sym) string { return s.names[c] }
+
+// appendJSON appends the name of c as a JSON string.
+func (s *symbols) appendJSON(dst []byte, c sym) []byte { return append(dst, s.json[c]...) }
 
 // lookup returns the code of v, if v has one.
 func (s *symbols) lookup(v string) (sym, bool) {
@@ -139,6 +146,7 @@ func (s *symbols) code(v string) sym {
 	v = string([]byte(v)) // a copy: v may share a scanner's buffer
 	c := sym(len(s.names))
 	s.names = append(s.names, v)
+	s.json = append(s.json, string(appendString(nil, v)))
 	s.codes[v] = c
 	return c
 }
