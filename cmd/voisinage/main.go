@@ -43,6 +43,8 @@ func main() {
 			run = func() error { return runBackup(ctx, os.Args[2:], os.Stdout, os.Stderr) }
 		case "loadbench":
 			run = func() error { return runLoadbench(ctx, os.Args[2:], os.Stdout, os.Stderr) }
+		case "ceiling":
+			run = func() error { return runCeiling(ctx, os.Args[2:], os.Stdout, os.Stderr) }
 		case "restore":
 			run = func() error { return runRestore(ctx, os.Args[2:], os.Stdout, os.Stderr) }
 		case "mcp":

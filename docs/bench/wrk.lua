@@ -2,7 +2,8 @@
 --
 --   wrk -t2 -c16 -d20s --latency -s docs/bench/wrk.lua http://127.0.0.1:8080 -- SCENARIO [IDFILE]
 --
--- SCENARIO is items (bbox of about 50 km, limit 100), nearby (10 nearest),
+-- SCENARIO is items (bbox of about 50 km, limit 100), france (metropolitan
+-- France's box, each edge widened by a random 0–0.05°, limit 1000), nearby (10 nearest),
 -- clusters (a 1280×800-pixel view at zoom 6), tile (the z10 tile of a
 -- place) or item (one actor by id, drawn from IDFILE, one id per line).
 -- Places are drawn from a fixed seed per thread: 95 % in metropolitan
@@ -48,6 +49,9 @@ function request()
   local path
   if scenario == "item" then
     path = "/api/collections/actors/items/" .. ids[math.random(#ids)]
+  elseif scenario == "france" then
+    path = string.format("/api/collections/actors/items?limit=1000&bbox=%.5f,%.5f,%.5f,%.5f",
+      -5.2 - math.random() * 0.05, 41.3 - math.random() * 0.05, 9.6 + math.random() * 0.05, 51.1 + math.random() * 0.05)
   else
     local lon, lat = place()
     if scenario == "items" then
