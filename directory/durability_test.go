@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -68,7 +67,9 @@ func TestImmediateTransactions(t *testing.T) {
 	}
 
 	// Readers are not blocked by the writer (WAL): a read during an open
-	// write transaction answers at once with the last committed state.
+	// write transaction answers with the last committed state. The other
+	// connection has no busy timeout: a read the lock blocked would fail
+	// at once with SQLITE_BUSY rather than wait.
 	tx, err = db.BeginTx(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -77,12 +78,11 @@ func TestImmediateTransactions(t *testing.T) {
 	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = 'y' WHERE key = 'probe'`); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	var v string
 	if err := other.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'probe'`).Scan(&v); err != nil {
-		t.Fatalf("read beside a write transaction: %v", err)
+		t.Fatalf("read beside a write transaction: %v (blocked by the writer?)", err)
 	}
-	if v != "x" || time.Since(start) > time.Second {
-		t.Fatalf("read beside a write transaction saw %q after %v; want the committed %q at once", v, time.Since(start), "x")
+	if v != "x" {
+		t.Fatalf("read beside a write transaction saw %q; want the committed %q", v, "x")
 	}
 }

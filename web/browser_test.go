@@ -310,7 +310,7 @@ func TestBrowser(t *testing.T) {
 		}
 		b.wait(`document.querySelector(".leaflet-popup-content") && document.querySelector(".leaflet-popup-content").textContent.includes("Épinal")`)
 		b.wait(`document.querySelectorAll(".actor-marker").length > 5 && document.querySelector("[data-map-hint]").textContent === ""`)
-		time.Sleep(300 * time.Millisecond) // the popup fades in
+		b.wait(`getComputedStyle(document.querySelector(".leaflet-popup")).opacity === "1"`) // the popup has faded in
 		b.shot("search-epinal")
 	})
 
@@ -491,7 +491,8 @@ func TestBrowser(t *testing.T) {
 		if !strings.HasPrefix(snippet, `<iframe src="`+b.base+`/embed?`) {
 			t.Fatalf("snippet = %q", snippet)
 		}
-		time.Sleep(500 * time.Millisecond)
+		// The preview (same origin) has drawn its map and list.
+		b.wait(`(d => d && d.querySelectorAll(".actor-marker").length >= 2 && d.querySelectorAll(".embed-item").length >= 2)(document.getElementById("b-preview").contentDocument)`)
 		b.shot("builder")
 
 		// A page of another origin pastes the snippet.
