@@ -446,6 +446,33 @@ func (p *property) decide() (string, error) {
 	if err != nil || len(list) == 0 {
 		return "", err
 	}
+	if !undo && len(list) > 1 && p.r.IntN(4) == 0 { // bulk review, as the queue page sends it
+		var decs []directory.Decision
+		var ids []string
+		for _, i := range p.r.Perm(len(list))[:min(len(list), 2+p.r.IntN(4))] {
+			decs = append(decs, directory.Decision{ID: list[i].ID, Reason: "lot"})
+			ids = append(ids, fmt.Sprintf("#%d", list[i].ID))
+		}
+		var res []directory.DecisionResult
+		verb := "approve"
+		if p.r.IntN(3) == 0 {
+			verb, res = "reject", d.RejectEdits(ctx, p.f.Mod, decs)
+		} else {
+			res = d.ApproveEdits(ctx, p.f.Mod, decs)
+		}
+		var outcome []string
+		for i, r := range res {
+			if r.Err != nil && directory.ErrorCode(r.Err) == directory.EINTERNAL {
+				return fmt.Sprintf("bulk %s %v", verb, ids), r.Err
+			}
+			outcome = append(outcome, fmt.Sprintf("%s:%s", ids[i], directory.ErrorCode(r.Err)))
+			if r.Err == nil && verb == "approve" {
+				p.touched = append(p.touched, recordRef{list[slices.IndexFunc(list, func(x *directory.Proposal) bool { return x.ID == r.ID })].TargetType,
+					list[slices.IndexFunc(list, func(x *directory.Proposal) bool { return x.ID == r.ID })].TargetID})
+			}
+		}
+		return fmt.Sprintf("bulk %s %v", verb, outcome), nil
+	}
 	pr := pick(p.r, list)
 	if p.r.IntN(4) == 0 {
 		_, err := d.RejectEdit(ctx, p.f.Mod, directory.Decision{ID: pr.ID, Reason: "non"})
@@ -622,6 +649,11 @@ func (p *property) compare(step int) {
 		directory.ActorFilter{Bound: &orb.Bound{Min: orb.Point{170, -30}, Max: orb.Point{-170, 0}}},
 		directory.ActorFilter{Bound: &orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}, Kinds: []string{directory.KindAssociation, directory.KindCommune}},
 	)
+	filters = append(filters, directory.ActorFilter{Parents: []string{"epci-200068757"}},
+		directory.ActorFilter{Parents: []string{"departement-88", "region-53"}, Kinds: []string{directory.KindCommune, directory.KindAssociation}})
+	for range 5 {
+		filters = append(filters, directory.ActorFilter{Parents: []string{p.actor(nil).ID}})
+	}
 	queries := p.queries()
 	for _, q := range queries {
 		filters = append(filters, directory.ActorFilter{Q: q})
@@ -723,7 +755,8 @@ func (p *property) compare(step int) {
 // queries are search words drawn from the actors' names: whole names,
 // prefixes of words, abbreviations.
 func (p *property) queries() []string {
-	out := []string{"st", "saint", "epin", "oeu", "l'hay", "île", "numérique réseau"}
+	out := []string{"st", "saint", "epin", "oeu", "l'hay", "île", "numérique réseau", "epinl", "reseua",
+		"88000", "29990", "88160", "8816", "218801603", "200068757"}
 	for range 10 {
 		a := p.actor(nil)
 		b, _, err := p.f.D.ActorFeature(p.f.Ctx, a.ID)
