@@ -10,9 +10,22 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-deps vet vulncheck fuzz data bench
 
-# run serves the bundled real data on http://127.0.0.1:8080.
+# run serves the bundled real data on http://127.0.0.1:8080; ARGS passes
+# flags to the server, e.g. make run ARGS='-addr :9000 -basemap ign,osm'.
+# The first run downloads the Go toolchain named above (once, from the module
+# proxy) and compiles SQLite: it says so, as nothing else shows for a minute.
+ARGS ?=
 run:
-	$(GO) run ./cmd/voisinage
+	@tc="$(GOTOOLCHAIN)"; \
+	if ! GOTOOLCHAIN=local $(GO) version 2>/dev/null | grep -q " $$tc "; then \
+		dir="$$(GOTOOLCHAIN=local $(GO) env GOMODCACHE)/golang.org/toolchain@v0.0.1-$$tc.$$(GOTOOLCHAIN=local $(GO) env GOOS)-$$(GOTOOLCHAIN=local $(GO) env GOARCH)"; \
+		if [ ! -d "$$dir" ]; then echo "make run: downloading Go $$tc from the module proxy (once, about 70 MB)…"; fi; \
+		$(GO) version >/dev/null || exit 1; \
+	fi
+	@echo "make run: building voisinage with $$($(GO) env GOVERSION) (the first build compiles SQLite: about a minute)…"
+	@mkdir -p bin && $(GO) build -o bin/voisinage ./cmd/voisinage
+	@echo "make run: starting bin/voisinage $(ARGS)"
+	./bin/voisinage $(ARGS)
 
 # test installs what the tests need (Debian packages the tests drive for
 # real: GDAL's OGC API client, Chromium; the npm packages the bundle is

@@ -34,8 +34,12 @@ var bundles = map[string][]string{
 	"embed.js": {"js/util.js", "js/map.js", "js/embed.js"},
 }
 
-// outlineAsset is the name under which France's outline is served.
-const outlineAsset = "data/france.geojson"
+// outlineAsset is the name under which France's outline is served;
+// departementsAsset holds the outlines of the départements (static/geo).
+const (
+	outlineAsset      = "data/france.geojson"
+	departementsAsset = "geo/departements.geojson"
+)
 
 // asset is one servable file.
 type asset struct {

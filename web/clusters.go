@@ -54,9 +54,9 @@ func (s *Server) handleClusters(c *gin.Context) {
 	}
 	c.Header("Content-Type", mediaGeoJSON)
 	c.Status(http.StatusOK)
-	writeFeatureCollection(c.Writer, page.Features, collectionMembers{timeStamp: time.Now().UTC(), extra: map[string]any{
+	writeFeatureCollection(c.Writer, page.Features, collectionMembers{timeStamp: time.Now().UTC(), extra: addWarnings(map[string]any{
 		"zoom": q.Zoom, "numberActors": page.Actors, "numberClusters": page.Clusters,
-	}})
+	}, swappedBoxWarning(q.Filter.Bound))})
 }
 
 // handleTile answers a Mapbox Vector Tile of the actors, gzipped for

@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"html"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -40,6 +41,8 @@ type embedData struct {
 	ListURL     string
 	MapURL      string
 	WithDistRow bool
+	Zone        bool   // a zone, tool or actor was asked for: never "choose a zone"
+	Members     string // the EPCI whose members are shown, "" otherwise
 }
 
 // embedConfig is the embed script's part of the config.
@@ -49,7 +52,11 @@ type embedConfig struct {
 	Basemap  bool      `json:"basemap"`
 	Mode     string    `json:"mode"`
 	Complete bool      `json:"complete"`
-	Radius   *struct {
+	// Frame is the box [w, s, e, n] the map shows before and after its data
+	// loads, at any size: what was asked for (a circle, an EPCI's members,
+	// the actors a filter matches); nil for all of France.
+	Frame  []float64 `json:"frame,omitempty"`
+	Radius *struct {
 		Lon float64 `json:"lon"`
 		Lat float64 `json:"lat"`
 		Km  float64 `json:"km"`
@@ -68,16 +75,29 @@ func (p *pages) handleEmbed(c *gin.Context) {
 		d.Mode = "map"
 	}
 	cfg := embedConfig{Filter: f, View: view, Basemap: d.Basemap, Mode: d.Mode}
+	var members []string
 	if id := q.Get("actor"); id != "" {
-		if a, err := p.s.dir.FindActorByID(ctx, id); err == nil && a.Location != nil {
-			d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Lon: a.Location.Lon, Lat: a.Location.Lat, Precision: a.Location.Precision}
-			d.RadiusKm = 20
-			if r, ok := parseFinite(q.Get("radius_km")); ok && r > 0 && r <= 1000 {
-				d.RadiusKm = r
+		if a, err := p.s.dir.FindActorByID(ctx, id); err == nil {
+			_, hasRadius := parseFinite(q.Get("radius_km"))
+			switch {
+			case !hasRadius && a.Kind == directory.KindDepartement && a.Code != "":
+				f.Department = a.Code // a département: its actors
+			case !hasRadius && a.Kind == directory.KindRegion && a.Code != "":
+				f.Region = a.Code
+			case !hasRadius && len(a.Members) > 0:
+				members, d.Members = append([]string{a.ID}, a.Members...), a.Name // an EPCI: it and its communes
+			case a.Location != nil:
+				d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Lon: a.Location.Lon, Lat: a.Location.Lat, Precision: a.Location.Precision}
+				d.RadiusKm = 20
+				if r, ok := parseFinite(q.Get("radius_km")); ok && r > 0 && r <= 1000 {
+					d.RadiusKm = r
+				}
 			}
 		}
 	}
-	if d.Origin != nil {
+	cfg.Filter, d.Filter = f, f
+	switch {
+	case d.Origin != nil:
 		found, _, err := p.s.dir.Nearby(ctx, directory.NearbyQuery{Lon: d.Origin.Lon, Lat: d.Origin.Lat,
 			Limit: embedListMax, MaxMeters: d.RadiusKm * 1000, Filter: f.actorFilter()})
 		if err != nil {
@@ -99,7 +119,34 @@ func (p *pages) handleEmbed(c *gin.Context) {
 			Lat float64 `json:"lat"`
 			Km  float64 `json:"km"`
 		}{d.Origin.Lon, d.Origin.Lat, d.RadiusKm}
-	} else {
+		cfg.Frame = circleBox(d.Origin.Lon, d.Origin.Lat, d.RadiusKm)
+	case members != nil:
+		var box *orb.Bound
+		for _, id := range members {
+			raw, _, err := p.s.dir.ActorFeature(ctx, id)
+			if err != nil {
+				continue
+			}
+			v, err := decodeFeature(raw)
+			if err != nil {
+				p.renderError(c, cat, err)
+				return
+			}
+			if v.HasPoint {
+				pt := orb.Point{v.Lon, v.Lat}
+				if box == nil {
+					box = &orb.Bound{Min: pt, Max: pt}
+				} else {
+					*box = box.Extend(pt)
+				}
+			}
+			d.Items = append(d.Items, v)
+		}
+		d.Matched, d.Complete = len(d.Items), true
+		if box != nil {
+			cfg.Frame = boundBox(*box)
+		}
+	default:
 		af := f.actorFilter()
 		if len(view.BBox) == 4 {
 			af.Bound = &orb.Bound{Min: orb.Point{view.BBox[0], view.BBox[1]}, Max: orb.Point{view.BBox[2], view.BBox[3]}}
@@ -128,9 +175,18 @@ func (p *pages) handleEmbed(c *gin.Context) {
 				return cmp.Or(strings.Compare(directory.Fold(a.Name), directory.Fold(b.Name)), strings.Compare(a.ID, b.ID))
 			})
 		}
+		if !f.empty() && af.Bound == nil {
+			if box, n, err := p.s.dir.ExtentOf(ctx, af); err == nil && n > 0 {
+				cfg.Frame = boundBox(box)
+			}
+		}
 	}
+	d.Zone = !f.empty() || d.Origin != nil || members != nil || len(view.BBox) == 4 || view.Lat != nil
 	cfg.Complete = d.Complete
 	d.Title = p.describe(c, cat, f, d.Origin, d.RadiusKm)
+	if d.Members != "" {
+		d.Title = cat.Tf("describe.members", d.Members)
+	}
 	full := url.Values{}
 	for k, v := range map[string]string{"kind": f.Kind, "tool": f.Tool, "theme": f.Theme, "department": f.Department, "region": f.Region} {
 		if v != "" {
@@ -159,6 +215,17 @@ func (p *pages) handleEmbed(c *gin.Context) {
 	pg.Data = d
 	c.Header("Cache-Control", "public, max-age=300")
 	p.render(c, http.StatusOK, "embed", pg)
+}
+
+// circleBox is the box [w, s, e, n] around a circle of radius km.
+func circleBox(lon, lat, km float64) []float64 {
+	dLat := km / 111.195
+	dLon := dLat / math.Max(0.01, math.Cos(lat*math.Pi/180))
+	return []float64{directory.Round6(lon - dLon), directory.Round6(lat - dLat), directory.Round6(lon + dLon), directory.Round6(lat + dLat)}
+}
+
+func boundBox(b orb.Bound) []float64 {
+	return []float64{directory.Round6(b.Min.Lon()), directory.Round6(b.Min.Lat()), directory.Round6(b.Max.Lon()), directory.Round6(b.Max.Lat())}
 }
 
 // describe says in words what a map shows ("Acteurs utilisant Wiki — Grand Est").

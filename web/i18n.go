@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"time"
 
 	"golang.org/x/text/language"
@@ -93,9 +94,83 @@ func (c *catalog) Has(key string) bool {
 func (c *catalog) Tf(key string, args ...any) string {
 	m := c.T(key)
 	for i, a := range args {
-		m = strings.ReplaceAll(m, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
+		ph := "{" + strconv.Itoa(i) + "}"
+		if s, ok := a.(string); ok && c.lang == "fr" {
+			m = frenchJoin(m, ph, s)
+			continue
+		}
+		m = strings.ReplaceAll(m, ph, fmt.Sprint(a))
 	}
 	return m
+}
+
+// frenchJoin puts the name s at each placeholder ph of m the way French
+// writes it after "de" and "à": elided before a vowel ("d'Épinal",
+// "d'Yvetot"), contracted with a leading article ("du Havre", "des Mureaux",
+// "au Mans", "aux Sables-d'Olonne"). An initial h is left alone: whether it
+// is mute (d'Hérouville) or aspirated (de Haguenau) is a fact of each name
+// that the official list does not give.
+func frenchJoin(m, ph, s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(m, ph)
+		if i < 0 {
+			b.WriteString(m)
+			return b.String()
+		}
+		before := m[:i]
+		switch {
+		case hasWord(before, "de "):
+			before, s2 := frenchAfter(before[:len(before)-3], "de", s)
+			b.WriteString(before + s2)
+		case hasWord(before, "à "):
+			before, s2 := frenchAfter(before[:len(before)-len("à ")], "à", s)
+			b.WriteString(before + s2)
+		default:
+			b.WriteString(before + s)
+		}
+		m = m[i+len(ph):]
+	}
+}
+
+// hasWord reports whether s ends with the word w (preceded by a space or
+// the start of s).
+func hasWord(s, w string) bool {
+	return strings.HasSuffix(s, w) && (len(s) == len(w) || s[len(s)-len(w)-1] == ' ' || s[len(s)-len(w)-1] == '(')
+}
+
+// frenchAfter joins the preposition prep ("de" or "à") to the name s.
+func frenchAfter(before, prep, s string) (string, string) {
+	articles := map[string][2]string{"Le ": {"du ", "au "}, "Les ": {"des ", "aux "}}
+	for art, forms := range articles {
+		if rest, ok := strings.CutPrefix(s, art); ok && rest != "" {
+			if prep == "de" {
+				return before, forms[0] + rest
+			}
+			return before, forms[1] + rest
+		}
+	}
+	if prep == "de" && elides(s) {
+		return before, "d'" + s
+	}
+	return before, prep + " " + s
+}
+
+// elides reports whether "de" elides before s: a vowel, or a y before a
+// consonant (d'Yvetot, but de Yenne).
+func elides(s string) bool {
+	r := []rune(s)
+	if len(r) == 0 {
+		return false
+	}
+	first := unicode.ToLower(r[0])
+	if strings.ContainsRune("aeiouàâäéèêëîïôöùûüœæ", first) {
+		return true
+	}
+	if first == 'y' && len(r) > 1 {
+		return !strings.ContainsRune("aeiouyàâäéèêëîïôöùûü", unicode.ToLower(r[1]))
+	}
+	return false
 }
 
 // Tn formats the singular or plural message for the count n (key.one or

@@ -72,6 +72,8 @@ func (s *Server) handleNearby(c *gin.Context) {
 	if origin != nil {
 		extra["origin_actor"] = actor
 		extra["origin_precision"] = origin.Precision
+	} else {
+		extra = addWarnings(extra, swappedPointWarning(q.Lon, q.Lat))
 	}
 	c.Header("Content-Type", mediaGeoJSON)
 	c.Status(http.StatusOK)

@@ -151,5 +151,5 @@ func (p *pages) embedTitle(c *gin.Context, cat *catalog, q url.Values) string {
 			radius = r
 		}
 	}
-	return cat.T("site.name") + " : " + p.describe(c, cat, f, origin, radius)
+	return cat.Tf("oembed.title", cat.T("site.name"), p.describe(c, cat, f, origin, radius))
 }

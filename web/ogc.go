@@ -256,6 +256,7 @@ func (s *Server) handleItems(c *gin.Context) {
 	c.Status(http.StatusOK)
 	writeFeatureCollection(c.Writer, page.Features, collectionMembers{
 		matched: page.Matched, withMatched: page.Counted, links: links, timeStamp: time.Now().UTC(),
+		extra: addWarnings(nil, swappedBoxWarning(f.Bound)),
 	})
 }
 

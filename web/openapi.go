@@ -501,6 +501,11 @@ func describePages(d *oaDoc) {
 	d.page("/recherche", "Search results")
 	d.page("/integrer", "Build an embeddable map")
 	d.page("/embed", "The embeddable map (for an iframe)")
+	d.page("/accessibilite", "The accessibility statement (RGAA), in French")
+	d.page("/accessibility", "The accessibility statement (RGAA), in English")
+	d.get("/carte/noms/:file", operation{summary: "The communes of a département with a point, for the maps' base drawn without a tile server: [[name, lon, lat, population, approximate 0/1], …], most populous first", tags: []string{"pages"},
+		params:    []oaParam{pathParam("file", "INSEE département code followed by .json, e.g. 88.json or 2A.json.")},
+		responses: responses("200", response("The names and points.", mediaJSON, schema{"type": "array", "items": schema{"type": "array"}}), "404")})
 	d.get("/oembed", operation{summary: "oEmbed: the iframe that embeds a map, tool or actor page", tags: []string{"pages"},
 		params: oaParams(oembedParams, nil), responses: responses("200", response("oEmbed rich type.", mediaJSON, ref("Object")), "400", "404", "501")})
 	d.page("/connexion", "Log in")
@@ -587,7 +592,9 @@ func components() schema {
 					"features":       schema{"type": "array", "items": ref("Feature")},
 					"numberMatched":  schema{"type": "integer", "description": "How many features match, when counting costs no more than the page; absent otherwise (never an estimate)."},
 					"numberReturned": schema{"type": "integer"},
-					"links":          schema{"type": "array", "items": schema{"type": "object"}}}},
+					"links":          schema{"type": "array", "items": schema{"type": "object"}},
+					"warnings": schema{"type": "array", "items": schema{"type": "string"},
+						"description": "Present when the request looks mistaken but was answered as given: on /api/nearby, /api/clusters and items, a point or bbox far from every French territory whose longitude and latitude, swapped, fall in one (\"lon and lat look swapped: …\"). Absent otherwise."}}},
 			"Exception": schema{"type": "object", "required": []string{"code", "description"},
 				"properties": schema{"code": str("Error code: invalid, not_found, conflict, unauthorized, forbidden, too_many, unavailable, internal…"),
 					"description":   str("What went wrong and what to fix."),

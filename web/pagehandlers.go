@@ -297,6 +297,9 @@ type nearbyData struct {
 	PopBands   []option
 	Distances  []option
 	HasResults bool
+	SwappedURL string // the search from the swapped point, when lat and lon look swapped
+	SwappedLat string
+	SwappedLon string
 }
 
 type nearbyOrigin struct {
@@ -363,6 +366,12 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 		if lon, okLon := parseFinite(q.Get("lon")); okLon && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
 			d.Origin = &nearbyOrigin{Lon: lon, Lat: lat, Name: cat.Tf("nearby.point", formatCoord(lat), formatCoord(lon))}
 			nq.Lon, nq.Lat = lon, lat
+			if swappedPointWarning(lon, lat) != "" {
+				sq := c.Request.URL.Query()
+				sq.Set("lat", formatCoord(lon))
+				sq.Set("lon", formatCoord(lat))
+				d.SwappedURL, d.SwappedLat, d.SwappedLon = "/voisins?"+sq.Encode(), formatCoord(lon), formatCoord(lat)
+			}
 		}
 	}
 	if d.Origin != nil && d.Message == "" {
@@ -559,6 +568,9 @@ type toolData struct {
 	Tool     *directory.Tool
 	Adopters []toolAdopter
 	History  *historyView
+	// Counts by status of the adopters listed, so that the figures the page
+	// gives are those of its own list.
+	InUse, Planned, Abandoned int
 }
 
 type toolAdopter struct {
@@ -593,6 +605,14 @@ func (p *pages) handleToolPage(c *gin.Context) {
 		_ = json.Unmarshal(a.Feature, &props)
 		v.Precision, v.Kind, v.Name, v.ID = props.Properties.Precision, a.Kind, a.Name, a.ActorID
 		d.Adopters = append(d.Adopters, toolAdopter{a, v})
+		switch a.Adoption.Status {
+		case directory.StatusInUse:
+			d.InUse++
+		case directory.StatusPlanned:
+			d.Planned++
+		case directory.StatusAbandoned:
+			d.Abandoned++
+		}
 	}
 	pg := p.newPage(c, cat, "tool", "tools", t.Name)
 	pg.OEmbed = p.oembedDiscovery(c, c.Request.URL.Path)

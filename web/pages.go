@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
@@ -36,10 +37,47 @@ const (
 	DefaultTileAttribution = `&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors`
 )
 
+// Basemap is a tile layer the maps can draw under the actors.
+type Basemap struct {
+	ID          string `json:"id"`          // short name, as in -basemap
+	Name        string `json:"name"`        // shown in the map's layer menu
+	URL         string `json:"url"`         // Leaflet URL template ({s}, {z}, {x}, {y})
+	Attribution string `json:"attribution"` // HTML, shown only once one of its tiles has loaded
+	MaxZoom     int    `json:"maxZoom"`
+}
+
+// BasemapPresets are the base maps -basemap names: OpenStreetMap's standard
+// tiles and the IGN's "Plan IGN" from the Géoplateforme (its WMTS service in
+// the Web Mercator "PM" matrix set, open without a key).
+var BasemapPresets = map[string]Basemap{
+	"osm": {ID: "osm", Name: "OpenStreetMap", URL: DefaultTileURL, Attribution: DefaultTileAttribution, MaxZoom: 19},
+	"ign": {ID: "ign", Name: "Plan IGN",
+		URL: "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2" +
+			"&STYLE=normal&FORMAT=image/png&TILEMATRIXSET=PM&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}",
+		Attribution: `&copy; <a href="https://www.ign.fr/">IGN</a> – Plan IGN (Géoplateforme)`, MaxZoom: 19},
+}
+
+// basemaps returns the configured base maps (TileURL alone makes one).
+func (cfg Config) basemaps() []Basemap {
+	if len(cfg.Basemaps) > 0 {
+		return cfg.Basemaps
+	}
+	if cfg.TileURL == "" {
+		return nil
+	}
+	for _, b := range BasemapPresets {
+		if b.URL == cfg.TileURL {
+			b.Attribution = cmp.Or(cfg.TileAttribution, b.Attribution)
+			return []Basemap{b}
+		}
+	}
+	return []Basemap{{ID: "custom", Name: "Fond de carte", URL: cfg.TileURL, Attribution: cfg.TileAttribution, MaxZoom: 19}}
+}
+
 // pageNames are the page templates; each is parsed with the shared ones.
 var pageNames = []string{"home", "nearby", "actor", "tool", "tools", "search", "embed", "builder", "error",
 	"login", "register", "account", "proposals", "contrib", "place", "delete", "thanks",
-	"moderation", "reports"}
+	"moderation", "reports", "accessibility"}
 
 // sharedTemplates are parsed with every page: the layout and the partials.
 var sharedTemplates = []string{"templates/layout.html", "templates/partials.html", "templates/forms.html", "templates/proposal.html"}
@@ -51,7 +89,7 @@ type pages struct {
 	assets     *assetSet
 	cats       map[string]*catalog
 	tmpl       map[string]map[string]*template.Template // lang → page → template
-	tileOrigin string                                   // CSP source of the tile server, "" without one
+	tileOrigin string                                   // CSP sources of the tile servers, "" without one
 }
 
 // registerPageRoutes registers the pages, the embed, oEmbed and the static
@@ -72,6 +110,8 @@ func (s *Server) registerPageRoutes() error {
 	s.get("/integrer", p.handleBuilder)
 	s.get("/embed", p.handleEmbed)
 	s.get("/oembed", p.handleOEmbed)
+	s.get("/carte/noms/:file", p.handleCommuneLabels)
+	p.registerStatementRoutes()
 	p.registerAccountRoutes()
 	p.registerContribRoutes()
 	p.registerModerationPageRoutes()
@@ -90,9 +130,17 @@ func newPages(s *Server) (*pages, error) {
 	if p.cats, err = loadCatalogs(); err != nil {
 		return nil, err
 	}
-	if p.tileOrigin, err = tileOrigin(s.cfg.TileURL); err != nil {
-		return nil, err
+	var origins []string
+	for _, b := range s.cfg.basemaps() {
+		o, err := tileOrigin(b.URL)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(origins, o) {
+			origins = append(origins, o)
+		}
 	}
+	p.tileOrigin = strings.Join(origins, " ")
 	for lang, cat := range p.cats {
 		p.tmpl[lang] = map[string]*template.Template{}
 		for _, name := range pageNames {
@@ -366,10 +414,10 @@ func (p *pages) renderError(c *gin.Context, cat *catalog, err error) {
 // the base map, the legend's styles and the script's strings.
 type config struct {
 	Lang            string            `json:"lang"`
-	TileURL         string            `json:"tileURL"`
-	TileAttribution string            `json:"tileAttribution"`
+	Basemaps        []Basemap         `json:"basemaps"`
 	DataAttribution string            `json:"dataAttribution"`
 	OutlineURL      string            `json:"outlineURL"`
+	LabelsURL       string            `json:"labelsURL"` // commune names by département: {code} is replaced
 	Kinds           map[string]shape  `json:"kinds"`
 	Tools           map[string]string `json:"tools"`
 	Themes          []string          `json:"themes"`
@@ -398,10 +446,10 @@ func (p *pages) config(c *gin.Context, cat *catalog, pageCfg any) config {
 	}
 	return config{
 		Lang:            cat.lang,
-		TileURL:         p.s.cfg.TileURL,
-		TileAttribution: p.s.cfg.TileAttribution,
+		Basemaps:        p.s.cfg.basemaps(),
 		DataAttribution: cat.T("map.attribution"),
-		OutlineURL:      p.assets.URL(outlineAsset),
+		OutlineURL:      p.assets.URL(departementsAsset),
+		LabelsURL:       "/carte/noms/{code}.json",
 		Kinds:           kindShapes,
 		Tools:           names,
 		Themes:          directory.Themes,

@@ -28,6 +28,15 @@ type Config struct {
 	// TileAttribution is the base map's attribution, HTML as Leaflet takes it
 	// (e.g. DefaultTileAttribution), shown on every map with the data's.
 	TileAttribution string
+	// Basemaps are the base maps a visitor can choose from, the first shown
+	// by default (see BasemapPresets); when empty, TileURL (if set) is the
+	// only one. With none at all, or while no tile of the chosen one has
+	// loaded, the maps draw the bundled outlines of the départements and the
+	// names of the communes on a plain background.
+	Basemaps []Basemap
+	// AccessibilityContact is the e-mail address or URL the accessibility
+	// statement gives for reporting a barrier; empty: the site's report form.
+	AccessibilityContact string
 	// RateLimits are the per-IP limits; the zero value means DefaultRateLimits.
 	RateLimits RateLimits
 	// TrustedProxies are the addresses (or CIDRs) of reverse proxies whose

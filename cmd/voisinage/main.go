@@ -1,7 +1,7 @@
 // Command voisinage runs the voisinage server: the directory of French public
 // actors and the digital tools they use, its API and its pages.
 //
-//	voisinage [-addr 127.0.0.1:8080] [-db voisinage.db] [-base-url URL]
+//	voisinage [-addr 127.0.0.1:8080] [-db voisinage.db] [-base-url URL] [-basemap osm,ign] [-log-format auto]
 //
 // On first start it creates the SQLite database and fills it with the bundled
 // real dataset; later starts reuse it.
@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -97,9 +98,11 @@ type Config struct {
 	Addr            string
 	DBPath          string
 	BaseURL         string
-	TileURL         string
+	Basemap         string // comma-separated presets (osm, ign) or none
+	TileURL         string // a custom tile server, shown first
 	TileAttribution string
 	LogLevel        slog.Level
+	LogFormat       string // auto, text or json
 	TrustedProxies  []string // reverse proxies whose X-Forwarded-For is believed
 	PprofAddr       string   // where to serve net/http/pprof; empty for nowhere
 	// FollowEvery is how often the server looks for changes other
@@ -133,8 +136,7 @@ type Main struct {
 // NewMain returns a Main with default configuration.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{Addr: "127.0.0.1:8080", DBPath: "voisinage.db", FollowEvery: time.Second,
-			TileURL: web.DefaultTileURL, TileAttribution: web.DefaultTileAttribution},
+		Config: Config{Addr: "127.0.0.1:8080", DBPath: "voisinage.db", FollowEvery: time.Second, Basemap: "osm", LogFormat: "auto"},
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 	}
@@ -147,8 +149,10 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "address to listen on (host:port; port 0 picks a free one)")
 	fs.StringVar(&m.Config.DBPath, "db", m.Config.DBPath, "SQLite database file (created and filled with the bundled data on first start)")
 	fs.StringVar(&m.Config.BaseURL, "base-url", m.Config.BaseURL, "public URL of the site, for links in API responses (default: from each request's Host)")
-	fs.StringVar(&m.Config.TileURL, "tile-url", m.Config.TileURL, "base-map tile URL template ({z}/{x}/{y}); empty for none (the maps then draw France's outline on a plain background)")
-	fs.StringVar(&m.Config.TileAttribution, "tile-attribution", m.Config.TileAttribution, "base-map attribution shown on the maps")
+	fs.StringVar(&m.Config.Basemap, "basemap", m.Config.Basemap, "base maps the visitor can choose from, the first by default: osm (OpenStreetMap), ign (Plan IGN of the Géoplateforme), both as osm,ign or ign,osm, or none (the maps then draw the départements and the names of the communes from the bundled data, as they do while no tile loads)")
+	fs.StringVar(&m.Config.TileURL, "tile-url", m.Config.TileURL, "a custom base-map tile URL template ({z}/{x}/{y}), shown before the -basemap ones")
+	fs.StringVar(&m.Config.TileAttribution, "tile-attribution", m.Config.TileAttribution, "attribution (HTML) of the -tile-url base map")
+	fs.StringVar(&m.Config.LogFormat, "log-format", m.Config.LogFormat, "log format: text (one short line per request), json, or auto (text on a terminal, JSON otherwise)")
 	fs.StringVar(&m.Config.PprofAddr, "pprof", m.Config.PprofAddr, "address for Go's profiler (net/http/pprof), such as 127.0.0.1:6060; keep it private (default: off)")
 	fs.DurationVar(&m.Config.FollowEvery, "follow", m.Config.FollowEvery, "how often to look for changes written to the database by other processes (imports, other instances)")
 	fs.IntVar(&m.Config.MaxExpensive, "max-expensive", m.Config.MaxExpensive, "reads served at once, server wide; more wait up to 2 s, then get 503 with Retry-After (default: 4 per core, at least 16)")
@@ -166,7 +170,35 @@ func (m *Main) ParseFlags(args []string) error {
 	if m.Config.FollowEvery < 10*time.Millisecond {
 		return fmt.Errorf("-follow must be at least 10ms (got %s)", m.Config.FollowEvery)
 	}
+	if _, err := m.Config.basemaps(); err != nil {
+		return err
+	}
+	switch m.Config.LogFormat {
+	case "auto", "text", "json":
+	default:
+		return fmt.Errorf("-log-format must be auto, text or json (got %q)", m.Config.LogFormat)
+	}
 	return nil
+}
+
+// basemaps turns -tile-url and -basemap into the web layer's base maps.
+func (c Config) basemaps() ([]web.Basemap, error) {
+	var out []web.Basemap
+	if c.TileURL != "" {
+		out = append(out, web.Basemap{ID: "custom", Name: "Fond de carte", URL: c.TileURL, Attribution: c.TileAttribution, MaxZoom: 19})
+	}
+	for _, id := range strings.Split(c.Basemap, ",") {
+		id = strings.TrimSpace(id)
+		if id == "" || id == "none" {
+			continue
+		}
+		b, ok := web.BasemapPresets[id]
+		if !ok {
+			return nil, fmt.Errorf("-basemap: unknown base map %q (choose among osm, ign, none)", id)
+		}
+		out = append(out, b)
+	}
+	return out, nil
 }
 
 // Run opens (and on first start fills) the database, builds the read model
@@ -175,11 +207,18 @@ func (m *Main) ParseFlags(args []string) error {
 // the profiler) fails at once, before the database is opened or filled.
 func (m *Main) Run(ctx context.Context) error {
 	out := m.Stderr
+	terminal := false
 	if f, ok := out.(*os.File); ok && f == os.Stderr {
+		terminal = isTerminal(f)
 		m.logs = newLogWriter(f, 100*time.Millisecond)
 		out = m.logs
 	}
-	m.log = slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: m.Config.LogLevel}))
+	opts := &slog.HandlerOptions{Level: m.Config.LogLevel}
+	if m.Config.LogFormat == "text" || (m.Config.LogFormat == "auto" && terminal) {
+		m.log = slog.New(newConsoleHandler(out, opts))
+	} else {
+		m.log = slog.New(slog.NewJSONHandler(out, opts))
+	}
 	// The directory logs through slog's default logger (its load phases,
 	// cluster rebuilds, read-model repairs): the same JSON lines, then.
 	slog.SetDefault(m.log)
@@ -223,8 +262,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.log.Info("directory loaded", "actors", st.Actors, "located", st.Located, "tools", st.Tools,
 		"took", time.Since(start).Round(time.Millisecond).String())
 
+	basemaps, err := m.Config.basemaps()
+	if err != nil {
+		return err
+	}
 	handler, err := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log,
-		TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, TrustedProxies: m.Config.TrustedProxies,
+		Basemaps: basemaps, TrustedProxies: m.Config.TrustedProxies,
 		MaxExpensive: m.Config.MaxExpensive}, m.dir)
 	if err != nil {
 		return err

@@ -15,6 +15,9 @@
     var list = document.querySelector("[data-inview-list]");
     var hint = document.querySelector("[data-map-hint]");
     var territory = document.querySelector("[data-territory]");
+    // On a phone the legend would hide most of the map: closed at first.
+    var legend = document.querySelector(".legend details");
+    if (legend && window.matchMedia("(max-width: 48rem)").matches) legend.open = false;
     var map = V.createMap(mapEl);
     var selected = (page.view && page.view.sel) || "";
     var restoring = false;

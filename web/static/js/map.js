@@ -12,7 +12,11 @@
   V.FRANCE = [[41.3, -5.2], [51.1, 9.6]];
   V.DETAIL_ZOOM = 11; // from this zoom, individual actors are loaded
 
-  // createMap makes a Leaflet map in el. opts.basemap false hides the tiles.
+  // createMap makes a Leaflet map in el. opts.basemap false draws no tiles.
+  // The bundled base (départements and commune names on a plain background)
+  // shows until a tile of the chosen base map has loaded, and again if the
+  // visitor picks a base map whose tiles never come: a map is never blank,
+  // and a base map's attribution shows only once one of its tiles is drawn.
   V.createMap = function (el, opts) {
     opts = opts || {};
     var cfg = V.config();
@@ -25,32 +29,145 @@
       attributionControl: true,
     });
     map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
-    var tiles = cfg.tileURL && opts.basemap !== false;
-    if (tiles) {
-      L.tileLayer(cfg.tileURL, { maxZoom: 19, attribution: cfg.tileAttribution || "" }).addTo(map);
-    } else {
-      el.classList.add("map--plain");
-    }
     map.attributionControl.addAttribution(escapeHTML(cfg.dataAttribution || ""));
-    map.createPane("outline");
-    map.getPane("outline").style.zIndex = 250;
-    if (cfg.outlineURL) {
-      V.getJSON(cfg.outlineURL).then(function (data) {
-        L.geoJSON(data, {
-          pane: "outline",
-          interactive: false,
-          style: {
-            color: tiles ? "#000091" : "#8a8a9a",
-            weight: tiles ? 1 : 1.2,
-            opacity: tiles ? 0.35 : 1,
-            fillColor: "#ffffff",
-            fillOpacity: tiles ? 0 : 1,
-          },
-        }).addTo(map);
-      }).catch(function () {});
-    }
+    var offline = new V.OfflineBase();
+    offline.addTo(map);
+    el.classList.add("map--plain");
+    el.setAttribute("data-basemap", "offline");
+    var bases = opts.basemap === false ? [] : cfg.basemaps || [];
+    var menu = {};
+    bases.forEach(function (b, i) {
+      var tl = L.tileLayer(b.url, { maxZoom: b.maxZoom || 19, attribution: "" });
+      var drawn = false;
+      tl.on("tileload", function () {
+        if (drawn) return;
+        drawn = true;
+        map.attributionControl.addAttribution(b.attribution);
+        offline.remove();
+        el.classList.remove("map--plain");
+        el.setAttribute("data-basemap", b.id);
+      });
+      tl.on("remove", function () {
+        if (drawn) map.attributionControl.removeAttribution(b.attribution);
+        drawn = false;
+        if (!map.hasLayer(offline)) offline.addTo(map);
+        el.classList.add("map--plain");
+        el.setAttribute("data-basemap", "offline");
+      });
+      menu[b.name] = tl;
+      if (i === 0) tl.addTo(map);
+    });
+    if (bases.length > 1) L.control.layers(menu, null, { position: "topright" }).addTo(map);
     return map;
   };
+
+  var outlines = null; // the départements' outlines, fetched once per page
+  var communeLabels = {}; // département code → promise of its labels
+
+  // OfflineBase draws the départements and, at the zooms where they fit,
+  // their names and the names of the communes, from the site's own files.
+  V.OfflineBase = L.Layer.extend({
+    onAdd: function (map) {
+      var self = this;
+      this._map = map;
+      if (!map.getPane("outline")) {
+        map.createPane("outline").style.zIndex = 250;
+        var lp = map.createPane("labels");
+        lp.style.zIndex = 450;
+        lp.style.pointerEvents = "none";
+        lp.setAttribute("aria-hidden", "true");
+      }
+      this._pane = map.getPane("labels");
+      this._pane.hidden = false;
+      map.attributionControl.addAttribution(escapeHTML(V.t("js.outlineCredit")));
+      var cfg = V.config();
+      if (!outlines && cfg.outlineURL) outlines = V.getJSON(cfg.outlineURL);
+      if (outlines) {
+        outlines.then(function (data) {
+          if (!self._map) return;
+          if (!self._geo) {
+            self._geo = L.geoJSON(data, {
+              pane: "outline",
+              interactive: false,
+              style: { color: "#7b7b8c", weight: 1, opacity: 1, fillColor: "#fbfbf8", fillOpacity: 1 },
+            });
+            self._deps = [];
+            self._geo.eachLayer(function (l) {
+              var p = l.feature.properties;
+              self._deps.push({ code: p.code, name: p.nom, bounds: l.getBounds(), label: p.label });
+            });
+          }
+          self._geo.addTo(map);
+          self.place();
+        }).catch(function () {});
+      }
+      this._place = V.debounce(function () { self.place(); }, 60);
+      map.on("moveend zoomend resize", this._place, this);
+      map.on("zoomstart", this._hide, this);
+      return this;
+    },
+    onRemove: function (map) {
+      if (this._geo) map.removeLayer(this._geo);
+      map.attributionControl.removeAttribution(escapeHTML(V.t("js.outlineCredit")));
+      map.off("moveend zoomend resize", this._place, this);
+      map.off("zoomstart", this._hide, this);
+      if (this._pane) { this._pane.textContent = ""; this._pane.hidden = true; }
+      this._map = null;
+    },
+    _hide: function () { if (this._pane) this._pane.textContent = ""; },
+    // place writes the names that fit: départements from zoom 7 to 9, then
+    // communes, most populous first, none overlapping another.
+    place: function () {
+      var map = this._map, self = this;
+      if (!map || !this._deps) return;
+      var z = map.getZoom(), view = map.getBounds(), size = map.getSize();
+      var cands = [];
+      var visible = this._deps.filter(function (d) { return d.bounds.intersects(view); });
+      if (z >= 7 && z <= 9) {
+        visible.forEach(function (d) {
+          if (d.label) cands.push({ name: d.name, lat: d.label[1], lon: d.label[0], cls: "map-label--departement" });
+        });
+      }
+      var minPop = z >= 12 ? 0 : z >= 11 ? 200 : z >= 10 ? 1000 : z >= 9 ? 3000 : 15000;
+      if (z >= 8 && visible.length <= 12) {
+        visible.forEach(function (d) {
+          var got = communeLabels[d.code];
+          if (!got) {
+            got = communeLabels[d.code] = V.getJSON(V.config().labelsURL.replace("{code}", encodeURIComponent(d.code)));
+            got.then(function () { self._place(); }).catch(function () {});
+          }
+          got.then(function (rows) { d.rows = rows; }).catch(function () {});
+          (d.rows || []).forEach(function (r) {
+            if (r[3] < minPop) return;
+            var big = r[3] >= 20000;
+            cands.push({ name: r[0], lon: r[1], lat: r[2], cls: "map-label--commune" + (big ? " map-label--big" : "") });
+          });
+        });
+      }
+      var placed = [], pane = this._pane;
+      pane.textContent = "";
+      for (var i = 0; i < cands.length && placed.length < 300; i++) {
+        var c = cands[i];
+        var pt = map.latLngToContainerPoint([c.lat, c.lon]);
+        var dep = c.cls.indexOf("departement") >= 0;
+        var w = c.name.length * (dep ? 7.6 : c.cls.indexOf("big") >= 0 ? 7.4 : 6.6) + 6, h = dep ? 18 : 16;
+        var box = { x: pt.x - w / 2, y: pt.y - (dep ? h / 2 : h + 7), w: w, h: h };
+        if (box.x < 0 || box.y < 0 || box.x + w > size.x || box.y + h > size.y) continue;
+        var clash = false;
+        for (var j = 0; j < placed.length && !clash; j++) {
+          var o = placed[j];
+          clash = box.x < o.x + o.w + 4 && o.x < box.x + w + 4 && box.y < o.y + o.h + 2 && o.y < box.y + h + 2;
+        }
+        if (clash) continue;
+        placed.push(box);
+        var lab = V.el("span", { className: "map-label " + c.cls, text: c.name });
+        lab.style.width = Math.round(w) + "px";
+        pane.appendChild(lab);
+        L.DomUtil.setPosition(lab, map.containerPointToLayerPoint([box.x, box.y]));
+      }
+      map.getContainer().setAttribute("data-labels", String(placed.length));
+    },
+  });
 
   function escapeHTML(s) {
     var d = document.createElement("div");
@@ -172,8 +289,103 @@
       if (e) e.setAttribute("aria-label", (opts.rank !== undefined ? opts.rank + ". " : "") + V.actorLabel(p));
     });
     m.bindPopup(function () { return V.popupContent(p, opts); }, { maxWidth: 280, minWidth: 180 });
+    keyboardPopup(m);
     m.actorID = p.id;
     return m;
+  };
+
+  // keyboardPopup moves the focus into a marker's popup when it was opened
+  // from the keyboard, and back to the marker when the popup closes.
+  function keyboardPopup(m) {
+    m.on("popupopen", function (e) {
+      var el = m.getElement();
+      if (el && document.activeElement === el) {
+        var link = e.popup.getElement().querySelector("a, button");
+        if (link) link.focus();
+        m._focusBack = true;
+      }
+    });
+    m.on("popupclose", function () {
+      var el = m.getElement();
+      if (m._focusBack && el) el.focus();
+      m._focusBack = false;
+    });
+  }
+
+  // pointKey groups actors drawn at the same place (to about a metre).
+  V.pointKey = function (c) {
+    return c[0].toFixed(5) + "," + c[1].toFixed(5);
+  };
+
+  // stackMarker is one marker for several actors at the same point (a
+  // chef-lieu holds its commune, its EPCI, its département and the
+  // préfecture): it shows how many, and its popup lists them all.
+  V.stackMarker = function (ps, latlng, opts) {
+    opts = opts || {};
+    var size = 28;
+    var first = ps[0];
+    var box = V.el("span", { className: "stack-marker__box" }, [
+      V.shapeSVG(first.kind, V.isApproximate(first.precision), 20, opts.rank),
+      V.el("span", { className: "stack-marker__count", text: String(ps.length) }),
+    ]);
+    var icon = L.divIcon({ className: "stack-marker", html: box, iconSize: [size, size], iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2] });
+    var names = ps.map(function (p) { return p.name; });
+    var m = L.marker(latlng, { icon: icon, keyboard: true, riseOnHover: true, title: V.t("js.stack", ps.length) });
+    m.on("add", function () {
+      var e = m.getElement();
+      if (e) e.setAttribute("aria-label", (opts.rank !== undefined ? opts.rank + ". " : "") + V.t("js.stackLabel", ps.length, names.join(", ")));
+    });
+    m.bindPopup(function () {
+      var linkAttrs = opts.newWindow ? { target: "_blank", rel: "noopener" } : {};
+      var list = V.el("ul", { className: "popup__stack" }, ps.map(function (p) {
+        var meta = V.t("kind." + p.kind);
+        if (p.departement) meta += " · " + p.departement;
+        if (typeof p.distance_m === "number") meta += " · " + V.fmtKm(p.distance_m);
+        if (V.isApproximate(p.precision)) meta += " · " + V.t("js.approx");
+        var tools = V.toolNames(p);
+        if (tools.length) meta += " · " + tools.join(", ");
+        return V.el("li", {}, [
+          V.shapeSVG(p.kind, V.isApproximate(p.precision), 14),
+          V.el("span", { className: "popup__stack-text" }, [
+            V.el("a", Object.assign({ href: V.actorURL(p.id), text: (p.rank !== undefined ? p.rank + ". " : "") + p.name }, linkAttrs)),
+            V.el("span", { className: "popup__kind", text: meta }),
+          ]),
+        ]);
+      }));
+      return V.el("div", { className: "popup" }, [V.el("p", { className: "popup__title", text: V.t("js.stack", ps.length) }), list]);
+    }, { maxWidth: 300, minWidth: 200 });
+    keyboardPopup(m);
+    m.actorIDs = ps.map(function (p) { return p.id; });
+    return m;
+  };
+
+  // markersFor makes the markers of actor features (properties p with id,
+  // a [lon, lat] point c, an optional rank): one per point, stacked where
+  // several share it. It returns the markers and a map id → marker.
+  V.markersFor = function (items, opts) {
+    var groups = {}, order = [];
+    items.forEach(function (it) {
+      var k = V.pointKey(it.c);
+      if (!groups[k]) { groups[k] = []; order.push(k); }
+      groups[k].push(it);
+    });
+    var out = [], byID = {};
+    order.forEach(function (k) {
+      var g = groups[k], m;
+      var o = Object.assign({}, opts || {});
+      var ll = L.latLng(g[0].c[1], g[0].c[0]);
+      if (g.length === 1) {
+        if (g[0].rank !== undefined) o.rank = g[0].rank;
+        m = V.actorMarker(g[0].p, ll, o);
+      } else {
+        g.sort(function (a, b) { return (a.rank || 0) - (b.rank || 0); });
+        if (g[0].rank !== undefined) o.rank = g[0].rank;
+        m = V.stackMarker(g.map(function (it) { return Object.assign({ rank: it.rank }, it.p); }), ll, o);
+      }
+      g.forEach(function (it) { byID[it.p.id] = m; });
+      out.push(m);
+    });
+    return { markers: out, byID: byID };
   };
 
   // clusterMarker draws a server cluster; clicking it (or Enter) zooms in.
@@ -327,19 +539,18 @@
     this.group.clearLayers();
     this.markers = {};
     this.mode = mode;
+    var actors = [];
     features.forEach(function (f) {
       if (!f.geometry) return;
-      var c = f.geometry.coordinates;
-      var m;
       if (f.properties && f.properties.cluster) {
-        m = V.clusterMarker(self.map, f);
+        self.group.addLayer(V.clusterMarker(self.map, f));
       } else {
-        var p = Object.assign({ id: f.id }, f.properties);
-        m = V.actorMarker(p, [c[1], c[0]], self.opts.markerOptions);
-        self.markers[p.id] = m;
+        actors.push({ p: Object.assign({ id: f.id }, f.properties), c: f.geometry.coordinates });
       }
-      self.group.addLayer(m);
     });
+    var made = V.markersFor(actors, self.opts.markerOptions);
+    made.markers.forEach(function (m) { self.group.addLayer(m); });
+    this.markers = made.byID;
   };
 
   // open shows an actor's popup if its marker is drawn.
@@ -391,15 +602,14 @@
   // drawList puts the actors of a server-rendered list on a map and returns
   // their bounds (null when none has a point).
   V.drawList = function (map, features, opts) {
-    var bounds = null;
+    var bounds = null, items = [];
     features.forEach(function (f) {
       if (!f.geometry) return;
       var c = f.geometry.coordinates, ll = L.latLng(c[1], c[0]);
-      var o = Object.assign({}, opts || {});
-      if (f.rank !== undefined) o.rank = f.rank;
-      V.actorMarker(f.properties, ll, o).addTo(map);
+      items.push({ p: f.properties, c: c, rank: f.rank });
       bounds = bounds ? bounds.extend(ll) : L.latLngBounds(ll, ll);
     });
+    V.markersFor(items, opts).markers.forEach(function (m) { m.addTo(map); });
     return bounds;
   };
 })();

@@ -62,9 +62,9 @@
       var o = L.latLng(parseFloat(d.originLat), parseFloat(d.originLon));
       var pin = L.divIcon({ className: "origin-marker", html: V.el("span", { className: "origin-marker__dot" }), iconSize: [22, 22], iconAnchor: [11, 11] });
       var om = L.marker(o, { icon: pin, keyboard: true, title: d.originName, zIndexOffset: 1000 });
-      om.on("add", function () { om.getElement().setAttribute("aria-label", V.t("js.origin") + " : " + d.originName); });
+      om.on("add", function () { om.getElement().setAttribute("aria-label", V.t("js.originLabel", d.originName)); });
       om.addTo(map);
-      om.bindPopup(function () { return V.el("p", { className: "popup__title", text: V.t("js.origin") + " : " + d.originName }); });
+      om.bindPopup(function () { return V.el("p", { className: "popup__title", text: V.t("js.originLabel", d.originName) }); });
       bounds = L.latLngBounds(o, o);
     }
     var list = document.querySelector("[data-map-list]");
