@@ -102,7 +102,7 @@ type Config struct {
 	TileURL         string // a custom tile server, shown first
 	TileAttribution string
 	LogLevel        slog.Level
-	LogFormat       string // auto, text or json
+	LogFormat       string   // auto, text or json
 	TrustedProxies  []string // reverse proxies whose X-Forwarded-For is believed
 	PprofAddr       string   // where to serve net/http/pprof; empty for nowhere
 	// FollowEvery is how often the server looks for changes other
