@@ -273,7 +273,7 @@ func TestBrowser(t *testing.T) {
 		b.nav("/?lat=48.1733&lon=6.4497&zoom=12")
 		b.wait(`document.querySelectorAll(".actor-marker").length > 10`)
 		b.wait(`document.querySelectorAll("[data-inview-list] li").length > 10`)
-		if n := evalJS[int](b, `document.querySelectorAll(".actor-marker--approx").length`); n == 0 {
+		if n := evalJS[int](b, `document.querySelectorAll(".actor-marker--approx, .stack-marker--approx").length`); n == 0 {
 			t.Error("no approximate point is drawn as such near Épinal")
 		}
 		if label := evalJS[string](b, `document.querySelector(".actor-marker").getAttribute("aria-label")`); label == "" {
@@ -281,10 +281,12 @@ func TestBrowser(t *testing.T) {
 		}
 		b.shot("home-epinal")
 		// A popup, built from DOM nodes: name, kind, link to the page.
-		evalJS[chromedp.Void](b, `document.querySelector('.actor-marker[aria-label^="Épinal,"]').click()`)
-		b.wait(`document.querySelector(".leaflet-popup-content .popup__title a")`)
-		if href := evalJS[string](b, `document.querySelector(".leaflet-popup-content .popup__title a").getAttribute("href")`); href != "/acteurs/commune-88160" {
-			t.Errorf("popup link = %q", href)
+		// Épinal shares its point with its EPCI, the département and the
+		// préfecture: one marker lists them.
+		evalJS[chromedp.Void](b, `[...document.querySelectorAll('.stack-marker')].find(e => e.getAttribute("aria-label").includes("Épinal")).click()`)
+		b.wait(`document.querySelector(".leaflet-popup-content .popup__stack a")`)
+		if !evalJS[bool](b, `[...document.querySelectorAll(".leaflet-popup-content .popup__stack a")].some(a => a.getAttribute("href") === "/acteurs/commune-88160")`) {
+			t.Error("the popup at Épinal does not link to Épinal's page")
 		}
 		b.shot("home-popup")
 	})

@@ -28,3 +28,6 @@ func RouteParams() map[string][]string {
 
 // DocumentedRoutes lists the routes the OpenAPI document describes, as "METHOD /gin/path".
 func DocumentedRoutes() []string { return documentedRoutes() }
+
+// FrenchJoin exposes the French elision and contraction of names.
+func FrenchJoin(m, ph, s string) string { return frenchJoin(m, ph, s) }

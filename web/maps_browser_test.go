@@ -239,7 +239,7 @@ func TestBrowserMaps(t *testing.T) {
 			for _, v := range viewports {
 				b.resize(v)
 				b.nav("/?lat=48.1733&lon=6.4497&zoom=12")
-				b.wait(`+document.querySelector("[data-map]").dataset.labels > 5`)
+				b.wait(`+document.querySelector("[data-map]").dataset.labels >= 4`)
 				b.wait(`document.querySelectorAll(".leaflet-outline-pane path").length > 50`)
 				labels := evalJS[[]string](b, `[...document.querySelectorAll(".map-label")].map(e => e.textContent)`)
 				if !contains(labels, "Épinal") || !contains(labels, "Golbey") {
@@ -255,7 +255,7 @@ func TestBrowserMaps(t *testing.T) {
 				if strings.Contains(attr, "OpenStreetMap") || strings.Contains(attr, "IGN –") {
 					t.Errorf("%s at %s: attribution %q credits a base map none of whose tiles loaded", srv.name, v.name, attr)
 				}
-				if !strings.Contains(attr, "IGN Admin Express") {
+				if !strings.Contains(attr, "IGN via France GeoJSON") {
 					t.Errorf("%s at %s: attribution %q does not credit the outlines drawn", srv.name, v.name, attr)
 				}
 				if got := evalJS[string](b, `document.querySelector("[data-map]").dataset.basemap`); got != "offline" {
@@ -290,7 +290,7 @@ func TestBrowserMaps(t *testing.T) {
 		b := br.tab(t).at(srv.URL)
 		b.nav("/?lat=48.1733&lon=6.4497&zoom=12")
 		b.wait(`document.querySelector("[data-map]").dataset.basemap === "test"`)
-		if attr := evalJS[string](b, `document.querySelector(".leaflet-control-attribution").textContent`); !strings.Contains(attr, "Tuiles de test") || strings.Contains(attr, "IGN Admin Express") {
+		if attr := evalJS[string](b, `document.querySelector(".leaflet-control-attribution").textContent`); !strings.Contains(attr, "Tuiles de test") || strings.Contains(attr, "IGN via France GeoJSON") {
 			t.Errorf("with tiles drawn, attribution = %q", attr)
 		}
 		if n := evalJS[int](b, `document.querySelectorAll(".map-label").length`); n != 0 {

@@ -66,7 +66,8 @@
 
   // OfflineBase draws the départements and, at the zooms where they fit,
   // their names and the names of the communes, from the site's own files.
-  V.OfflineBase = L.Layer.extend({
+  // (Pages without a map load no Leaflet: nothing of it may run at load.)
+  if (window.L) V.OfflineBase = L.Layer.extend({
     onAdd: function (map) {
       var self = this;
       this._map = map;
@@ -151,7 +152,8 @@
         var pt = map.latLngToContainerPoint([c.lat, c.lon]);
         var dep = c.cls.indexOf("departement") >= 0;
         var w = c.name.length * (dep ? 7.6 : c.cls.indexOf("big") >= 0 ? 7.4 : 6.6) + 6, h = dep ? 18 : 16;
-        var box = { x: pt.x - w / 2, y: pt.y - (dep ? h / 2 : h + 7), w: w, h: h };
+        // Above the point, clear of the marker drawn on it.
+        var box = { x: pt.x - w / 2, y: pt.y - (dep ? h / 2 : h + 13), w: w, h: h };
         if (box.x < 0 || box.y < 0 || box.x + w > size.x || box.y + h > size.y) continue;
         var clash = false;
         for (var j = 0; j < placed.length && !clash; j++) {
@@ -299,6 +301,10 @@
   function keyboardPopup(m) {
     m.on("popupopen", function (e) {
       var el = m.getElement();
+      // Escape closes it (Leaflet listens for it only when the map itself has the focus).
+      e.popup.getElement().addEventListener("keydown", function (k) {
+        if (k.key === "Escape") { k.preventDefault(); m.closePopup(); }
+      });
       if (el && document.activeElement === el) {
         var link = e.popup.getElement().querySelector("a, button");
         if (link) link.focus();
@@ -328,7 +334,8 @@
       V.shapeSVG(first.kind, V.isApproximate(first.precision), 20, opts.rank),
       V.el("span", { className: "stack-marker__count", text: String(ps.length) }),
     ]);
-    var icon = L.divIcon({ className: "stack-marker", html: box, iconSize: [size, size], iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2] });
+    var allApprox = ps.every(function (p) { return V.isApproximate(p.precision); });
+    var icon = L.divIcon({ className: "stack-marker" + (allApprox ? " stack-marker--approx" : ""), html: box, iconSize: [size, size], iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2] });
     var names = ps.map(function (p) { return p.name; });
     var m = L.marker(latlng, { icon: icon, keyboard: true, riseOnHover: true, title: V.t("js.stack", ps.length) });
     m.on("add", function () {
@@ -382,6 +389,7 @@
         if (g[0].rank !== undefined) o.rank = g[0].rank;
         m = V.stackMarker(g.map(function (it) { return Object.assign({ rank: it.rank }, it.p); }), ll, o);
       }
+      m._vkey = k + "|" + g.map(function (it) { return it.p.id + ":" + (it.rank || "") + ":" + (it.p.precision || ""); }).join(",");
       g.forEach(function (it) { byID[it.p.id] = m; });
       out.push(m);
     });
@@ -534,23 +542,35 @@
   };
 
   // draw replaces the markers with features (clusters or actors).
+  // draw shows features (clusters or actors). Markers already drawn for
+  // the same actors at the same place are kept, so that an open popup (and
+  // the keyboard focus in it) survives the reload a popup's panning causes.
   V.ActorLayer.prototype.draw = function (features, mode) {
     var self = this;
-    this.group.clearLayers();
-    this.markers = {};
     this.mode = mode;
-    var actors = [];
+    var actors = [], fresh = [];
     features.forEach(function (f) {
       if (!f.geometry) return;
       if (f.properties && f.properties.cluster) {
-        self.group.addLayer(V.clusterMarker(self.map, f));
+        var m = V.clusterMarker(self.map, f);
+        m._vkey = "c|" + V.pointKey(f.geometry.coordinates) + "|" + f.properties.count;
+        fresh.push(m);
       } else {
         actors.push({ p: Object.assign({ id: f.id }, f.properties), c: f.geometry.coordinates });
       }
     });
     var made = V.markersFor(actors, self.opts.markerOptions);
-    made.markers.forEach(function (m) { self.group.addLayer(m); });
-    this.markers = made.byID;
+    fresh = fresh.concat(made.markers);
+    var old = this.byKey || {}, next = {};
+    fresh.forEach(function (m) {
+      var keep = old[m._vkey];
+      next[m._vkey] = keep || m;
+      if (!keep) self.group.addLayer(m);
+    });
+    Object.keys(old).forEach(function (k) { if (!next[k]) self.group.removeLayer(old[k]); });
+    this.byKey = next;
+    this.markers = {};
+    Object.keys(made.byID).forEach(function (id) { self.markers[id] = next[made.byID[id]._vkey]; });
   };
 
   // open shows an actor's popup if its marker is drawn.
