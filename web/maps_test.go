@@ -31,9 +31,9 @@ func TestSwappedCoordinateWarnings(t *testing.T) {
 		{"/api/nearby?lon=48.17&lat=6.45", "lon=6.45, lat=48.17 is in metropolitan France"},
 		{"/api/nearby?lon=6.45&lat=48.17", ""},
 		{"/api/nearby?lon=-21.1&lat=55.5", "La Réunion"},
-		{"/api/nearby?lon=55.5&lat=-21.1", ""},        // Réunion itself
-		{"/api/nearby?lon=-40&lat=30", ""},            // the Atlantic, swap nowhere
-		{"/api/nearby?actor=commune-88160", ""},       // from an actor: nothing to swap
+		{"/api/nearby?lon=55.5&lat=-21.1", ""},  // Réunion itself
+		{"/api/nearby?lon=-40&lat=30", ""},      // the Atlantic, swap nowhere
+		{"/api/nearby?actor=commune-88160", ""}, // from an actor: nothing to swap
 		{"/api/collections/actors/items?bbox=48.1,6.3,48.3,6.6", "bbox=6.3,48.1,6.6,48.3"},
 		{"/api/collections/actors/items?bbox=6.3,48.1,6.6,48.3", ""},
 		{"/api/clusters?zoom=9&bbox=48.1,6.3,48.3,6.6", "covers metropolitan France"},
