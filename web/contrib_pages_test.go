@@ -494,7 +494,7 @@ func TestContribPages_Moderation(t *testing.T) {
 	_ = mine
 	r = m.get("/moderation").status(200)
 	r.has(`name="resolve_phone"`, "conflit")
-	m.post("/moderation/propositions/"+itoa(p4.ID, "%d"), url.Values{"action": {"approve"}}).status(http.StatusConflict).has("Non appliquée : Téléphone a changé")
+	m.post("/moderation/propositions/"+itoa(p4.ID, "%d"), url.Values{"action": {"approve"}}).status(http.StatusConflict).has("Non appliquée\u00a0: Téléphone a changé")
 	if loc := m.post("/moderation/propositions/"+itoa(p4.ID, "%d"), url.Values{"action": {"approve"}, "resolve_phone": {"yours"}}).redirect(); !strings.Contains(loc, "fait=approved") {
 		t.Fatalf("resolve: %q", loc)
 	}

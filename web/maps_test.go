@@ -156,3 +156,17 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestNearbyNoResultsWording checks that an empty answer asks to widen the
+// distance only when a distance was set.
+func TestNearbyNoResultsWording(t *testing.T) {
+	srv := MustOpenServer(t)
+	unlimited := request(t, srv, "GET", "/voisins?actor=commune-88160&kind=ministry&pop=0-1999", nil).status(200).Body.String()
+	if strings.Contains(unlimited, "élargissez la distance") || !strings.Contains(unlimited, "retirez un filtre") {
+		t.Error("with no distance limit, the empty answer must not ask to widen the distance")
+	}
+	limited := request(t, srv, "GET", "/voisins?actor=commune-88160&kind=ministry&pop=0-1999&max_km=10", nil).status(200).Body.String()
+	if !strings.Contains(limited, "élargissez la distance") {
+		t.Error("with a distance limit, the empty answer should suggest widening it")
+	}
+}

@@ -103,6 +103,7 @@ type Config struct {
 	TileAttribution string
 	LogLevel        slog.Level
 	LogFormat       string   // auto, text or json
+	Contact         string   // e-mail or URL the accessibility statement gives
 	TrustedProxies  []string // reverse proxies whose X-Forwarded-For is believed
 	PprofAddr       string   // where to serve net/http/pprof; empty for nowhere
 	// FollowEvery is how often the server looks for changes other
@@ -152,6 +153,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.Basemap, "basemap", m.Config.Basemap, "base maps the visitor can choose from, the first by default: osm (OpenStreetMap), ign (Plan IGN of the Géoplateforme), both as osm,ign or ign,osm, or none (the maps then draw the départements and the names of the communes from the bundled data, as they do while no tile loads)")
 	fs.StringVar(&m.Config.TileURL, "tile-url", m.Config.TileURL, "a custom base-map tile URL template ({z}/{x}/{y}), shown before the -basemap ones")
 	fs.StringVar(&m.Config.TileAttribution, "tile-attribution", m.Config.TileAttribution, "attribution (HTML) of the -tile-url base map")
+	fs.StringVar(&m.Config.Contact, "accessibility-contact", m.Config.Contact, "e-mail address or URL the accessibility statement (/accessibilite) gives for reporting a barrier (default: the site's report form)")
 	fs.StringVar(&m.Config.LogFormat, "log-format", m.Config.LogFormat, "log format: text (one short line per request), json, or auto (text on a terminal, JSON otherwise)")
 	fs.StringVar(&m.Config.PprofAddr, "pprof", m.Config.PprofAddr, "address for Go's profiler (net/http/pprof), such as 127.0.0.1:6060; keep it private (default: off)")
 	fs.DurationVar(&m.Config.FollowEvery, "follow", m.Config.FollowEvery, "how often to look for changes written to the database by other processes (imports, other instances)")
@@ -267,7 +269,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	handler, err := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log,
-		Basemaps: basemaps, TrustedProxies: m.Config.TrustedProxies,
+		Basemaps: basemaps, AccessibilityContact: m.Config.Contact, TrustedProxies: m.Config.TrustedProxies,
 		MaxExpensive: m.Config.MaxExpensive}, m.dir)
 	if err != nil {
 		return err

@@ -14,7 +14,7 @@
     var page = cfg.page || {};
     var el = document.querySelector("[data-embed-map]");
     if (!el) return;
-    var map = V.createMap(el, { basemap: page.basemap !== false });
+    var map = V.createMap(el, { basemap: page.basemap !== false, zoomSnap: 0.5 });
     var markerOptions = { newWindow: true };
     var v = page.view || {};
     var fitting = false, moved = false;
@@ -103,7 +103,7 @@
     if (window.parent !== window) {
       var report = function () {
         var ctr = map.getCenter();
-        window.parent.postMessage({ type: "voisinage:view", lat: +ctr.lat.toFixed(4), lon: +ctr.lng.toFixed(4), zoom: map.getZoom() }, "*");
+        window.parent.postMessage({ type: "voisinage:view", lat: +ctr.lat.toFixed(4), lon: +ctr.lng.toFixed(4), zoom: Math.round(map.getZoom()) }, "*");
       };
       map.on("moveend", report);
       report();

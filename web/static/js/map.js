@@ -23,7 +23,7 @@
     var map = L.map(el, {
       minZoom: 2,
       maxZoom: 18,
-      zoomSnap: 1,
+      zoomSnap: opts.zoomSnap || 1, // embeds fit their frame in half steps
       keyboard: true,
       scrollWheelZoom: opts.scrollWheelZoom !== false,
       attributionControl: true,
@@ -520,7 +520,7 @@
       return;
     }
     var cq = new URLSearchParams(q);
-    cq.set("zoom", String(z));
+    cq.set("zoom", String(Math.floor(z)));
     V.getJSON("/api/clusters?" + cq.toString(), ctl.signal).then(function (fc) {
       self.clusters = true;
       var actors = [], total = 0;
