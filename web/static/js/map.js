@@ -290,7 +290,7 @@
       var e = m.getElement();
       if (e) e.setAttribute("aria-label", (opts.rank !== undefined ? opts.rank + ". " : "") + V.actorLabel(p));
     });
-    m.bindPopup(function () { return V.popupContent(p, opts); }, { maxWidth: 280, minWidth: 180 });
+    m.bindPopup(function () { return V.popupContent(p, opts); }, { maxWidth: 280, minWidth: 180, autoPanPaddingTopLeft: [56, 12] });
     keyboardPopup(m);
     m.actorID = p.id;
     return m;
@@ -360,7 +360,7 @@
         ]);
       }));
       return V.el("div", { className: "popup" }, [V.el("p", { className: "popup__title", text: V.t("js.stack", ps.length) }), list]);
-    }, { maxWidth: 300, minWidth: 200 });
+    }, { maxWidth: 300, minWidth: 200, autoPanPaddingTopLeft: [56, 12] });
     keyboardPopup(m);
     m.actorIDs = ps.map(function (p) { return p.id; });
     return m;
