@@ -130,7 +130,7 @@
         });
       }
       var minPop = z >= 12 ? 0 : z >= 11 ? 200 : z >= 10 ? 1000 : z >= 9 ? 3000 : 15000;
-      if (z >= 8 && visible.length <= 12) {
+      if (z >= 8 && visible.length <= 30) { // box-wise: a view at zoom 8–9 meets about 10–25 départements
         visible.forEach(function (d) {
           var got = communeLabels[d.code];
           if (!got) {
