@@ -505,7 +505,7 @@ func describePages(d *oaDoc) {
 	d.page("/accessibility", "The accessibility statement (RGAA), in English")
 	d.get("/carte/noms/:file", operation{summary: "The communes of a département with a point, for the maps' base drawn without a tile server: [[name, lon, lat, population, approximate 0/1], …], most populous first", tags: []string{"pages"},
 		params:    []oaParam{pathParam("file", "INSEE département code followed by .json, e.g. 88.json or 2A.json.")},
-		responses: responses("200", response("The names and points.", mediaJSON, schema{"type": "array", "items": schema{"type": "array"}}), "404")})
+		responses: responses("200", response("The names and points.", mediaJSON, schema{"type": "array", "items": schema{"type": "array", "items": schema{}}}), "404")})
 	d.get("/oembed", operation{summary: "oEmbed: the iframe that embeds a map, tool or actor page", tags: []string{"pages"},
 		params: oaParams(oembedParams, nil), responses: responses("200", response("oEmbed rich type.", mediaJSON, ref("Object")), "400", "404", "501")})
 	d.page("/connexion", "Log in")
