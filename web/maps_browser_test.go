@@ -141,7 +141,6 @@ func TestBrowserMaps(t *testing.T) {
 				if txt := evalJS[string](b, `document.body.innerText`); strings.Contains(strings.ToLower(txt), "précisez") {
 					t.Errorf("%s at %s: the page asks to choose an area although one was given", c.name, v.name)
 				}
-				time.Sleep(300 * time.Millisecond) // the last tiles of markers settle
 				b.shot("embed-" + c.name + "-" + v.name)
 			}
 		}
@@ -188,7 +187,6 @@ func TestBrowserMaps(t *testing.T) {
 				time.Sleep(100 * time.Millisecond)
 			}
 		}
-		time.Sleep(500 * time.Millisecond)
 		b.shot("embed-kinds-other-origin-desktop")
 	})
 
@@ -218,7 +216,7 @@ func TestBrowserMaps(t *testing.T) {
 			if !evalJS[bool](b, `!!document.activeElement.closest(".leaflet-popup")`) {
 				t.Error("opening the stack from the keyboard does not move the focus into its list")
 			}
-			time.Sleep(300 * time.Millisecond)
+			b.wait(`getComputedStyle(document.querySelector(".leaflet-popup")).opacity === "1"`) // faded in
 			b.shot("stacked-markers-" + v.name)
 			b.keys(kb.Escape)
 			b.wait(`!document.querySelector(".leaflet-popup")`)
