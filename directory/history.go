@@ -140,8 +140,13 @@ func (d *Directory) Revert(ctx context.Context, moderator *User, typ, id string,
 		}
 		t, err := writeNewVersion(ctx, tx, cur, old, versionWrite{Action: "revert", AuthorID: moderator.ID,
 			Reason: fmt.Sprintf("reverted to version %d: %s", version, strings.TrimSpace(reason))}, now)
+		if err != nil {
+			return touchSet{}, err
+		}
 		newVersion = cur.Version + 1
-		return t, err
+		return t, emit(ctx, tx, now, func() (*Event, error) {
+			return d.revertEvent(ctx, tx, typ, id, &EventRevert{RevertedTo: version, Reason: strings.TrimSpace(reason)}, moderator, now)
+		})
 	})
 	return newVersion, err
 }

@@ -180,6 +180,11 @@ func (d *Directory) ProposeEdit(ctx context.Context, u *User, in ProposalInput) 
 	}
 	prepared.ID, _ = res.LastInsertId()
 	prepared.CreatedAt = now
+	if err := emit(ctx, tx, now, func() (*Event, error) {
+		return d.proposalEvent(ctx, tx, EventProposalCreated, prepared, proposedView(cur, prepared), now)
+	}); err != nil {
+		return nil, err
+	}
 
 	var touched touchSet
 	if how := d.appliesAtOnce(ctx, tx, u, prepared); how != "" {
@@ -707,7 +712,28 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 		version, needsReview, how, reviewer, reviewedAt, reason, nowS, p.ID); err != nil {
 		return touchSet{}, err
 	}
+	if err := emit(ctx, tx, now, func() (*Event, error) {
+		return d.proposalEvent(ctx, tx, EventChangeApplied, p, &record{Type: cur.Type, ID: cur.ID, Version: version, Fields: fields}, now)
+	}); err != nil {
+		return touchSet{}, err
+	}
 	return touched, nil
+}
+
+// proposedView is the target of a proposal as it would be once applied,
+// for the event announcing the proposal: its current fields with the
+// proposed values over them (a creation's territory and name are only in
+// its changes).
+func proposedView(cur *record, p *storedProposal) *record {
+	v := &record{Type: p.TargetType, ID: p.TargetID, Fields: map[string]json.RawMessage{}}
+	if cur != nil {
+		v.Version = cur.Version
+		maps.Copy(v.Fields, cur.Fields)
+	}
+	for k, c := range p.Changes {
+		v.Fields[k] = c.New
+	}
+	return v
 }
 
 // add records what changing r to fields touches in the read model.

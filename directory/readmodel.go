@@ -31,6 +31,11 @@ type Directory struct {
 	// Policy is the moderation policy; set it before serving.
 	Policy Policy
 
+	// SiteURL is the public URL of the site (e.g.
+	// "https://voisinage.example.org"), for the links in webhook events;
+	// empty, they are paths. Set it before serving.
+	SiteURL string
+
 	// Territory is where communes may be placed (France's outline, with a
 	// tolerance for islands and coasts); nil accepts any point.
 	Territory *geo.Territory

@@ -57,28 +57,40 @@ func (d *Directory) CreateReport(ctx context.Context, u *User, in ReportInput) (
 	if u != nil && u.Blocked(d.db.Now()) {
 		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s", u.BlockedUntil.Format("2006-01-02"))
 	}
-	tx, err := d.db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	r, err := loadRecord(ctx, tx, in.TargetType, in.TargetID)
-	tx.Rollback()
-	if err != nil {
-		return nil, err
-	}
-	if !r.exists() {
-		return nil, Errorf(ENOTFOUND, "no %s %q", in.TargetType, in.TargetID)
-	}
 	var reporter any
 	if u != nil {
 		reporter = u.ID
 	}
-	res, err := d.db.write.ExecContext(ctx, `INSERT INTO reports (target_type, target_id, reason, comment, reporter_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, in.TargetType, in.TargetID, in.Reason, comment, reporter, formatTime(d.db.Now()))
-	if err != nil {
+	var id int64
+	// One transaction: the report and the webhook deliveries announcing it.
+	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+		r, err := loadRecord(ctx, tx, in.TargetType, in.TargetID)
+		if err != nil {
+			return touchSet{}, err
+		}
+		if !r.exists() {
+			return touchSet{}, Errorf(ENOTFOUND, "no %s %q", in.TargetType, in.TargetID)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO reports (target_type, target_id, reason, comment, reporter_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, in.TargetType, in.TargetID, in.Reason, comment, reporter, formatTime(now))
+		if err != nil {
+			return touchSet{}, err
+		}
+		id, _ = res.LastInsertId()
+		return touchSet{}, emit(ctx, tx, now, func() (*Event, error) {
+			ev, err := d.eventFor(ctx, tx, EventReportFiled, r, now)
+			if err != nil {
+				return nil, err
+			}
+			ev.Report = &EventReport{ID: id, Reason: in.Reason, Comment: comment}
+			if u != nil {
+				ev.Report.Reporter = &UserRef{ID: u.ID, Name: u.DisplayName}
+			}
+			return ev, nil
+		})
+	}); err != nil {
 		return nil, err
 	}
-	id, _ := res.LastInsertId()
 	return d.findReport(ctx, id)
 }
 

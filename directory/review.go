@@ -94,6 +94,12 @@ func (d *Directory) RejectEdit(ctx context.Context, moderator *User, dec Decisio
 			if touched, err = undoProposal(ctx, tx, p, moderator, reason, now); err != nil {
 				return touchSet{}, err
 			}
+			if err := emit(ctx, tx, now, func() (*Event, error) {
+				return d.revertEvent(ctx, tx, p.TargetType, p.TargetID, &EventRevert{ProposalID: p.ID,
+					Reason: "proposal rejected: " + reason}, moderator, now)
+			}); err != nil {
+				return touchSet{}, err
+			}
 		case p.Status != ProposalPending:
 			return touchSet{}, Errorf(ECONFLICT, "proposal %d is already %s", p.ID, p.Status)
 		}

@@ -250,6 +250,29 @@ func (h *harness) report() int64 {
 	return r.ID
 }
 
+// webhook returns the id of a new webhook of the moderator, on every event.
+func (h *harness) webhook() int64 {
+	h.tb.Helper()
+	w, err := h.d.CreateWebhook(context.Background(), h.users[moderator], directory.WebhookInput{URL: "https://93.184.216.34/hook"})
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	return w.ID
+}
+
+// delivery returns a new webhook of the moderator and the id of a delivery
+// queued for it (a report made to trigger one).
+func (h *harness) delivery() (int64, string) {
+	h.tb.Helper()
+	id := h.webhook()
+	h.report()
+	list, _, err := h.d.FindDeliveries(context.Background(), h.users[moderator], id, "", 1, 0)
+	if err != nil || len(list) == 0 {
+		h.tb.Fatalf("no delivery queued for webhook %d: %v", id, err)
+	}
+	return id, list[0].DeliveryID
+}
+
 // token returns the id of a new API token of u.
 func (h *harness) token(u *directory.User) int64 {
 	h.tb.Helper()
@@ -319,6 +342,9 @@ func (h *harness) digest() string {
 		`SELECT * FROM proposal_comments ORDER BY id`,
 		`SELECT record_type, record_id, version, seq, proposal_id FROM versions ORDER BY record_type, record_id, version`,
 		`SELECT * FROM reports ORDER BY id`,
+		`SELECT * FROM webhooks ORDER BY id`,
+		`SELECT * FROM webhook_deliveries ORDER BY id`,
+		`SELECT id, can_webhooks FROM users ORDER BY id`,
 		`SELECT * FROM meta ORDER BY key`,
 	} {
 		rows, err := h.raw.Query(q)

@@ -257,6 +257,7 @@ func mustOpenAPI() ([]byte, map[string]bool) {
 	describeData(d)
 	describeAccounts(d)
 	describeModeration(d)
+	describeWebhooks(d)
 	describeOther(d)
 	describePages(d)
 	doc := schema{
@@ -462,6 +463,107 @@ func describeModeration(d *oaDoc) {
 		params: append(user, pathParam("actor", "Actor id.")), responses: responses("200", userResp, "400", "401", "403", "404", "429", "500")})
 }
 
+func describeWebhooks(d *oaDoc) {
+	tags := []string{"webhooks"}
+	writeErrs := []string{"400", "401", "403", "404", "409", "413", "415", "429", "500"}
+	id := pathParam("id", "Webhook id.")
+	delivery := pathParam("delivery", "Delivery id (the X-Voisinage-Delivery header).")
+	one := response("The webhook.", mediaJSON, schema{"type": "object", "properties": schema{"webhook": ref("Webhook")}})
+	const who = " Moderators, administrators, and accounts an administrator gave the webhooks right (PUT /api/users/{id}/webhooks); their API tokens too."
+	d.get("/api/webhooks", operation{summary: "Your webhooks (every account's for an administrator)", description: "Each with its filter, its delivery counts and, when it was disabled for failing, the notice." + who,
+		tags: tags, security: userAuth,
+		responses: responses("200", response("The webhooks.", mediaJSON, schema{"type": "object", "properties": schema{"webhooks": schema{"type": "array", "items": ref("Webhook")},
+			"event_types": schema{"type": "array", "items": schema{"type": "string", "enum": directory.EventTypes}}}}), "401", "403", "500")})
+	d.add("POST", "/api/webhooks", "", operation{summary: "Register a webhook: a URL and a filter; the answer holds its secret, shown once",
+		description: "Each event is POSTed as JSON with X-Voisinage-Event, X-Voisinage-Delivery and X-Voisinage-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>; retried with exponential backoff for a day on an answer other than 2xx or no answer; a webhook that keeps failing for a day is disabled with a notice. URLs on loopback, private and link-local addresses are refused (SSRF) unless the operator allows them." + who,
+		tags:        tags, security: userAuth, body: jsonBody(ref("WebhookInput")),
+		responses: responses("201", response("The webhook with its secret.", mediaJSON, schema{"type": "object", "properties": schema{"webhook": ref("Webhook"), "note": schema{"type": "string"}}}), writeErrs...)})
+	d.get("/api/webhooks/:id", operation{summary: "One of your webhooks", tags: tags, security: userAuth, params: []oaParam{id},
+		responses: responses("200", one, "400", "401", "403", "404", "500")})
+	d.add("PATCH", "/api/webhooks/:id", "", operation{summary: "Change a webhook: its URL, description, filter; active: true enables it again after it was disabled",
+		tags: tags, security: userAuth, params: []oaParam{id}, body: jsonBody(ref("WebhookInput")), responses: responses("200", one, writeErrs...)})
+	d.add("DELETE", "/api/webhooks/:id", "", operation{summary: "Delete a webhook and its deliveries", tags: tags, security: userAuth, params: []oaParam{id},
+		responses: responses("204", response("Deleted.", "", nil), "400", "401", "403", "404", "429", "500")})
+	d.get("/api/webhooks/:id/deliveries", operation{summary: "A webhook's deliveries, newest first: status, attempts, last answer and error", tags: tags, security: userAuth,
+		params: append([]oaParam{id},
+			oaParam{Name: "status", In: "query", Description: "pending, delivered or failed.", Schema: schema{"type": "string", "enum": []string{directory.DeliveryPending, directory.DeliveryDelivered, directory.DeliveryFailed}}},
+			oaParam{Name: "limit", In: "query", Description: "1 to 500.", Schema: schema{"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+			oaParam{Name: "offset", In: "query", Description: "Deliveries to skip.", Schema: schema{"type": "integer", "minimum": 0}}),
+		responses: responses("200", response("The deliveries.", mediaJSON, schema{"type": "object", "properties": schema{"deliveries": schema{"type": "array", "items": ref("WebhookDelivery")},
+			"numberMatched": schema{"type": "integer"}, "numberReturned": schema{"type": "integer"}}}), "400", "401", "403", "404", "500")})
+	d.get("/api/webhooks/:id/deliveries/:delivery", operation{summary: "One delivery, with the body it sends", tags: tags, security: userAuth, params: []oaParam{id, delivery},
+		responses: responses("200", response("The delivery.", mediaJSON, schema{"type": "object", "properties": schema{"delivery": ref("WebhookDelivery")}}), "400", "401", "403", "404", "500")})
+	d.add("POST", "/api/webhooks/:id/deliveries/:delivery/replay", "", operation{summary: "Send a delivery again: a new delivery (its own id) of the same event and body, at once",
+		tags: tags, security: userAuth, params: []oaParam{id, delivery},
+		responses: responses("201", response("The new delivery.", mediaJSON, schema{"type": "object", "properties": schema{"delivery": ref("WebhookDelivery")}}), "400", "401", "403", "404", "409", "429", "500")})
+	d.add("PUT", "/api/users/:id/webhooks", "", operation{summary: "Give an account that does not moderate (a regional site, a network) the right to manage webhooks, or take it back (admins)",
+		tags: tags, security: userAuth, params: []oaParam{pathParam("id", "User id.")},
+		body:      jsonBody(schema{"type": "object", "required": []string{"allowed"}, "properties": schema{"allowed": schema{"type": "boolean"}}}),
+		responses: responses("200", response("Done.", mediaJSON, schema{"type": "object", "properties": schema{"user_id": schema{"type": "integer"}, "webhooks": schema{"type": "boolean"}}}), writeErrs...)})
+}
+
+func filterSchema() schema {
+	list := func(desc string, enum []string) schema {
+		items := schema{"type": "string"}
+		if enum != nil {
+			items["enum"] = enum
+		}
+		return schema{"type": "array", "items": items, "maxItems": 200, "description": desc}
+	}
+	return schema{
+		"events":       list("Event types; empty: every type.", directory.EventTypes),
+		"departements": list("Département codes (88, 2A, 974). The territory (départements, régions, EPCIs) is one condition: an event in any of them matches.", nil),
+		"regions":      list("Région codes (44).", nil),
+		"epcis":        list("EPCI actor ids (epci-200068757): events on their member communes and on themselves.", nil),
+		"tools":        list("Tool slugs: events on the tool, its adoptions, and actors using it.", nil),
+		"themes":       list("Themes of those tools.", directory.Themes),
+		"actors":       list("Actor ids: events on them and their adoptions.", nil),
+	}
+}
+
+func webhookInputSchema() schema {
+	props := filterSchema()
+	props["url"] = schema{"type": "string", "format": "uri", "maxLength": 2000, "description": "Where events are POSTed: http or https, a public address."}
+	props["description"] = schema{"type": "string", "maxLength": 200}
+	props["active"] = schema{"type": "boolean", "description": "PATCH only: true enables a webhook disabled for failing."}
+	return schema{"type": "object", "properties": props, "description": "To register, url is required; every filter list is optional (empty: no filter)."}
+}
+
+func webhookSchema() schema {
+	props := filterSchema()
+	props["id"] = schema{"type": "integer"}
+	props["owner"] = schema{"type": "object", "properties": schema{"id": schema{"type": "integer"}, "name": schema{"type": "string"}}}
+	props["url"] = schema{"type": "string", "format": "uri"}
+	props["description"] = schema{"type": "string"}
+	props["active"] = schema{"type": "boolean"}
+	props["disabled_at"] = schema{"type": "string", "format": "date-time"}
+	props["disabled_reason"] = schema{"type": "string", "description": "The notice: why and when it was disabled."}
+	props["secret"] = schema{"type": "string", "description": "Only in the answer that registers it: the HMAC-SHA256 key of X-Voisinage-Signature."}
+	props["deliveries"] = schema{"type": "object", "properties": schema{"pending": schema{"type": "integer"}, "delivered": schema{"type": "integer"}, "failed": schema{"type": "integer"}}}
+	props["created_at"] = schema{"type": "string", "format": "date-time"}
+	props["updated_at"] = schema{"type": "string", "format": "date-time"}
+	props["links"] = schema{"type": "array", "items": schema{"type": "object"}}
+	return schema{"type": "object", "properties": props}
+}
+
+func webhookDeliverySchema() schema {
+	return schema{"type": "object", "properties": schema{
+		"id":              schema{"type": "string", "description": "The X-Voisinage-Delivery header."},
+		"event":           schema{"type": "string", "enum": directory.EventTypes},
+		"event_id":        schema{"type": "string", "description": "The event's id, the same in every copy and replay."},
+		"status":          schema{"type": "string", "enum": []string{directory.DeliveryPending, directory.DeliveryDelivered, directory.DeliveryFailed}},
+		"attempts":        schema{"type": "integer"},
+		"next_attempt_at": schema{"type": "string", "format": "date-time"},
+		"last_attempt_at": schema{"type": "string", "format": "date-time"},
+		"last_status":     schema{"type": "integer", "description": "HTTP status of the last answer (absent when none came)."},
+		"last_error":      schema{"type": "string"},
+		"replay":          schema{"type": "boolean"},
+		"created_at":      schema{"type": "string", "format": "date-time"},
+		"delivered_at":    schema{"type": "string", "format": "date-time"},
+		"payload":         schema{"type": "object", "description": "One delivery's view only: the body sent (the event: id, type, created_at, record, proposal, revert, report, territory, actors, tools, themes, links)."},
+	}}
+}
+
 func describeOther(d *oaDoc) {
 	feeds := []string{"feeds"}
 	atom := response("An Atom feed.", "application/atom+xml", ref("Text"))
@@ -643,6 +745,9 @@ func components() schema {
 			"History": obj(schema{"record_type": str(""), "record_id": str(""), "versions": schema{"type": "array", "items": obj(schema{
 				"version": integer(""), "action": str("import, create, update, delete, place, revert"), "author": userRef, "proposal_id": integer(""),
 				"reason": str(""), "changes": schema{"type": "object"}, "created_at": schema{"type": "string", "format": "date-time"}})}}),
+			"Webhook":         webhookSchema(),
+			"WebhookInput":    webhookInputSchema(),
+			"WebhookDelivery": webhookDeliverySchema(),
 			"JSONRPCMessage": obj(schema{"jsonrpc": schema{"type": "string", "enum": []string{"2.0"}}, "id": schema{"description": "Request id (absent for a notification)."},
 				"method": str("initialize, tools/list, tools/call, resources/list, resources/read…"), "params": schema{"type": "object"},
 				"result": schema{"type": "object"}, "error": schema{"type": "object"}}, "jsonrpc"),

@@ -144,6 +144,28 @@ var writeMatrix = map[string]writeCase{
 		func(h *harness, r role) (string, any) {
 			return fmt.Sprintf("/api/users/%d/representatives", h.freshUser(directory.RoleContributor).ID), map[string]string{"actor_id": "commune-88160"}
 		}, statuses(401, 403, 403, 403, 200)},
+	// Webhooks: moderators and admins (and accounts an admin allows); a
+	// moderator's own webhook, which an admin may also manage.
+	"POST /api/webhooks": {
+		func(h *harness, r role) (string, any) {
+			return "/api/webhooks", map[string]any{"url": "https://93.184.216.34/voisinage", "departements": []string{"88"}}
+		}, statuses(401, 403, 403, 201, 201)},
+	"PATCH /api/webhooks/:id": {
+		func(h *harness, r role) (string, any) {
+			return fmt.Sprintf("/api/webhooks/%d", h.webhook()), map[string]any{"description": "Vosges", "events": []string{"change.applied"}}
+		}, statuses(401, 403, 403, 200, 200)},
+	"DELETE /api/webhooks/:id": {
+		func(h *harness, r role) (string, any) { return fmt.Sprintf("/api/webhooks/%d", h.webhook()), nil },
+		statuses(401, 403, 403, 204, 204)},
+	"POST /api/webhooks/:id/deliveries/:delivery/replay": {
+		func(h *harness, r role) (string, any) {
+			id, delivery := h.delivery()
+			return fmt.Sprintf("/api/webhooks/%d/deliveries/%s/replay", id, delivery), nil
+		}, statuses(401, 403, 403, 201, 201)},
+	"PUT /api/users/:id/webhooks": {
+		func(h *harness, r role) (string, any) {
+			return fmt.Sprintf("/api/users/%d/webhooks", h.freshUser(directory.RoleContributor).ID), map[string]bool{"allowed": true}
+		}, statuses(401, 403, 403, 403, 200)},
 	// MCP calls are authenticated by their bearer token, inside the tool
 	// (propose_change); the route itself is open to every client.
 	"POST /mcp": {

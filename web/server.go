@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/webhook"
 )
 
 // Config is what the web layer needs to know about its deployment.
@@ -53,6 +54,9 @@ type Config struct {
 	// ExpensiveWait is how long a read waits for one of those slots; 0
 	// means 2 s.
 	ExpensiveWait time.Duration
+	// WebhookGuard decides which addresses webhooks may be registered
+	// with; the zero value refuses every address that is not public.
+	WebhookGuard webhook.Guard
 }
 
 // Server is the HTTP handler of voisinage.
@@ -139,6 +143,7 @@ func (s *Server) registerRoutes() error {
 	s.registerModerationRoutes()
 	s.registerFeedRoutes()
 	s.registerMCPRoutes()
+	s.registerWebhookRoutes()
 	return s.registerPageRoutes()
 }
 

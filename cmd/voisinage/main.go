@@ -28,6 +28,7 @@ import (
 	"github.com/voisinage/voisinage/data"
 	"github.com/voisinage/voisinage/directory"
 	"github.com/voisinage/voisinage/web"
+	"github.com/voisinage/voisinage/webhook"
 )
 
 func main() {
@@ -110,6 +111,9 @@ type Config struct {
 	// processes (an import, another instance) wrote to the database.
 	FollowEvery  time.Duration
 	MaxExpensive int // expensive requests served at once (0: web's default)
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses (refused by default, against SSRF).
+	WebhookAllowPrivate bool
 }
 
 // Main wires the store, the directory and the web server together.
@@ -158,6 +162,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.PprofAddr, "pprof", m.Config.PprofAddr, "address for Go's profiler (net/http/pprof), such as 127.0.0.1:6060; keep it private (default: off)")
 	fs.DurationVar(&m.Config.FollowEvery, "follow", m.Config.FollowEvery, "how often to look for changes written to the database by other processes (imports, other instances)")
 	fs.IntVar(&m.Config.MaxExpensive, "max-expensive", m.Config.MaxExpensive, "reads served at once, server wide; more wait up to 2 s, then get 503 with Retry-After (default: 4 per core, at least 16)")
+	fs.BoolVar(&m.Config.WebhookAllowPrivate, "webhook-allow-private", m.Config.WebhookAllowPrivate, "let webhooks reach loopback, private and link-local addresses (refused by default, at registration and at connect time, against SSRF)")
 	fs.TextVar(&m.Config.LogLevel, "log-level", m.Config.LogLevel, "log level: DEBUG, INFO, WARN or ERROR")
 	fs.Func("trusted-proxy", "address or CIDR of a reverse proxy whose X-Forwarded-For gives the client's address (repeatable; default none)", func(v string) error {
 		m.Config.TrustedProxies = append(m.Config.TrustedProxies, v)
@@ -260,6 +265,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.dir.SiteURL = m.Config.BaseURL
 	st := m.dir.Stats()
 	m.log.Info("directory loaded", "actors", st.Actors, "located", st.Located, "tools", st.Tools,
 		"took", time.Since(start).Round(time.Millisecond).String())
@@ -268,9 +274,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	guard := webhook.Guard{AllowPrivate: m.Config.WebhookAllowPrivate}
 	handler, err := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log,
 		Basemaps: basemaps, AccessibilityContact: m.Config.Contact, TrustedProxies: m.Config.TrustedProxies,
-		MaxExpensive: m.Config.MaxExpensive}, m.dir)
+		MaxExpensive: m.Config.MaxExpensive, WebhookGuard: guard}, m.dir)
 	if err != nil {
 		return err
 	}
@@ -295,6 +302,13 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer m.background.Done()
 		m.dir.Follow(bg, m.Config.FollowEvery)
+	}()
+	// Webhook deliveries queued by changes (in this process or another)
+	// go out from here; an instance that stops leaves them queued.
+	m.background.Add(1)
+	go func() {
+		defer m.background.Done()
+		webhook.New(m.dir, webhook.Config{Guard: guard}, m.log).Run(bg)
 	}()
 	m.log.Info("serving", "addr", "http://"+m.listener.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
 	return nil

@@ -1,0 +1,372 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// Webhooks: moderators, and accounts an administrator allows, register URLs
+// to be told of proposals, applied and reverted changes and reports in
+// their area (see package webhook for the deliveries).
+
+func (s *Server) registerWebhookRoutes() {
+	s.get("/api/webhooks", s.handleWebhookIndex)
+	s.engine.POST("/api/webhooks", s.handleWebhookCreate)
+	s.get("/api/webhooks/:id", s.handleWebhookView)
+	s.engine.PATCH("/api/webhooks/:id", s.handleWebhookUpdate)
+	s.engine.DELETE("/api/webhooks/:id", s.handleWebhookDelete)
+	s.get("/api/webhooks/:id/deliveries", s.handleDeliveryIndex)
+	s.get("/api/webhooks/:id/deliveries/:delivery", s.handleDeliveryView)
+	s.engine.POST("/api/webhooks/:id/deliveries/:delivery/replay", s.handleDeliveryReplay)
+	s.engine.PUT("/api/users/:id/webhooks", s.handleWebhookRight)
+}
+
+// webhookBody is a webhook as posted (every field) or patched (those given).
+type webhookBody struct {
+	URL          *string   `json:"url"`
+	Description  *string   `json:"description"`
+	Events       *[]string `json:"events"`
+	Departements *[]string `json:"departements"`
+	Regions      *[]string `json:"regions"`
+	EPCIs        *[]string `json:"epcis"`
+	Tools        *[]string `json:"tools"`
+	Themes       *[]string `json:"themes"`
+	Actors       *[]string `json:"actors"`
+	Active       *bool     `json:"active"`
+}
+
+// filter applies the body's filter fields over f, and says whether it had any.
+func (b *webhookBody) filter(f directory.WebhookFilter) (directory.WebhookFilter, bool) {
+	given := false
+	for _, x := range []struct {
+		src *[]string
+		dst *[]string
+	}{{b.Events, &f.Events}, {b.Departements, &f.Departements}, {b.Regions, &f.Regions}, {b.EPCIs, &f.EPCIs},
+		{b.Tools, &f.Tools}, {b.Themes, &f.Themes}, {b.Actors, &f.Actors}} {
+		if x.src != nil {
+			*x.dst, given = *x.src, true
+		}
+	}
+	return f, given
+}
+
+type webhookJSON struct {
+	ID             int64             `json:"id"`
+	Owner          directory.UserRef `json:"owner"`
+	URL            string            `json:"url"`
+	Description    string            `json:"description,omitempty"`
+	Events         []string          `json:"events"`
+	Departements   []string          `json:"departements"`
+	Regions        []string          `json:"regions"`
+	EPCIs          []string          `json:"epcis"`
+	Tools          []string          `json:"tools"`
+	Themes         []string          `json:"themes"`
+	Actors         []string          `json:"actors"`
+	Active         bool              `json:"active"`
+	DisabledAt     string            `json:"disabled_at,omitempty"`
+	DisabledReason string            `json:"disabled_reason,omitempty"`
+	Secret         string            `json:"secret,omitempty"`
+	Deliveries     map[string]int    `json:"deliveries"`
+	CreatedAt      string            `json:"created_at"`
+	UpdatedAt      string            `json:"updated_at"`
+	Links          []link            `json:"links"`
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func (s *Server) webhookJSON(c *gin.Context, w *directory.Webhook) webhookJSON {
+	base := s.baseURL(c.Request) + "/api/webhooks/" + itoa(w.ID)
+	f := w.Filter
+	return webhookJSON{ID: w.ID, Owner: w.Owner, URL: w.URL, Description: w.Description, Events: nonNil(f.Events),
+		Departements: nonNil(f.Departements), Regions: nonNil(f.Regions), EPCIs: nonNil(f.EPCIs), Tools: nonNil(f.Tools),
+		Themes: nonNil(f.Themes), Actors: nonNil(f.Actors), Active: w.Active, DisabledAt: rfc3339(w.DisabledAt),
+		DisabledReason: w.DisabledReason, Secret: w.Secret,
+		Deliveries: map[string]int{"pending": w.Pending, "delivered": w.Delivered, "failed": w.Failed},
+		CreatedAt:  rfc3339(w.CreatedAt), UpdatedAt: rfc3339(w.UpdatedAt),
+		Links: []link{{Href: base, Rel: "self", Type: mediaJSON}, {Href: base + "/deliveries", Rel: "deliveries", Type: mediaJSON}}}
+}
+
+type deliveryJSON struct {
+	ID            string          `json:"id"`
+	Event         string          `json:"event"`
+	EventID       string          `json:"event_id"`
+	Status        string          `json:"status"`
+	Attempts      int             `json:"attempts"`
+	NextAttemptAt string          `json:"next_attempt_at,omitempty"`
+	LastAttemptAt string          `json:"last_attempt_at,omitempty"`
+	LastStatus    int             `json:"last_status,omitempty"`
+	LastError     string          `json:"last_error,omitempty"`
+	Replay        bool            `json:"replay,omitempty"`
+	CreatedAt     string          `json:"created_at"`
+	DeliveredAt   string          `json:"delivered_at,omitempty"`
+	Payload       json.RawMessage `json:"payload,omitempty"`
+}
+
+func toDeliveryJSON(x *directory.Delivery, withPayload bool) deliveryJSON {
+	j := deliveryJSON{ID: x.DeliveryID, Event: x.Event, EventID: x.EventID, Status: x.Status, Attempts: x.Attempts,
+		LastAttemptAt: rfc3339(x.LastAttemptAt), LastStatus: x.LastStatus, LastError: x.LastError, Replay: x.ReplayOf != 0,
+		CreatedAt: rfc3339(x.CreatedAt), DeliveredAt: rfc3339(x.DeliveredAt)}
+	if x.Status == directory.DeliveryPending {
+		j.NextAttemptAt = rfc3339(x.NextAttemptAt)
+	}
+	if withPayload {
+		j.Payload = x.Payload
+	}
+	return j
+}
+
+func (s *Server) webhookID(c *gin.Context) (int64, bool) {
+	id, err := directory.ParseID("id", c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) handleWebhookIndex(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	list, err := s.dir.FindWebhooks(c.Request.Context(), u)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]webhookJSON, len(list))
+	for i, w := range list {
+		out[i] = s.webhookJSON(c, w)
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"webhooks": out, "event_types": directory.EventTypes})
+}
+
+func (s *Server) handleWebhookCreate(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	var b webhookBody
+	if !s.bindJSON(c, &b) {
+		return
+	}
+	if b.Active != nil {
+		s.writeError(c, directory.FieldError("active", "is not set when registering: a new webhook is active"))
+		return
+	}
+	in := directory.WebhookInput{}
+	if b.URL != nil {
+		in.URL = *b.URL
+	}
+	if b.Description != nil {
+		in.Description = *b.Description
+	}
+	in.Filter, _ = b.filter(directory.WebhookFilter{})
+	ctx := c.Request.Context()
+	// The right first, then the address: an account without the right
+	// learns nothing of which hosts resolve.
+	if err := s.dir.MayManageWebhooks(ctx, u); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if in.URL != "" {
+		if err := s.cfg.WebhookGuard.CheckURL(ctx, in.URL); err != nil {
+			s.writeError(c, err)
+			return
+		}
+	}
+	w, err := s.dir.CreateWebhook(ctx, u, in)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", "/api/webhooks/"+itoa(w.ID))
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, gin.H{"webhook": s.webhookJSON(c, w),
+		"note": "copy the secret now: it is not shown again. Each delivery carries X-Voisinage-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>."})
+}
+
+func (s *Server) handleWebhookView(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	id, ok := s.webhookID(c)
+	if !ok {
+		return
+	}
+	w, err := s.dir.FindWebhook(c.Request.Context(), u, id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"webhook": s.webhookJSON(c, w)})
+}
+
+func (s *Server) handleWebhookUpdate(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	id, ok := s.webhookID(c)
+	if !ok {
+		return
+	}
+	var b webhookBody
+	if !s.bindJSON(c, &b) {
+		return
+	}
+	ctx := c.Request.Context()
+	w, err := s.dir.FindWebhook(ctx, u, id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	patch := directory.WebhookPatch{URL: b.URL, Description: b.Description, Active: b.Active}
+	if f, ok := b.filter(w.Filter); ok {
+		patch.Filter = &f
+	}
+	if b.URL != nil {
+		if err := s.cfg.WebhookGuard.CheckURL(ctx, *b.URL); err != nil {
+			s.writeError(c, err)
+			return
+		}
+	}
+	if w, err = s.dir.UpdateWebhook(ctx, u, id, patch); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"webhook": s.webhookJSON(c, w)})
+}
+
+func (s *Server) handleWebhookDelete(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	id, ok := s.webhookID(c)
+	if !ok {
+		return
+	}
+	if err := s.dir.DeleteWebhook(c.Request.Context(), u, id); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+var deliveryIndexParams = []string{"status", "limit", "offset"}
+
+func (s *Server) handleDeliveryIndex(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	id, ok := s.webhookID(c)
+	if !ok {
+		return
+	}
+	p := parseParams(c.Request.URL.RawQuery, deliveryIndexParams)
+	status := p.oneOf("status", "", "", directory.DeliveryPending, directory.DeliveryDelivered, directory.DeliveryFailed)
+	limit := p.integer("limit", 50, 1, 500, false)
+	offset := p.integer("offset", 0, 0, 1<<31-1, false)
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	list, total, err := s.dir.FindDeliveries(c.Request.Context(), u, id, status, limit, offset)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]deliveryJSON, len(list))
+	for i, x := range list {
+		out[i] = toDeliveryJSON(x, false)
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"deliveries": out, "numberMatched": total, "numberReturned": len(out)})
+}
+
+func (s *Server) handleDeliveryView(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	id, ok := s.webhookID(c)
+	if !ok {
+		return
+	}
+	x, err := s.dir.FindDelivery(c.Request.Context(), u, id, c.Param("delivery"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"delivery": toDeliveryJSON(x, true)})
+}
+
+func (s *Server) handleDeliveryReplay(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	id, ok := s.webhookID(c)
+	if !ok {
+		return
+	}
+	x, err := s.dir.ReplayDelivery(c.Request.Context(), u, id, c.Param("delivery"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, gin.H{"delivery": toDeliveryJSON(x, false)})
+}
+
+func (s *Server) handleWebhookRight(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	id, err := directory.ParseID("id", c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	var b struct {
+		Allowed *bool `json:"allowed"`
+	}
+	if !s.bindJSON(c, &b) {
+		return
+	}
+	if b.Allowed == nil {
+		s.writeError(c, directory.FieldError("allowed", "is required: true to let the account manage webhooks, false to take the right back"))
+		return
+	}
+	if err := s.dir.SetWebhookRight(c.Request.Context(), u, id, *b.Allowed); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"user_id": id, "webhooks": *b.Allowed})
+}
