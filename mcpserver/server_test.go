@@ -42,6 +42,13 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 // ("" for none).
 func connect(t *testing.T, f *directorytest.Fixture, token string) *mcp.ClientSession {
 	t.Helper()
+	return connectTB(t, f, token)
+}
+
+func connectB(b *testing.B, f *directorytest.Fixture) *mcp.ClientSession { return connectTB(b, f, "") }
+
+func connectTB(t testing.TB, f *directorytest.Fixture, token string) *mcp.ClientSession {
+	t.Helper()
 	srv := httptest.NewServer(mcpserver.Handler(mcpserver.New(f.D, mcpserver.Config{BaseURL: "https://voisinage.test"}), nil))
 	t.Cleanup(srv.Close)
 	client := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1.0.0"}, nil)

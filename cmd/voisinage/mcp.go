@@ -62,6 +62,13 @@ func runMCP(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
+	// The links of the webhook events its proposals queue point to the
+	// site when it is named.
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "base-url" {
+			dir.SiteURL = *baseURL
+		}
+	})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go dir.Follow(ctx, *follow)
