@@ -392,4 +392,3 @@ func rot(n, x, y, rx, ry uint32) (uint32, uint32) {
 	}
 	return x, y
 }
-
