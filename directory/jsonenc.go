@@ -14,6 +14,10 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
+// AppendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it (HTML characters included).
+func AppendJSONString(dst []byte, s string) []byte { return appendString(dst, s) }
+
 // appendString appends s as a JSON string.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')

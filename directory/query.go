@@ -432,13 +432,22 @@ func (d *Directory) EachActorFeature(ctx context.Context, fn func(feature []byte
 
 // ActorFeature returns the pre-encoded feature of actor id, or ENOTFOUND.
 func (d *Directory) ActorFeature(ctx context.Context, id string) ([]byte, uint64, error) {
+	return d.AppendActorFeature(nil, id)
+}
+
+// AppendActorFeature appends the feature of actor id to dst, or returns
+// ENOTFOUND, with the change sequence it was read at.
+func (d *Directory) AppendActorFeature(dst []byte, id string) ([]byte, uint64, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	ref, ok := d.refOf(id)
 	if !ok || d.entries[ref].deleted {
-		return nil, 0, Errorf(ENOTFOUND, "no actor with id %q", id)
+		return dst, 0, Errorf(ENOTFOUND, "no actor with id %q", id)
 	}
-	return d.featureLocked(ref, -1), d.seq, nil
+	if dst == nil {
+		dst = make([]byte, 0, featureSize+int(d.entries[ref].extra.n))
+	}
+	return d.appendFeatureLocked(dst, ref, -1), d.seq, nil
 }
 
 // FindActorByID returns the full actor id from the store, with its members

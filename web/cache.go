@@ -1,7 +1,6 @@
 package web
 
 import (
-	"hash/fnv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -49,8 +48,9 @@ func (s *Server) conditional() gin.HandlerFunc {
 			return
 		}
 		etag := s.etag(r, s.dir.Seq())
-		c.Header("ETag", etag)
-		c.Header("Cache-Control", "public, max-age="+strconv.Itoa(int(dataMaxAge.Seconds())))
+		h := c.Writer.Header()
+		h["Etag"] = []string{etag}
+		h["Cache-Control"] = dataCacheControl
 		if etagMatches(r.Header.Get("If-None-Match"), etag) {
 			c.AbortWithStatus(http.StatusNotModified)
 			return
@@ -63,14 +63,49 @@ func (s *Server) conditional() gin.HandlerFunc {
 // seq: the request, the base URL of links and the encoding (gzip or not,
 // for compressible answers and tiles) decide the bytes, seq the data.
 func (s *Server) etag(r *http.Request, seq uint64) string {
-	h := fnv.New64a()
-	h.Write([]byte(r.URL.RequestURI()))
-	h.Write([]byte{0})
-	h.Write([]byte(s.baseURL(r)))
-	if willGzip(r) || (strings.HasSuffix(r.URL.Path, ".mvt") && acceptsGzip(r)) {
-		h.Write([]byte{0, 'g', 'z'})
+	h := fnvOffset
+	if r.URL.RawPath != "" || r.URL.Opaque != "" || r.URL.ForceQuery {
+		h = fnvString(h, r.URL.RequestURI())
+	} else {
+		// RequestURI's text, without making it.
+		h = fnvString(h, r.URL.EscapedPath())
+		if r.URL.RawQuery != "" {
+			h = fnvString(fnvString(h, "?"), r.URL.RawQuery)
+		}
 	}
-	return `"` + strconv.FormatUint(seq, 36) + "-" + strconv.FormatUint(h.Sum64(), 36) + `"`
+	h = fnvString(h, "\x00")
+	if s.cfg.BaseURL != "" {
+		h = fnvString(h, s.cfg.BaseURL)
+	} else {
+		h = fnvString(fnvString(h, s.scheme(r)), r.Host) // baseURL's text
+	}
+	if willGzip(r) || (strings.HasSuffix(r.URL.Path, ".mvt") && acceptsGzip(r)) {
+		h = fnvString(h, "\x00gz")
+	}
+	var b [32]byte
+	out := append(b[:0], '"')
+	out = strconv.AppendUint(out, seq, 36)
+	out = append(out, '-')
+	out = strconv.AppendUint(out, h, 36)
+	return string(append(out, '"'))
+}
+
+// dataCacheControl is the Cache-Control of shared data. Header values set
+// from shared slices are never written to: net/http and gin replace them.
+var dataCacheControl = []string{"public, max-age=" + strconv.Itoa(int(dataMaxAge.Seconds()))}
+
+// FNV-1a, 64 bits, over strings, without hash.Hash's allocation.
+const (
+	fnvOffset uint64 = 14695981039346656037
+	fnvPrime  uint64 = 1099511628211
+)
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
 }
 
 // notModified replaces the ETag the conditional middleware set when the

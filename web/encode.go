@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
 )
 
 // writeJSON writes v as JSON with the given media type.
@@ -72,12 +74,9 @@ func writeFeatureCollection(w io.Writer, features [][]byte, m collectionMembers)
 
 func writeMembers(bw *bufio.Writer, m collectionMembers) error {
 	if m.links != nil {
-		b, err := json.Marshal(m.links)
-		if err != nil {
-			return err
-		}
+		buf := appendLinks(make([]byte, 0, 160*len(m.links)), m.links)
 		bw.WriteString(`,"links":`)
-		bw.Write(b)
+		bw.Write(buf)
 	}
 	if len(m.extra) > 0 {
 		// encoding/json sorts map keys: the output is stable.
@@ -91,14 +90,43 @@ func writeMembers(bw *bufio.Writer, m collectionMembers) error {
 	return nil
 }
 
+// appendLinks appends links as encoding/json would encode them, without
+// reflection.
+func appendLinks(dst []byte, links []link) []byte {
+	dst = append(dst, '[')
+	for i, l := range links {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"href":`...)
+		dst = directory.AppendJSONString(dst, l.Href)
+		dst = append(dst, `,"rel":`...)
+		dst = directory.AppendJSONString(dst, l.Rel)
+		if l.Type != "" {
+			dst = append(dst, `,"type":`...)
+			dst = directory.AppendJSONString(dst, l.Type)
+		}
+		if l.Title != "" {
+			dst = append(dst, `,"title":`...)
+			dst = directory.AppendJSONString(dst, l.Title)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
+}
+
 // withLinks adds a links member to a pre-encoded feature.
 func withLinks(feature []byte, links []link) []byte {
-	b, _ := json.Marshal(links)
-	out := make([]byte, 0, len(feature)+len(b)+10)
-	out = append(out, feature[:len(feature)-1]...)
-	out = append(out, `,"links":`...)
-	out = append(out, b...)
-	return append(out, '}')
+	out := make([]byte, 0, len(feature)+10+160*len(links))
+	return appendWithLinks(out, feature, links)
+}
+
+// appendWithLinks appends feature with a links member added.
+func appendWithLinks(dst, feature []byte, links []link) []byte {
+	dst = append(dst, feature[:len(feature)-1]...)
+	dst = append(dst, `,"links":`...)
+	dst = appendLinks(dst, links)
+	return append(dst, '}')
 }
 
 // streamFeatureCollection writes a FeatureCollection whose features come

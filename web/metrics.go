@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +28,21 @@ type metrics struct {
 	inflight prometheus.Gauge
 	// saturated counts reads refused by the bound on expensive requests.
 	saturated prometheus.Counter
+
+	// The series of each method, route and status, found once: looking
+	// them up by label values hashes the values at every request.
+	seriesMu sync.RWMutex
+	series   map[seriesKey]requestSeries
+}
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type requestSeries struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
 }
 
 // newMetrics registers the request metrics and the directory's gauges. The
@@ -97,8 +113,24 @@ func newMetrics(dir *directory.Directory, log *slog.Logger) (*metrics, error) {
 }
 
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {
-	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
+	k := seriesKey{method, route, status}
+	m.seriesMu.RLock()
+	rs, ok := m.series[k]
+	m.seriesMu.RUnlock()
+	if !ok {
+		rs = requestSeries{m.requests.WithLabelValues(method, route, strconv.Itoa(status)),
+			m.duration.WithLabelValues(method, route)}
+		m.seriesMu.Lock()
+		if m.series == nil {
+			m.series = map[seriesKey]requestSeries{}
+		}
+		// Methods and routes are few (unknown paths are "unmatched",
+		// unknown methods answered 405 by gin), and so are statuses.
+		m.series[k] = rs
+		m.seriesMu.Unlock()
+	}
+	rs.count.Inc()
+	rs.duration.Observe(elapsed.Seconds())
 }
 
 // registerOpsRoutes registers what operators and their tools poll:

@@ -3,7 +3,10 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -260,24 +263,34 @@ func (s *Server) handleItems(c *gin.Context) {
 	})
 }
 
-// pageURL rebuilds a page's URL with another offset (and format).
-func pageURL(path string, q url.Values, offset, limit int, format string) string {
-	v := url.Values{}
-	for k, vs := range q {
-		v[k] = vs
+// pageURL rebuilds a page's URL with another offset (and format), its
+// query encoded as url.Values.Encode would (sorted by name).
+func pageURL(path string, q []param, offset, limit int, format string) string {
+	v := make([]param, 0, len(q)+3)
+	for _, p := range q {
+		if p.name != "limit" && p.name != "offset" && p.name != "f" {
+			v = append(v, p)
+		}
 	}
-	v.Set("limit", strconv.Itoa(limit))
+	v = append(v, param{"limit", strconv.Itoa(limit)})
 	if offset > 0 {
-		v.Set("offset", strconv.Itoa(offset))
-	} else {
-		v.Del("offset")
+		v = append(v, param{"offset", strconv.Itoa(offset)})
 	}
 	if format != "" {
-		v.Set("f", format)
-	} else {
-		v.Del("f")
+		v = append(v, param{"f", format})
 	}
-	return path + "?" + v.Encode()
+	slices.SortStableFunc(v, func(a, b param) int { return strings.Compare(a.name, b.name) })
+	b := make([]byte, 0, len(path)+64)
+	b = append(append(b, path...), '?')
+	for i, p := range v {
+		if i > 0 {
+			b = append(b, '&')
+		}
+		b = append(b, url.QueryEscape(p.name)...)
+		b = append(b, '=')
+		b = append(b, url.QueryEscape(p.value)...)
+	}
+	return string(b)
 }
 
 func (s *Server) handleItem(c *gin.Context) {
@@ -293,23 +306,37 @@ func (s *Server) handleItem(c *gin.Context) {
 		return
 	}
 	id := c.Param("id")
+	bp := itemBuffers.Get().(*[]byte)
+	defer itemBuffers.Put(bp)
 	var feature []byte
 	var err error
 	if col == "adoptions" {
-		feature, err = s.dir.AdoptionFeature(c.Request.Context(), id)
+		var f []byte
+		if f, err = s.dir.AdoptionFeature(c.Request.Context(), id); err == nil {
+			feature = append((*bp)[:0], f...)
+		}
 	} else {
-		feature, _, err = s.dir.ActorFeature(c.Request.Context(), id)
+		feature, _, err = s.dir.AppendActorFeature((*bp)[:0], id)
 	}
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
 	base := s.baseURL(c.Request)
-	links := []link{
+	links := [2]link{
 		{Href: base + c.Request.URL.Path, Rel: "self", Type: mediaGeoJSON, Title: "This feature"},
 		{Href: base + "/api/collections/" + col, Rel: "collection", Type: mediaJSON, Title: "The collection"},
 	}
-	c.Header("Content-Type", mediaGeoJSON)
+	// The feature's own bytes, then its links, in the buffer it was read into.
+	body := append(feature[:len(feature)-1], `,"links":`...)
+	body = append(appendLinks(body, links[:]), '}')
+	*bp = body
+	c.Writer.Header()["Content-Type"] = geoJSONType
 	c.Status(http.StatusOK)
-	c.Writer.Write(withLinks(feature, links))
+	c.Writer.Write(body)
 }
+
+// itemBuffers keeps the buffers single features are written from.
+var itemBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+var geoJSONType = []string{mediaGeoJSON}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -19,20 +20,62 @@ import (
 // parameter, or a value of the wrong shape, is a problem named after the
 // parameter, and all problems are reported at once as one 400.
 type params struct {
-	values   url.Values
-	problems directory.Problems
+	values   []param // in the order given
+	problems lazyProblems
 }
 
-// parseParams parses rawQuery and refuses parameters outside allowed.
+// param is one name=value of a query.
+type param struct{ name, value string }
+
+// lazyProblems is a directory.Problems made on the first problem: most
+// requests have none, and need no map.
+type lazyProblems struct{ m directory.Problems }
+
+func (p *lazyProblems) Add(field, format string, args ...any) {
+	if p.m == nil {
+		p.m = directory.Problems{}
+	}
+	p.m.Add(field, format, args...)
+}
+
+func (p *lazyProblems) Err(what string) error { return p.m.Err(what) }
+
+// parseParams parses rawQuery and refuses parameters outside allowed. It
+// reads the query as url.ParseQuery does, into a slice: no map per request.
 func parseParams(rawQuery string, allowed []string) *params {
-	p := &params{problems: directory.Problems{}}
-	values, err := url.ParseQuery(rawQuery)
+	p := &params{}
+	var err error
+	for q := rawQuery; q != ""; {
+		var kv string
+		kv, q, _ = strings.Cut(q, "&")
+		if strings.Contains(kv, ";") {
+			if err == nil {
+				err = errors.New("invalid semicolon separator in query")
+			}
+			continue
+		}
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		k, err1 := url.QueryUnescape(k)
+		if err1 == nil {
+			v, err1 = url.QueryUnescape(v)
+		}
+		if err1 != nil {
+			if err == nil {
+				err = err1
+			}
+			continue
+		}
+		p.values = append(p.values, param{k, v})
+	}
 	if err != nil {
 		p.problems.Add("query", "is malformed (%s): escape special characters with %%XX", shortErr(err))
-		values = url.Values{}
+		p.values = nil
 	}
-	p.values = values
-	for name, vs := range values {
+	for i, v := range p.values {
+		name := v.name
 		switch {
 		case name == "" || len(name) > 100 || !utf8.ValidString(name):
 			// Named after the query: a 400 must name what to fix, and such a
@@ -44,9 +87,10 @@ func parseParams(rawQuery string, allowed []string) *params {
 			} else {
 				p.problems.Add(name, "is not a parameter of this endpoint; accepted: %s", strings.Join(allowed, ", "))
 			}
-		case len(vs) > 1:
+		case slices.ContainsFunc(p.values[:i], func(o param) bool { return o.name == name }):
+			// Allowed names are few: the look back is short.
 			p.problems.Add(name, "must be given once (use commas for several values)")
-		case !utf8.ValidString(vs[0]):
+		case !utf8.ValidString(v.value):
 			p.problems.Add(name, "must be valid UTF-8 text")
 		}
 	}
@@ -65,14 +109,26 @@ func shortErr(err error) string {
 func (p *params) err() error { return p.problems.Err("query parameters") }
 
 // has reports whether the parameter was given (even empty).
-func (p *params) has(name string) bool { _, ok := p.values[name]; return ok }
+func (p *params) has(name string) bool {
+	return slices.ContainsFunc(p.values, func(v param) bool { return v.name == name })
+}
+
+// get returns the first value of the parameter, "" if absent.
+func (p *params) get(name string) string {
+	for _, v := range p.values {
+		if v.name == name {
+			return v.value
+		}
+	}
+	return ""
+}
 
 // str returns the parameter's value, "" if absent.
-func (p *params) str(name string) string { return p.values.Get(name) }
+func (p *params) str(name string) string { return p.get(name) }
 
 // list returns the comma-separated values of a parameter, trimmed, empties dropped.
 func (p *params) list(name string) []string {
-	v := p.values.Get(name)
+	v := p.get(name)
 	if v == "" {
 		return nil
 	}
@@ -91,7 +147,7 @@ func (p *params) integer(name string, def, lo, hi int, clamp bool) int {
 	if !p.has(name) {
 		return def
 	}
-	s := p.values.Get(name)
+	s := p.get(name)
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && !strings.HasPrefix(s, "-") && clamp {
@@ -113,15 +169,15 @@ func (p *params) integer(name string, def, lo, hi int, clamp bool) int {
 // number returns the parameter as a finite float, or ok=false (and a problem
 // when it is present but not a number). required adds a problem when absent.
 func (p *params) number(name string, required bool) (float64, bool) {
-	if !p.has(name) || p.values.Get(name) == "" {
+	if !p.has(name) || p.get(name) == "" {
 		if required {
 			p.problems.Add(name, "is required")
 		}
 		return 0, false
 	}
-	f, ok := parseFinite(p.values.Get(name))
+	f, ok := parseFinite(p.get(name))
 	if !ok {
-		p.problems.Add(name, "must be a decimal number (got %q)", truncate(p.values.Get(name)))
+		p.problems.Add(name, "must be a decimal number (got %q)", truncate(p.get(name)))
 	}
 	return f, ok
 }
@@ -167,7 +223,7 @@ func (p *params) bbox(name string) *orb.Bound {
 	if !p.has(name) {
 		return nil
 	}
-	parts := strings.Split(p.values.Get(name), ",")
+	parts := strings.Split(p.get(name), ",")
 	if len(parts) != 4 && len(parts) != 6 {
 		p.problems.Add(name, "%s; got %d values", bboxHelp, len(parts))
 		return nil
@@ -204,7 +260,7 @@ func (p *params) datetime(name string) (from, to time.Time) {
 	if !p.has(name) {
 		return
 	}
-	v := p.values.Get(name)
+	v := p.get(name)
 	bad := func() {
 		p.problems.Add(name, "must be an RFC 3339 date-time or date, or an interval start/end with .. for an open end (got %q)", truncate(v))
 	}
@@ -253,7 +309,7 @@ func (p *params) oneOf(name, def string, values ...string) string {
 	if !p.has(name) {
 		return def
 	}
-	v := p.values.Get(name)
+	v := p.get(name)
 	if !slices.Contains(values, v) {
 		p.problems.Add(name, "must be one of %s (got %q)", strings.Join(values, ", "), truncate(v))
 		return def

@@ -158,11 +158,15 @@ func (s *Server) baseURL(r *http.Request) string {
 	if s.cfg.BaseURL != "" {
 		return s.cfg.BaseURL
 	}
-	scheme := "http"
+	return s.scheme(r) + r.Host
+}
+
+// scheme is the start of baseURL when it comes from the request.
+func (s *Server) scheme(r *http.Request) string {
 	if r.TLS != nil {
-		scheme = "https"
+		return "https://"
 	}
-	return scheme + "://" + r.Host
+	return "http://"
 }
 
 // crossOrigin refuses cross-site writes. Browsers say where a request comes
