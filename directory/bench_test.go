@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"syscall"
@@ -300,6 +301,30 @@ func BenchmarkActorFeature(b *testing.B) {
 	}
 }
 
+// BenchmarkCollect runs a full garbage collection with the read model
+// loaded (and its cluster index built): the CPU time one collection costs,
+// most of it marking what the read model holds. A server collects every
+// few seconds under load, so this is what the read model's layout costs.
+func BenchmarkCollect(b *testing.B) {
+	ctx := context.Background()
+	for _, bd := range benchDirs {
+		b.Run(bd.name, func(b *testing.B) {
+			d := bd.open(b)
+			if _, err := d.Clusters(ctx, directory.ClusterQuery{Zoom: 0}); err != nil {
+				b.Fatal(err)
+			}
+			runtime.GC()
+			cpuPerOp(b)
+			for b.Loop() {
+				runtime.GC()
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MiB")
+		})
+	}
+}
+
 // BenchmarkLoad builds the read model from the store, as a start does: the
 // store is read and indexed; cluster indexes follow in the background and
 // are not counted.
@@ -315,6 +340,7 @@ func BenchmarkLoad(b *testing.B) {
 	defer db.Close()
 	// As the server does (cmd/voisinage): no collection while loading.
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	cpuPerOp(b)
 	for b.Loop() {
 		if _, err := directory.New(context.Background(), db); err != nil {
 			b.Fatal(err)
