@@ -125,9 +125,14 @@ func ErrorRetryAfter(err error) time.Duration {
 type Problems map[string]string
 
 // Add records a problem with field unless one is already recorded for it.
-func (p Problems) Add(field, format string, args ...any) {
-	if _, ok := p[field]; !ok {
-		p[field] = fmt.Sprintf(format, args...)
+// The zero Problems is ready to use: its map is made on the first problem,
+// so that checking valid input allocates nothing.
+func (p *Problems) Add(field, format string, args ...any) {
+	if *p == nil {
+		*p = Problems{}
+	}
+	if _, ok := (*p)[field]; !ok {
+		(*p)[field] = fmt.Sprintf(format, args...)
 	}
 }
 

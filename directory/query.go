@@ -46,7 +46,7 @@ type ActorFilter struct {
 // Validate checks the filter's values against what the directory knows and
 // returns one EINVALID error naming every bad parameter.
 func (d *Directory) validateFilterLocked(f *ActorFilter) error {
-	p := Problems{}
+	var p Problems
 	for _, k := range f.Kinds {
 		if !IsKind(k) {
 			p.Add("kind", "must be one of %s (got %q)", strings.Join(Kinds, ", "), k)
@@ -488,7 +488,7 @@ type Neighbor struct {
 // Nearby returns the actors nearest to q's point by great-circle distance,
 // nearest first, that match q.Filter. Actors with no point are never returned.
 func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint64, error) {
-	p := Problems{}
+	var p Problems
 	var ce *geo.CoordError
 	if err := geo.CheckPoint(q.Lon, q.Lat); errors.As(err, &ce) {
 		p.Add(ce.Field, "%s", ce.Reason)

@@ -54,9 +54,22 @@ func (s *Server) handleClusters(c *gin.Context) {
 	}
 	c.Header("Content-Type", mediaGeoJSON)
 	c.Status(http.StatusOK)
-	writeFeatureCollection(c.Writer, page.Features, collectionMembers{timeStamp: time.Now().UTC(), extra: addWarnings(map[string]any{
-		"zoom": q.Zoom, "numberActors": page.Actors, "numberClusters": page.Clusters,
-	}, swappedBoxWarning(q.Filter.Bound))})
+	if w := swappedBoxWarning(q.Filter.Bound); w != "" {
+		writeFeatureCollection(c.Writer, page.Features, collectionMembers{timeStamp: time.Now().UTC(), extra: addWarnings(map[string]any{
+			"zoom": q.Zoom, "numberActors": page.Actors, "numberClusters": page.Clusters,
+		}, w)})
+		return
+	}
+	// Without a warning, the members encoding/json gave them from a map,
+	// in its key order, appended.
+	var raw [80]byte
+	members := append(raw[:0], `,"numberActors":`...)
+	members = strconv.AppendInt(members, int64(page.Actors), 10)
+	members = append(members, `,"numberClusters":`...)
+	members = strconv.AppendInt(members, int64(page.Clusters), 10)
+	members = append(members, `,"zoom":`...)
+	members = strconv.AppendInt(members, int64(q.Zoom), 10)
+	writeFeatureCollection(c.Writer, page.Features, collectionMembers{timeStamp: time.Now().UTC(), raw: members})
 }
 
 // handleTile answers a Mapbox Vector Tile of the actors, gzipped for

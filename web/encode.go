@@ -31,6 +31,7 @@ type collectionMembers struct {
 	links       []link
 	timeStamp   time.Time
 	extra       map[string]any // foreign members (licence, attribution…), encoded in key order
+	raw         []byte         // members already encoded, each preceded by a comma
 }
 
 // bufioPool keeps the 32 KiB buffers of writeFeatureCollection: a new one
@@ -54,8 +55,9 @@ func writeFeatureCollection(w io.Writer, features [][]byte, m collectionMembers)
 	bw.WriteString(`,"numberReturned":`)
 	bw.WriteString(strconv.Itoa(len(features)))
 	if !m.timeStamp.IsZero() {
+		var t [32]byte
 		bw.WriteString(`,"timeStamp":"`)
-		bw.WriteString(m.timeStamp.UTC().Format(time.RFC3339))
+		bw.Write(m.timeStamp.UTC().AppendFormat(t[:0], time.RFC3339))
 		bw.WriteByte('"')
 	}
 	if err := writeMembers(bw, m); err != nil {
@@ -87,6 +89,7 @@ func writeMembers(bw *bufio.Writer, m collectionMembers) error {
 		bw.WriteByte(',')
 		bw.Write(b[1 : len(b)-1])
 	}
+	bw.Write(m.raw)
 	return nil
 }
 
