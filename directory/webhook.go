@@ -832,15 +832,20 @@ func (d *Directory) proposalEvent(ctx context.Context, tx *sql.Tx, typ string, p
 // inside the transaction of the change it reports: the deliveries exist if
 // and only if the change does, and nothing is sent before the commit.
 func enqueueEvent(ctx context.Context, tx *sql.Tx, ev *Event, now time.Time) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, events, departements, regions, epcis, tools, themes, actors FROM webhooks WHERE active = 1`)
+	rows, err := tx.QueryContext(ctx, `SELECT w.id, w.events, w.departements, w.regions, w.epcis, w.tools, w.themes, w.actors,
+		u.role IN ('moderator', 'admin') FROM webhooks w JOIN users u ON u.id = w.owner_id WHERE w.active = 1`)
 	if err != nil {
 		return err
 	}
-	var hooks []int64
+	type hook struct {
+		id        int64
+		moderator bool
+	}
+	var hooks []hook
 	for rows.Next() {
-		var id int64
+		var h hook
 		var lists [7]string
-		if err := rows.Scan(&id, &lists[0], &lists[1], &lists[2], &lists[3], &lists[4], &lists[5], &lists[6]); err != nil {
+		if err := rows.Scan(&h.id, &lists[0], &lists[1], &lists[2], &lists[3], &lists[4], &lists[5], &lists[6], &h.moderator); err != nil {
 			rows.Close()
 			return err
 		}
@@ -849,7 +854,7 @@ func enqueueEvent(ctx context.Context, tx *sql.Tx, ev *Event, now time.Time) err
 			json.Unmarshal([]byte(lists[i]), dst)
 		}
 		if f.matches(ev) {
-			hooks = append(hooks, id)
+			hooks = append(hooks, h)
 		}
 	}
 	if err := rows.Close(); err != nil {
@@ -858,9 +863,22 @@ func enqueueEvent(ctx context.Context, tx *sql.Tx, ev *Event, now time.Time) err
 	if len(hooks) == 0 {
 		return nil
 	}
-	payload, err := json.Marshal(ev)
+	full, err := json.Marshal(ev)
 	if err != nil {
 		return err
+	}
+	// Reports are moderators' business: who reported and what they wrote
+	// go only to webhooks of moderators and administrators; the others
+	// learn that a record was reported, and why.
+	public := full
+	if ev.Report != nil && (ev.Report.Reporter != nil || ev.Report.Comment != "") {
+		redacted := *ev
+		r := *ev.Report
+		r.Reporter, r.Comment = nil, ""
+		redacted.Report = &r
+		if public, err = json.Marshal(&redacted); err != nil {
+			return err
+		}
 	}
 	nowS := formatTime(now)
 	for _, h := range hooks {
@@ -868,8 +886,12 @@ func enqueueEvent(ctx context.Context, tx *sql.Tx, ev *Event, now time.Time) err
 		if err != nil {
 			return err
 		}
+		payload := public
+		if h.moderator {
+			payload = full
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, delivery_id, event, event_id, payload,
-			next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, h, id, ev.Type, ev.ID, string(payload), nowS, nowS); err != nil {
+			next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, h.id, id, ev.Type, ev.ID, string(payload), nowS, nowS); err != nil {
 			return fmt.Errorf("queue webhook delivery: %w", err)
 		}
 	}
@@ -911,4 +933,15 @@ func (d *Directory) revertEvent(ctx context.Context, tx *sql.Tx, typ, id string,
 	rv.Version, rv.By = r.Version, UserRef{ID: u.ID, Name: u.DisplayName}
 	ev.Revert = rv
 	return ev, nil
+}
+
+// PruneDeliveries deletes the deliveries delivered or failed before cutoff
+// (their outcome no longer matters; the queue stays small) and returns how
+// many it deleted. Pending ones are kept whatever their age.
+func (d *Directory) PruneDeliveries(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := d.db.write.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?`, formatTime(cutoff))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

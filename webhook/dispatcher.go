@@ -35,6 +35,7 @@ type Config struct {
 	RetryFor   time.Duration // how long a delivery is retried before it fails; default 24 h
 	Batch      int           // deliveries sent at once; default 8
 	Poll       time.Duration // how often the queue is looked at when idle; default 1 s
+	Keep       time.Duration // how long delivered and failed deliveries are kept; default 30 days
 }
 
 // Dispatcher sends the queued deliveries.
@@ -67,6 +68,9 @@ func New(dir *directory.Directory, cfg Config, log *slog.Logger) *Dispatcher {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
+	if cfg.Keep <= 0 {
+		cfg.Keep = 30 * 24 * time.Hour
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -92,9 +96,19 @@ func (d *Dispatcher) Backoff(attempts int) time.Duration {
 }
 
 // Run sends deliveries until ctx ends: whatever is due, then again after
-// Poll when the queue was empty.
+// Poll when the queue was empty; every hour it deletes the deliveries older
+// than Keep that are done.
 func (d *Dispatcher) Run(ctx context.Context) {
+	var pruned time.Time
 	for {
+		if now := d.Now(); now.Sub(pruned) >= time.Hour {
+			pruned = now
+			if n, err := d.dir.PruneDeliveries(ctx, now.Add(-d.cfg.Keep)); err != nil && ctx.Err() == nil {
+				d.log.Error("pruning webhook deliveries", "err", err)
+			} else if n > 0 {
+				d.log.Info("webhook deliveries pruned", "count", n, "older_than", d.cfg.Keep.String())
+			}
+		}
 		n, err := d.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("webhook deliveries", "err", err)

@@ -502,3 +502,59 @@ func TestWritesNeverWait(t *testing.T) {
 		t.Fatalf("proposal %+v", p)
 	}
 }
+
+// TestReportsRedactedForNonModerators checks that only moderators' webhooks
+// learn who reported a record and what they wrote.
+func TestReportsRedactedForNonModerators(t *testing.T) {
+	f, rcv, d := setup(t)
+	if err := f.D.SetWebhookRight(f.Ctx, f.Admin, f.Alice.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	site, _ := f.D.CreateWebhook(f.Ctx, f.Alice, directory.WebhookInput{URL: rcv.URL + "/site"})
+	mod, _ := f.D.CreateWebhook(f.Ctx, f.Mod, directory.WebhookInput{URL: rcv.URL + "/mod"})
+	if _, err := f.D.CreateReport(f.Ctx, f.Bob, directory.ReportInput{TargetType: "actor", TargetID: "commune-88160",
+		Reason: "abusive", Comment: "mon voisin écrit n'importe quoi"}); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, d)
+	for _, r := range rcv.requests() {
+		var ev directory.Event
+		json.Unmarshal(r.Body, &ev)
+		switch {
+		case verify(mod.Secret, r):
+			if ev.Report.Reporter == nil || ev.Report.Reporter.Name != "Bob" || ev.Report.Comment == "" {
+				t.Errorf("the moderator's webhook lacks the reporter or the comment: %+v", ev.Report)
+			}
+		case verify(site.Secret, r):
+			if ev.Report.Reporter != nil || ev.Report.Comment != "" || ev.Report.Reason != "abusive" || ev.ID == "" {
+				t.Errorf("a non-moderator's webhook got %+v", ev.Report)
+			}
+		default:
+			t.Fatal("a delivery no secret verifies")
+		}
+	}
+	if len(rcv.requests()) != 2 {
+		t.Fatalf("%d deliveries", len(rcv.requests()))
+	}
+}
+
+// TestPruneDeliveries checks that deliveries done long ago are deleted and
+// waiting ones kept.
+func TestPruneDeliveries(t *testing.T) {
+	f, rcv, d := setup(t)
+	w, _ := f.D.CreateWebhook(f.Ctx, f.Mod, directory.WebhookInput{URL: rcv.URL})
+	f.D.CreateReport(f.Ctx, nil, directory.ReportInput{TargetType: "actor", TargetID: "commune-88160", Reason: "wrong"})
+	drain(t, d)
+	rcv.answer(http.StatusInternalServerError)
+	f.D.CreateReport(f.Ctx, nil, directory.ReportInput{TargetType: "actor", TargetID: "commune-88209", Reason: "wrong"})
+	drain(t, d)
+	f.Clock.Add(31 * 24 * time.Hour)
+	n, err := f.D.PruneDeliveries(f.Ctx, f.Clock.Now().Add(-30*24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want the delivered one", n, err)
+	}
+	list, _, _ := f.D.FindDeliveries(f.Ctx, f.Mod, w.ID, "", 10, 0)
+	if len(list) != 1 || list[0].Status != directory.DeliveryPending {
+		t.Fatalf("left: %+v", list)
+	}
+}
