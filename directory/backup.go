@@ -147,13 +147,13 @@ var consistencyChecks = []struct{ what, query string }{
 		WHERE v.proposal_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.id = v.proposal_id)`},
 	{"actors whose version is not the last of their history", `SELECT COUNT(*) FROM
 		(SELECT record_id, MAX(version) AS mv FROM versions WHERE record_type = 'actor' GROUP BY record_id) v
-		LEFT JOIN actors a ON a.id = v.record_id WHERE a.version IS NOT v.mv`},
+		LEFT JOIN actors a ON a.id = v.record_id WHERE a.version IS DISTINCT FROM v.mv`},
 	{"tools whose version is not the last of their history", `SELECT COUNT(*) FROM
 		(SELECT record_id, MAX(version) AS mv FROM versions WHERE record_type = 'tool' GROUP BY record_id) v
-		LEFT JOIN tools t ON t.slug = v.record_id WHERE t.version IS NOT v.mv`},
+		LEFT JOIN tools t ON t.slug = v.record_id WHERE t.version IS DISTINCT FROM v.mv`},
 	{"adoptions whose version is not the last of their history", `SELECT COUNT(*) FROM
 		(SELECT record_id, MAX(version) AS mv FROM versions WHERE record_type = 'adoption' GROUP BY record_id) v
-		LEFT JOIN adoptions a ON 'adoption-' || a.actor_id || '-' || a.tool_slug = v.record_id WHERE a.version IS NOT v.mv`},
+		LEFT JOIN adoptions a ON 'adoption-' || a.actor_id || '-' || a.tool_slug = v.record_id WHERE a.version IS DISTINCT FROM v.mv`},
 	{"change sequences not matching the last version written", `SELECT
 		COALESCE((SELECT MAX(seq) FROM versions), 1) <>
 		COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '` + metaChangeSeq + `'), 1)`},

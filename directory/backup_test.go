@@ -52,7 +52,7 @@ func openRaw(tb testing.TB, path string) *sql.DB {
 // backup's change sequence — a committed prefix, nothing half-applied.
 func TestBackupUnderWrites(t *testing.T) {
 	ctx := context.Background()
-	db := MustOpenDB(t)
+	db := MustOpenSQLiteDB(t)
 	d, err := directory.New(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +218,7 @@ func TestBackupErrors(t *testing.T) {
 		}
 	})
 	t.Run("ErrSameFile", func(t *testing.T) {
-		db := MustOpenEmptyDB(t)
+		db := MustOpenEmptySQLiteDB(t)
 		if _, err := directory.Backup(ctx, db.Path(), db.Path()); directory.ErrorCode(err) != directory.EINVALID {
 			t.Fatalf("err = %v", err)
 		}

@@ -14,7 +14,7 @@ import (
 // lose the last commits on power loss), a busy timeout, foreign keys, one
 // writer connection, query-only readers.
 func TestDurabilitySettings(t *testing.T) {
-	db := MustOpenEmptyDB(t)
+	db := MustOpenEmptySQLiteDB(t)
 	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "busy_timeout": "10000", "foreign_keys": "1"}
 	for pragma, v := range want {
 		if got := db.Pragma(t, pragma); got != v {
@@ -40,7 +40,7 @@ func TestDurabilitySettings(t *testing.T) {
 // deferred transaction that read first could fail half-way with SQLITE_BUSY
 // when it tries to upgrade its lock, while another process writes.
 func TestImmediateTransactions(t *testing.T) {
-	db := MustOpenEmptyDB(t)
+	db := MustOpenEmptySQLiteDB(t)
 	ctx := context.Background()
 	// Another process, as `voisinage user add` would be: its own connection,
 	// no busy timeout, so a held lock shows at once.

@@ -72,22 +72,33 @@ func FieldError(field, format string, args ...any) *Error {
 // ErrorCode returns the code of err if it is (or wraps) an *Error, EINTERNAL
 // for any other non-nil error, and "" for nil.
 func ErrorCode(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	} else if e := asError(err); e != nil {
 		return e.Code
 	}
 	return EINTERNAL
 }
 
+// asError returns the *Error err is or wraps, or the one a failure of the
+// store stands for (a database busy or unreachable: EUNAVAILABLE), or nil.
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if e := postgresError(err); e != nil && e.Code == EUNAVAILABLE {
+		return e
+	}
+	return nil
+}
+
 // ErrorMessage returns the user-safe message of err: the *Error's message, or
 // "internal error" for anything else so that internals never leak.
 func ErrorMessage(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) && e.Code != EINTERNAL {
+	} else if e := asError(err); e != nil && e.Code != EINTERNAL {
 		return e.Message
 	}
 	return "internal error"
@@ -113,8 +124,7 @@ func ErrorConflicts(err error) map[string]Conflict {
 
 // ErrorRetryAfter returns how long to wait before retrying, for ETOOMANY.
 func ErrorRetryAfter(err error) time.Duration {
-	var e *Error
-	if errors.As(err, &e) {
+	if e := asError(err); e != nil {
 		return e.RetryAfter
 	}
 	return 0

@@ -25,24 +25,50 @@ import (
 // the sorted filter lists, which a full load builds once.
 const maxIncrementalCatchUp = 20000
 
-// Follow catches up with the store every interval until ctx is done. Errors
-// are logged and retried at the next tick.
+// Follow catches up with the store every interval until ctx is done, and
+// at once when the store notifies a commit (PostgreSQL's NOTIFY, see
+// postgres.go). Errors are logged and retried at the next tick.
+//
+// With read replicas, a notification may arrive before the replica has
+// replayed the commit: the follower then tries again every 50 ms, and
+// after half a second reads from the primary, so that a change approved
+// through another server is served within a second.
 func (d *Directory) Follow(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	changes := d.db.Changes()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	var want uint64 // the latest sequence notified, until followed
+	var since time.Time
 	for {
+		primary := false
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			n, err := d.CatchUp(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					slog.ErrorContext(ctx, "following the store's changes", "err", err)
-				}
-			} else if n > 0 {
-				slog.InfoContext(ctx, "read model followed changes written by another process", "records", n, "seq", d.Seq())
+		case seq := <-changes:
+			if seq > want {
+				want, since = seq, time.Now()
 			}
+		case <-retry.C:
+			primary = time.Since(since) > 500*time.Millisecond
+		}
+		n, err := d.catchUp(ctx, primary)
+		if err != nil {
+			if ctx.Err() == nil {
+				slog.ErrorContext(ctx, "following the store's changes", "err", err)
+			}
+		} else if n > 0 {
+			slog.InfoContext(ctx, "read model followed changes written by another process", "records", n, "seq", d.Seq())
+		}
+		d.mu.RLock()
+		behind := want > d.followed
+		d.mu.RUnlock()
+		if behind {
+			retry.Reset(50 * time.Millisecond)
+		} else {
+			want = 0
 		}
 	}
 }
@@ -51,7 +77,11 @@ func (d *Directory) Follow(ctx context.Context, every time.Duration) {
 // the store since it last followed it, including those written by other
 // processes, and returns how many records it refreshed (0 when nothing
 // changed, or only what this directory wrote itself).
-func (d *Directory) CatchUp(ctx context.Context) (int, error) {
+func (d *Directory) CatchUp(ctx context.Context) (int, error) { return d.catchUp(ctx, false) }
+
+// catchUp is CatchUp reading from a read replica (the first that answers),
+// or from the primary when primary is true or no replica answers.
+func (d *Directory) catchUp(ctx context.Context, primary bool) (int, error) {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	d.mu.RLock()
@@ -60,7 +90,17 @@ func (d *Directory) CatchUp(ctx context.Context) (int, error) {
 
 	// One read transaction: the sequence and the versions it covers come
 	// from the same snapshot.
-	tx, err := d.db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	pools := d.db.followers()
+	if primary {
+		pools = pools[len(pools)-1:]
+	}
+	var tx *sql.Tx
+	var err error
+	for _, p := range pools {
+		if tx, err = p.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return 0, err
 	}

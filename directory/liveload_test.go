@@ -113,7 +113,10 @@ type toolState struct {
 type recordRef struct{ typ, id string }
 
 func newProperty(t *testing.T, seed uint64) *property {
-	f := directorytest.MustOpenFixture(t)
+	return newPropertyOn(t, seed, directorytest.MustOpenFixture(t))
+}
+
+func newPropertyOn(t *testing.T, seed uint64, f *directorytest.Fixture) *property {
 	f.D.Policy.RatePerHour = 0 // the per-account limits have their own test
 	f.D.Policy.VoteMargin, f.D.Policy.VoteMinAge = 2, time.Hour
 	return &property{t: t, f: f, r: rand.New(rand.NewPCG(seed, 0x6c697665)), counts: map[string]int{}}

@@ -17,4 +17,9 @@ var (
 	MustOpenDB        = directorytest.MustOpenDB
 	MustOpenEmptyDB   = directorytest.MustOpenEmptyDB
 	MustOpenDirectory = directorytest.MustOpenDirectory
+
+	// The SQLite store's own tests (files, backups, pragmas) run on SQLite
+	// whatever the store of the run.
+	MustOpenSQLiteDB      = directorytest.MustOpenSQLiteDB
+	MustOpenEmptySQLiteDB = directorytest.MustOpenEmptySQLiteDB
 )

@@ -170,15 +170,13 @@ func (d *Directory) ProposeEdit(ctx context.Context, u *User, in ProposalInput) 
 	}
 	changes, _ := json.Marshal(prepared.Changes)
 	warn, _ := json.Marshal(warnings)
-	res, err := tx.ExecContext(ctx, `INSERT INTO proposals (author_id, target_type, target_id, action, base_version,
+	if err := tx.QueryRowContext(ctx, `INSERT INTO proposals (author_id, target_type, target_id, action, base_version,
 		changes, comment, source, warnings, departement, region, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		u.ID, prepared.TargetType, prepared.TargetID, prepared.Action, prepared.BaseVersion, changes,
-		strings.TrimSpace(in.Comment), prepared.Source, warn, cur.Dept, cur.Region, formatTime(now), formatTime(now))
-	if err != nil {
+		strings.TrimSpace(in.Comment), prepared.Source, warn, cur.Dept, cur.Region, formatTime(now), formatTime(now)).Scan(&prepared.ID); err != nil {
 		return nil, formatError(err)
 	}
-	prepared.ID, _ = res.LastInsertId()
 	prepared.CreatedAt = now
 	if err := emit(ctx, tx, now, func() (*Event, error) {
 		return d.proposalEvent(ctx, tx, EventProposalCreated, prepared, proposedView(cur, prepared), now)
@@ -580,7 +578,7 @@ func (d *Directory) checkRate(ctx context.Context, u *User, now time.Time) error
 		var n int
 		var oldest sql.NullString
 		if err := d.db.read.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM
-			(SELECT created_at FROM proposals WHERE author_id = ? AND created_at > ? ORDER BY created_at DESC LIMIT ?)`,
+			(SELECT created_at FROM proposals WHERE author_id = ? AND created_at > ? ORDER BY created_at DESC LIMIT ?) AS recent`,
 			u.ID, formatTime(now.Add(-w.span)), limit).Scan(&n, &oldest); err != nil {
 			return err
 		}

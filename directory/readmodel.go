@@ -214,12 +214,13 @@ func (d *Directory) DB() *DB { return d.db }
 // load rebuilds the whole read model from the store, streaming the actors
 // so that only their compact entries stay in memory.
 func (d *Directory) load(ctx context.Context) error {
-	seq, err := d.db.ChangeSeq(ctx)
+	src := d.db.source(ctx) // a read replica if there is one
+	seq, err := src.ChangeSeq(ctx)
 	if err != nil {
 		return err
 	}
 	tools := map[string]*Tool{}
-	trows, err := d.db.read.QueryContext(ctx, `SELECT `+toolColumns+` FROM tools`)
+	trows, err := src.read.QueryContext(ctx, `SELECT `+toolColumns+` FROM tools`)
 	if err != nil {
 		return err
 	}
@@ -238,7 +239,7 @@ func (d *Directory) load(ctx context.Context) error {
 	}
 
 	adoptByActor := map[string][]*Adoption{}
-	arows, err := d.db.read.QueryContext(ctx, `SELECT `+adoptionColumns+` FROM adoptions WHERE deleted = 0 ORDER BY actor_id, tool_slug`)
+	arows, err := src.read.QueryContext(ctx, `SELECT `+adoptionColumns+` FROM adoptions WHERE deleted = 0 ORDER BY actor_id, tool_slug`)
 	if err != nil {
 		return err
 	}
@@ -257,7 +258,7 @@ func (d *Directory) load(ctx context.Context) error {
 	}
 
 	parents := map[string][]string{}
-	prows, err := d.db.read.QueryContext(ctx, `SELECT actor_id, parent_id FROM actor_parents ORDER BY actor_id, rank`)
+	prows, err := src.read.QueryContext(ctx, `SELECT actor_id, parent_id FROM actor_parents ORDER BY actor_id, rank`)
 	if err != nil {
 		return err
 	}
@@ -273,13 +274,13 @@ func (d *Directory) load(ctx context.Context) error {
 		return err
 	}
 
-	facts, err := d.db.loadActorFacts(ctx)
+	facts, err := src.loadActorFacts(ctx)
 	if err != nil {
 		return err
 	}
 
 	var n int
-	if err := d.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM actors`).Scan(&n); err != nil {
+	if err := src.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM actors`).Scan(&n); err != nil {
 		return err
 	}
 	d.mu.Lock()
@@ -338,7 +339,7 @@ func (d *Directory) load(ctx context.Context) error {
 	errs := make(chan error, 2)
 	for _, part := range [][2]int{{0, half}, {half, n}} {
 		go func() {
-			errs <- d.scanEntries(ctx, parents, adoptByActor, part[0], d.entries[part[0]:part[1]])
+			errs <- d.scanEntries(ctx, src, parents, adoptByActor, part[0], d.entries[part[0]:part[1]])
 		}()
 	}
 	for range 2 {
@@ -435,13 +436,13 @@ func (d *Directory) load(ctx context.Context) error {
 // by one (each column is a call into SQLite); the rare ones come as a single
 // JSON array, NULL for bare rows (synthetic actors have none), and a whole
 // Actor is only made for the rows that have rare properties to pre-encode.
-func (d *Directory) scanEntries(ctx context.Context, parents map[string][]string, adoptByActor map[string][]*Adoption, offset int, out []entry) error {
-	rows, err := d.db.read.QueryContext(ctx, `SELECT id, kind, name, departement, region, population, lon, lat,
+func (d *Directory) scanEntries(ctx context.Context, src *DB, parents map[string][]string, adoptByActor map[string][]*Adoption, offset int, out []entry) error {
+	rows, err := src.read.QueryContext(ctx, `SELECT id, kind, name, departement, region, population, lon, lat,
 		precision, point_source, synthetic, deleted, version, updated_at,
 		CASE WHEN code <> '' OR siren <> '' OR epci_type <> '' OR zone <> '' OR website <> '' OR email <> ''
 			OR phone <> '' OR address <> '' OR description <> '' OR postal_codes <> '[]' OR labels <> '[]'
 			OR sources <> '[]'
-		THEN json_array(code, siren, epci_type, zone, website, email, phone, address, description,
+		THEN `+src.sqlJSONArray()+`(code, siren, epci_type, zone, website, email, phone, address, description,
 			json(postal_codes), json(labels), json(sources), created_at) END
 		FROM actors WHERE ref >= (SELECT ref FROM actors ORDER BY ref LIMIT 1 OFFSET ?) ORDER BY ref LIMIT ?`, offset, len(out))
 	if err != nil {

@@ -348,8 +348,8 @@ type versionWrite struct {
 func recordVersion(ctx context.Context, tx *sql.Tx, r *record, fields map[string]json.RawMessage, newVersion int, w versionWrite, now string) error {
 	if r.exists() {
 		data, _ := json.Marshal(r.Fields)
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO versions (record_type, record_id, version, action, data,
-			departement, region, tools, created_at) VALUES (?, ?, ?, 'import', ?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO versions (record_type, record_id, version, action, data,
+			departement, region, tools, created_at) VALUES (?, ?, ?, 'import', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			r.Type, r.ID, r.Version, data, r.Dept, r.Region, r.Tools, now); err != nil {
 			return err
 		}

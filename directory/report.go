@@ -71,12 +71,10 @@ func (d *Directory) CreateReport(ctx context.Context, u *User, in ReportInput) (
 		if !r.exists() {
 			return touchSet{}, Errorf(ENOTFOUND, "no %s %q", in.TargetType, in.TargetID)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO reports (target_type, target_id, reason, comment, reporter_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, in.TargetType, in.TargetID, in.Reason, comment, reporter, formatTime(now))
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO reports (target_type, target_id, reason, comment, reporter_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, in.TargetType, in.TargetID, in.Reason, comment, reporter, formatTime(now)).Scan(&id); err != nil {
 			return touchSet{}, err
 		}
-		id, _ = res.LastInsertId()
 		return touchSet{}, emit(ctx, tx, now, func() (*Event, error) {
 			ev, err := d.eventFor(ctx, tx, EventReportFiled, r, now)
 			if err != nil {

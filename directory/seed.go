@@ -135,7 +135,7 @@ func (db *DB) ChangeSeq(ctx context.Context) (uint64, error) {
 func bumpChangeSeq(ctx context.Context, tx *sql.Tx) (uint64, error) {
 	var seq uint64
 	err := tx.QueryRowContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
-		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
+		ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)
 		RETURNING CAST(value AS INTEGER)`, metaChangeSeq).Scan(&seq)
 	return seq, err
 }

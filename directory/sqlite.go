@@ -26,19 +26,32 @@ var migrationFS embed.FS
 // reads use a separate pool of query-only connections that WAL lets run
 // beside the writer.
 type DB struct {
-	path  string
-	write *sql.DB
-	read  *sql.DB
+	path   string // the SQLite file, or the PostgreSQL URL without its password
+	store  Store
+	write  *sql.DB
+	read   *sql.DB
+	follow []*sql.DB // PostgreSQL read replicas
 
 	// Now returns the current time; tests replace it to control the clock.
 	Now func() time.Time
 }
 
-// Open opens (creating if needed) the SQLite database at path and brings its
-// schema up to date with the embedded migrations.
-func Open(ctx context.Context, path string) (*DB, error) {
+// Open opens the database path names — a SQLite file (created if needed),
+// or a PostgreSQL URL (postgres://…, see postgres.go) — and brings its
+// schema up to date with the embedded migrations of its dialect.
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if path == "" {
 		return nil, Errorf(EINVALID, "database path is required")
+	}
+	var cfg openConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, cfg)
+	}
+	if len(cfg.replicas) > 0 {
+		return nil, Errorf(EINVALID, "read replicas need a PostgreSQL database: %s is a SQLite file", path)
 	}
 	if strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory") {
 		// Each pooled connection would get its own empty database.
@@ -48,6 +61,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{path: path, Now: func() time.Time { return time.Now().UTC() }}
+	db.store = &sqliteStore{db: db}
 	var err error
 	if db.write, err = sql.Open("sqlite3", dsn(path, false)); err != nil {
 		return nil, err
@@ -147,12 +161,18 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Path returns the database file path.
+// Path returns the database file path, or the PostgreSQL URL without its password.
 func (db *DB) Path() string { return db.path }
 
-// Close closes both pools.
+// Close closes the pools.
 func (db *DB) Close() error {
 	var errs []error
+	if db.store != nil {
+		errs = append(errs, db.store.close())
+	}
+	for _, f := range db.follow {
+		errs = append(errs, f.Close())
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
@@ -173,16 +193,18 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }
 
-// IntegrityCheck runs PRAGMA integrity_check and returns its first line ("ok" when sound).
+// IntegrityCheck checks the database's structures (PRAGMA integrity_check
+// for SQLite) and returns "ok" when they are sound.
 func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
-	var s string
-	err := db.read.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&s)
-	return s, err
+	return db.store.integrityCheck(ctx)
 }
 
-// formatError turns SQLite constraint failures into domain errors at the
-// storage boundary; anything else stays an internal error.
+// formatError turns constraint failures into domain errors at the storage
+// boundary; anything else stays an internal error.
 func formatError(err error) error {
+	if e := postgresError(err); e != nil {
+		return e
+	}
 	var se sqlite3.Error
 	if !errors.As(err, &se) {
 		return err
@@ -225,7 +247,109 @@ func setMeta(ctx context.Context, tx *sql.Tx, key, value string) error {
 
 // Checkpoint copies the write-ahead log into the database file and truncates
 // it, so that the file alone holds everything (for copies and backups).
+// PostgreSQL manages its log itself: there it does nothing.
 func (db *DB) Checkpoint(ctx context.Context) error {
-	_, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return db.store.checkpoint(ctx)
+}
+
+// sqliteStore is the Store of a SQLite file: one server (cmd holds a lock
+// file), one writer connection with immediate transactions, WAL readers.
+type sqliteStore struct {
+	db    *DB
+	locks processLocks
+}
+
+func (s *sqliteStore) Dialect() string { return DialectSQLite }
+func (s *sqliteStore) Shared() bool    { return false }
+
+func (s *sqliteStore) storeError(err error) *Error {
+	var e *Error
+	if fe := formatError(err); errors.As(fe, &e) {
+		return e
+	}
+	return nil
+}
+
+func (s *sqliteStore) tryLock(_ context.Context, name string) (func(), bool, error) {
+	release, ok := s.locks.tryLock(name)
+	return release, ok, nil
+}
+
+func (s *sqliteStore) changes() <-chan uint64 { return nil }
+
+func (s *sqliteStore) integrityCheck(ctx context.Context) (string, error) {
+	var r string
+	err := s.db.read.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&r)
+	return r, err
+}
+
+func (s *sqliteStore) checkpoint(ctx context.Context) error {
+	_, err := s.db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return err
+}
+
+func (s *sqliteStore) close() error { return nil }
+
+func (s *sqliteStore) schema(ctx context.Context, q querier) (map[string]tableInfo, error) {
+	names, err := queryStrings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]tableInfo{}
+	for _, n := range names {
+		if notCopied[n] {
+			continue
+		}
+		rows, err := q.QueryContext(ctx, `SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid`, n)
+		if err != nil {
+			return nil, err
+		}
+		var t tableInfo
+		var pks []string
+		var intPK bool
+		for rows.Next() {
+			var col, typ string
+			var pk int
+			if err := rows.Scan(&col, &typ, &pk); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			t.Columns = append(t.Columns, col)
+			if pk > 0 {
+				pks = append(pks, col)
+				intPK = strings.EqualFold(typ, "INTEGER")
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if len(pks) == 1 && intPK {
+			t.Identity = pks[0]
+		}
+		if t.Refs, err = queryStrings(ctx, q, `SELECT DISTINCT "table" FROM pragma_foreign_key_list(?)`, n); err != nil {
+			return nil, err
+		}
+		out[n] = t
+	}
+	return out, nil
+}
+
+func (s *sqliteStore) afterCopy(context.Context, *sql.Tx, map[string]tableInfo) error { return nil }
+
+// queryStrings reads a column of text.
+func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

@@ -20,7 +20,7 @@ func TestOpen(t *testing.T) {
 		}
 	})
 	t.Run("Pragmas", func(t *testing.T) {
-		db := MustOpenEmptyDB(t)
+		db := MustOpenEmptySQLiteDB(t)
 		for pragma, want := range map[string]string{
 			"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000",
 		} {

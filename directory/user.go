@@ -125,8 +125,9 @@ func (d *Directory) createUser(ctx context.Context, email, name, password, role 
 		return nil, err
 	}
 	now := d.db.Now()
-	res, err := d.db.write.ExecContext(ctx, `INSERT INTO users (email, display_name, password_hash, role,
-		password_changed_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`, email, name, hash, role, formatTime(now), formatTime(now))
+	var id int64
+	err = d.db.write.QueryRowContext(ctx, `INSERT INTO users (email, display_name, password_hash, role,
+		password_changed_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, email, name, hash, role, formatTime(now), formatTime(now)).Scan(&id)
 	if err != nil {
 		if ErrorCode(formatError(err)) == ECONFLICT {
 			return nil, &Error{Code: ECONFLICT, Message: "an account with this e-mail already exists",
@@ -134,7 +135,6 @@ func (d *Directory) createUser(ctx context.Context, email, name, password, role 
 		}
 		return nil, err
 	}
-	id, _ := res.LastInsertId()
 	return d.FindUserByID(ctx, id)
 }
 
@@ -320,12 +320,11 @@ func (d *Directory) CreateAPIToken(ctx context.Context, u *User, name string) (*
 		return nil, err
 	}
 	now := d.db.Now()
-	res, err := d.db.write.ExecContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?)`,
-		u.ID, name, hash, token[:10], formatTime(now))
-	if err != nil {
+	var id int64
+	if err := d.db.write.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, u.ID, name, hash, token[:10], formatTime(now)).Scan(&id); err != nil {
 		return nil, err
 	}
-	id, _ := res.LastInsertId()
 	return &APIToken{ID: id, Name: name, Prefix: token[:10], CreatedAt: now, Token: token}, nil
 }
 
@@ -414,8 +413,8 @@ func (d *Directory) SetRepresentative(ctx context.Context, by *User, userID int6
 	if _, _, err := d.ActorFeature(ctx, actorID); err != nil {
 		return FieldError("actor_id", "must be an existing actor id (got %q)", actorID)
 	}
-	_, err := d.db.write.ExecContext(ctx, `INSERT OR IGNORE INTO representatives (user_id, actor_id, granted_by, created_at)
-		VALUES (?, ?, ?, ?)`, userID, actorID, by.ID, formatTime(d.db.Now()))
+	_, err := d.db.write.ExecContext(ctx, `INSERT INTO representatives (user_id, actor_id, granted_by, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, userID, actorID, by.ID, formatTime(d.db.Now()))
 	return err
 }
 

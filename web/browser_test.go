@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -64,7 +63,7 @@ func startBrowser(t *testing.T) *browser {
 		t.Fatalf("Chromium is needed for the browser tests: %v (make test installs Debian's chromium)", err)
 	}
 	path := directorytest.SeededPath(t)
-	db, err := sql.Open("sqlite3", path)
+	db, err := directory.OpenSQL(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}

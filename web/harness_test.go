@@ -76,7 +76,7 @@ func newHarness(tb testing.TB, cfg web.Config) *harness {
 	srv, d := MustOpenSmallServerDir(tb, cfg)
 	d.Policy.RatePerHour = 0 // the per-account proposal limit has its own test
 	h := &harness{tb: tb, srv: srv, d: d, users: map[role]*directory.User{}, passwords: map[role]string{}, sessions: map[int64]string{}}
-	raw, err := sql.Open("sqlite3", "file:"+d.DB().Path()+"?mode=ro&_query_only=on&_busy_timeout=10000")
+	raw, err := directory.OpenSQL(d.DB().Path(), true)
 	if err != nil {
 		tb.Fatal(err)
 	}

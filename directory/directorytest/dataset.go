@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -221,7 +220,7 @@ func (s *Dataset) seed(ctx context.Context, path string) (*directory.DB, error) 
 // closed when tb ends.
 func (s *Dataset) MustOpenDB(tb testing.TB) *directory.DB {
 	tb.Helper()
-	db, err := s.seed(context.Background(), filepath.Join(tb.TempDir(), "voisinage.db"))
+	db, err := s.seed(context.Background(), EmptyPath(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

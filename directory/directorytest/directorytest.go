@@ -13,6 +13,10 @@
 // Each standard database is built once per test binary into a template file
 // (seeding takes seconds for the whole dataset) that each test copies; call
 // Cleanup from TestMain after m.Run to remove the templates.
+//
+// With VOISINAGE_TEST_STORE=postgres the same helpers give PostgreSQL
+// databases instead (see Postgres): a throwaway cluster per test binary,
+// the templates as template databases, each test's database a copy of one.
 package directorytest
 
 import (
@@ -27,6 +31,7 @@ import (
 
 	"github.com/voisinage/voisinage/data"
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/directory/pgtest"
 )
 
 // template is a database file built once per test binary and copied by
@@ -96,8 +101,19 @@ func (failTB) Fatalf(format string, args ...any) {
 	panic(buildFailure(fmt.Sprintf(format, args...)))
 }
 
-// copyTo copies the template into tb's temp dir and returns the copy's path.
+// copyTo copies the template into tb's temp dir and returns the copy's path
+// (with PostgreSQL, into a new database, and returns its URL).
 func (t *template) copyTo(tb testing.TB) string {
+	tb.Helper()
+	if Postgres() {
+		return pgtest.Shared(tb).NewDatabase(tb, t.database(tb))
+	}
+	return t.copyFileTo(tb)
+}
+
+// copyFileTo copies the template's SQLite file into tb's temp dir, whatever
+// the store of the run.
+func (t *template) copyFileTo(tb testing.TB) string {
 	tb.Helper()
 	src := t.file(tb)
 	dst := filepath.Join(tb.TempDir(), "voisinage.db")
@@ -124,8 +140,10 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// Cleanup removes the template databases; call it from TestMain after m.Run.
+// Cleanup removes the template databases (and stops the PostgreSQL cluster
+// of the test binary, if one was started); call it from TestMain after m.Run.
 func Cleanup() {
+	pgtest.Cleanup()
 	templatesMu.Lock()
 	defer templatesMu.Unlock()
 	if templatesDir != "" {
@@ -175,10 +193,39 @@ func mustOpen(tb testing.TB, path string) *directory.DB {
 	return db
 }
 
+// SeededSQLitePath is SeededPath on SQLite whatever the store of the run,
+// for tests of what only the SQLite store does (its files, backups, pragmas).
+func SeededSQLitePath(tb testing.TB) string {
+	tb.Helper()
+	return seeded.copyFileTo(tb)
+}
+
+// MustOpenSQLiteDB is MustOpenDB on SQLite whatever the store of the run.
+func MustOpenSQLiteDB(tb testing.TB) *directory.DB {
+	tb.Helper()
+	return mustOpen(tb, SeededSQLitePath(tb))
+}
+
+// MustOpenEmptySQLiteDB is MustOpenEmptyDB on SQLite whatever the store of the run.
+func MustOpenEmptySQLiteDB(tb testing.TB) *directory.DB {
+	tb.Helper()
+	return mustOpen(tb, filepath.Join(tb.TempDir(), "empty.db"))
+}
+
 // MustOpenEmptyDB opens a new, migrated but empty database.
 func MustOpenEmptyDB(tb testing.TB) *directory.DB {
 	tb.Helper()
-	return mustOpen(tb, filepath.Join(tb.TempDir(), "empty.db"))
+	return mustOpen(tb, EmptyPath(tb))
+}
+
+// EmptyPath returns the path of a database that does not exist yet (with
+// PostgreSQL, the URL of a new, empty database).
+func EmptyPath(tb testing.TB) string {
+	tb.Helper()
+	if Postgres() {
+		return pgtest.Shared(tb).NewDatabase(tb, "")
+	}
+	return filepath.Join(tb.TempDir(), "empty.db")
 }
 
 // MustOpenDirectory opens the read model over a copy of the database seeded

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/directory/pgtest"
 )
 
 // Password is the password of every fixture account.
@@ -101,6 +102,23 @@ func SmallPath(tb testing.TB) string {
 func MustOpenFixture(tb testing.TB) *Fixture {
 	tb.Helper()
 	return openFixture(tb, mustOpen(tb, SmallPath(tb)), false)
+}
+
+// MustOpenFixtureOn is MustOpenFixture on the store named (DialectSQLite
+// or DialectPostgres) whatever the store of the run, for tests that compare
+// the two.
+func MustOpenFixtureOn(tb testing.TB, dialect string) *Fixture {
+	tb.Helper()
+	var path string
+	switch dialect {
+	case directory.DialectSQLite:
+		path = small.copyFileTo(tb)
+	case directory.DialectPostgres:
+		path = pgtest.Shared(tb).NewDatabase(tb, small.database(tb))
+	default:
+		tb.Fatalf("directorytest: no store %q", dialect)
+	}
+	return openFixture(tb, mustOpen(tb, path), false)
 }
 
 // MustOpenFixture opens a Fixture over a new database holding the dataset
