@@ -1,10 +1,11 @@
 // Command voisinage runs the voisinage server: the directory of French public
 // actors and the digital tools they use, its API and its pages.
 //
-//	voisinage [-addr 127.0.0.1:8080] [-db voisinage.db] [-base-url URL] [-basemap osm,ign] [-log-format auto]
+//	voisinage [-addr 127.0.0.1:8080] [-db voisinage.db | -db postgres://…] [-base-url URL] [-basemap osm,ign] [-log-format auto]
 //
-// On first start it creates the SQLite database and fills it with the bundled
-// real dataset; later starts reuse it.
+// On first start it creates the database (a SQLite file, or the tables of
+// a PostgreSQL database) and fills it with the bundled real dataset; later
+// starts reuse it. Several servers may share one PostgreSQL database.
 package main
 
 import (
@@ -51,6 +52,8 @@ func main() {
 			run = func() error { return runRestore(ctx, os.Args[2:], os.Stdout, os.Stderr) }
 		case "mcp":
 			run = func() error { return runMCP(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr) }
+		case "migrate-db":
+			run = func() error { return runMigrateDB(ctx, os.Args[2:], os.Stdout, os.Stderr) }
 		}
 		if run != nil {
 			if err := run(); err != nil {
@@ -97,7 +100,8 @@ const defaultMemoryLimit = 850 << 20
 // Config is the command's configuration, from flags.
 type Config struct {
 	Addr            string
-	DBPath          string
+	DBPath          string   // a SQLite file, or a PostgreSQL URL
+	DBReplicas      []string // PostgreSQL read replicas (URLs)
 	BaseURL         string
 	Basemap         string // comma-separated presets (osm, ign) or none
 	TileURL         string // a custom tile server, shown first
@@ -152,7 +156,14 @@ func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("voisinage", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "address to listen on (host:port; port 0 picks a free one)")
-	fs.StringVar(&m.Config.DBPath, "db", m.Config.DBPath, "SQLite database file (created and filled with the bundled data on first start)")
+	fs.StringVar(&m.Config.DBPath, "db", m.Config.DBPath, "the database: a SQLite file, or a PostgreSQL URL (postgres://user:password@host/dbname; several servers may share it); created and filled with the bundled data on first start")
+	fs.Func("db-replica", "URL of a PostgreSQL read replica of -db, to load the read model from and follow changes through (repeatable)", func(v string) error {
+		if !directory.IsPostgresURL(v) {
+			return fmt.Errorf("-db-replica %q: give a PostgreSQL URL (postgres://…)", v)
+		}
+		m.Config.DBReplicas = append(m.Config.DBReplicas, v)
+		return nil
+	})
 	fs.StringVar(&m.Config.BaseURL, "base-url", m.Config.BaseURL, "public URL of the site, for links in API responses (default: from each request's Host)")
 	fs.StringVar(&m.Config.Basemap, "basemap", m.Config.Basemap, "base maps the visitor can choose from, the first by default: osm (OpenStreetMap), ign (Plan IGN of the Géoplateforme), both as osm,ign or ign,osm, or none (the maps then draw the départements and the names of the communes from the bundled data, as they do while no tile loads)")
 	fs.StringVar(&m.Config.TileURL, "tile-url", m.Config.TileURL, "a custom base-map tile URL template ({z}/{x}/{y}), shown before the -basemap ones")
@@ -184,6 +195,9 @@ func (m *Main) ParseFlags(args []string) error {
 	case "auto", "text", "json":
 	default:
 		return fmt.Errorf("-log-format must be auto, text or json (got %q)", m.Config.LogFormat)
+	}
+	if len(m.Config.DBReplicas) > 0 && !directory.IsPostgresURL(m.Config.DBPath) {
+		return fmt.Errorf("-db-replica needs a PostgreSQL -db (postgres://…), not the SQLite file %s", m.Config.DBPath)
 	}
 	return nil
 }
@@ -239,15 +253,18 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("cannot listen on -pprof %s: %w", m.Config.PprofAddr, unwrapListen(err))
 		}
 	}
-	if err := directory.CheckFolder(m.Config.DBPath); err != nil {
-		return err
+	// One server per SQLite file; PostgreSQL is shared by design.
+	if !directory.IsPostgresURL(m.Config.DBPath) {
+		if err := directory.CheckFolder(m.Config.DBPath); err != nil {
+			return err
+		}
+		unlock, err := lockDatabase(m.Config.DBPath)
+		if err != nil {
+			return err
+		}
+		m.unlock = unlock
 	}
-	unlock, err := lockDatabase(m.Config.DBPath)
-	if err != nil {
-		return err
-	}
-	m.unlock = unlock
-	db, err := directory.Open(ctx, m.Config.DBPath)
+	db, err := directory.Open(ctx, m.Config.DBPath, directory.WithReplicas(m.Config.DBReplicas...))
 	if err != nil {
 		return err
 	}
@@ -348,8 +365,33 @@ func (m *Main) servePprof() {
 	m.log.Info("profiler", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
 }
 
-// ensureSeeded fills a new database with the bundled data (once).
+// ensureSeeded fills a new database with the bundled data (once). Servers
+// starting together on one PostgreSQL database take turns: one fills it,
+// the others wait for it.
 func ensureSeeded(ctx context.Context, db *directory.DB, log *slog.Logger) error {
+	for {
+		seeded, err := db.Seeded(ctx)
+		if err != nil || seeded {
+			return err
+		}
+		release, ok, err := db.TryLock(ctx, "seed")
+		if err != nil {
+			return err
+		}
+		if ok {
+			err := seedOnce(ctx, db, log)
+			release()
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func seedOnce(ctx context.Context, db *directory.DB, log *slog.Logger) error {
 	seeded, err := db.Seeded(ctx)
 	if err != nil || seeded {
 		return err
@@ -372,6 +414,8 @@ func ensureSeeded(ctx context.Context, db *directory.DB, log *slog.Logger) error
 
 // sweepVotes applies, every minute, the community votes of proposals that
 // have become old enough to pass, until ctx ends; it is one of m.background.
+// Of several servers on one database, one sweeps at a time (the others find
+// the lock taken and skip the round).
 func (m *Main) sweepVotes(ctx context.Context) {
 	defer m.background.Done()
 	t := time.NewTicker(time.Minute)
@@ -381,13 +425,32 @@ func (m *Main) sweepVotes(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := m.dir.ApplyVotes(ctx); err != nil {
-				m.log.Error("applying votes", "err", err)
-			} else if n > 0 {
-				m.log.Info("proposals approved by votes", "count", n)
-			}
+			m.once(ctx, "sweep-votes", func() {
+				if n, err := m.dir.ApplyVotes(ctx); err != nil {
+					m.log.Error("applying votes", "err", err)
+				} else if n > 0 {
+					m.log.Info("proposals approved by votes", "count", n)
+				}
+			})
 		}
 	}
+}
+
+// once runs job if no server on the database runs the job named name.
+func (m *Main) once(ctx context.Context, name string, job func()) {
+	release, ok, err := m.db.TryLock(ctx, name)
+	if err != nil {
+		if ctx.Err() == nil {
+			m.log.Error("taking the lock of a background job", "job", name, "err", err)
+		}
+		return
+	}
+	if !ok {
+		m.log.Debug("another server runs this job", "job", name)
+		return
+	}
+	defer release()
+	job()
 }
 
 // Addr returns the address the server listens on (useful with port 0).
