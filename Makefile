@@ -28,19 +28,27 @@ run:
 	./bin/voisinage $(ARGS)
 
 # test installs what the tests need (Debian packages the tests drive for
-# real: GDAL's OGC API client, Chromium; the npm packages the bundle is
-# rebuilt from, to check the rebuild is byte-identical), then runs every
-# test.
+# real: GDAL's OGC API client, Chromium, PostgreSQL; the npm packages the
+# bundle is rebuilt from, to check the rebuild is byte-identical), then runs
+# every test on SQLite, then the directory, web and cmd suites again on
+# PostgreSQL (a throwaway cluster per test binary, see directory/pgtest).
+# The second pass skips the tests that do not depend on the store of the
+# run: the SQLite store's own (files, backups, pragmas) and the PostgreSQL
+# store's own, which the first pass ran.
+STORE_INDEPENDENT := TestDurabilitySettings|TestImmediateTransactions|TestBackup|TestRestore|TestMigrationTwins|TestPostgres|TestStoresAgree|TestMigrateDB|TestTwoServersOnePostgres|TestServersShareState|TestDatabaseOutage
 test: test-deps vet vulncheck
 	sh data/fetch.sh
 	VOISINAGE_DATA_SRC=data/.cache $(GO) test -count=1 -timeout 20m ./...
+	VOISINAGE_TEST_STORE=postgres $(GO) test -count=1 -timeout 20m -skip '$(STORE_INDEPENDENT)' ./directory ./web ./cmd/voisinage
 
-# test-deps installs missing Debian packages (gdal-bin, and chromium for the
-# browser tests in web/); it does nothing when they are there.
+# test-deps installs missing Debian packages (gdal-bin, chromium for the
+# browser tests in web/, postgresql for the PostgreSQL store's tests); it
+# does nothing when they are there.
 test-deps:
 	@missing=""; \
 	command -v ogrinfo >/dev/null 2>&1 || missing="$$missing gdal-bin"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \

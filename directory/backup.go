@@ -42,8 +42,16 @@ func readOnlyDSN(path string) string {
 // serving and writing. The copy is written beside dst, synced, checked with
 // integrity_check, then renamed over dst, so dst is always either the old
 // backup or a complete new one.
+//
+// A PostgreSQL database (src a URL) is backed up the same way into a SQLite
+// file: one consistent snapshot copied as migrate-db copies it, checked,
+// renamed over dst; migrate-db brings it back into PostgreSQL. pg_dump and
+// continuous archiving remain PostgreSQL's own backups (docs/OPERATIONS.md).
 func Backup(ctx context.Context, src, dst string) (*BackupInfo, error) {
 	start := time.Now()
+	if IsPostgresURL(src) {
+		return backupPostgres(ctx, src, dst, start)
+	}
 	if _, err := os.Stat(src); err != nil {
 		return nil, Errorf(EINVALID, "no database at %s", src)
 	}
@@ -54,6 +62,51 @@ func Backup(ctx context.Context, src, dst string) (*BackupInfo, error) {
 	os.Remove(tmp)
 	defer os.Remove(tmp)
 	if err := vacuumInto(ctx, src, tmp); err != nil {
+		return nil, err
+	}
+	info, err := Inspect(ctx, tmp)
+	if err != nil {
+		return nil, fmt.Errorf("the new backup does not check: %w", err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return nil, err
+	}
+	if err := syncDir(filepath.Dir(dst)); err != nil {
+		return nil, err
+	}
+	info.Path, info.Took = dst, time.Since(start)
+	return info, nil
+}
+
+func backupPostgres(ctx context.Context, src, dst string, start time.Time) (*BackupInfo, error) {
+	tmp := dst + ".tmp-" + strconv.Itoa(os.Getpid())
+	removeFiles := func() {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(tmp + suffix)
+		}
+	}
+	removeFiles()
+	defer removeFiles()
+	from, err := Open(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	defer from.Close()
+	to, err := Open(ctx, tmp)
+	if err != nil {
+		return nil, err
+	}
+	_, err = from.CopyTo(ctx, to)
+	if err == nil {
+		err = to.Checkpoint(ctx)
+	}
+	if cerr := to.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := syncFile(tmp); err != nil {
 		return nil, err
 	}
 	info, err := Inspect(ctx, tmp)
@@ -91,26 +144,40 @@ func vacuumInto(ctx context.Context, src, dst string) error {
 
 // Inspect opens the database file at path read-only, runs integrity_check
 // and counts what it holds. EINVALID if it is not a sound voisinage database.
+//
+// path may also be a PostgreSQL URL: the database is then counted and its
+// consistency checked (PostgreSQL checks its own structures).
 func Inspect(ctx context.Context, path string) (*BackupInfo, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, Errorf(EINVALID, "no database at %s", path)
+	info := &BackupInfo{Path: path}
+	var db *sql.DB
+	if IsPostgresURL(path) {
+		var err error
+		if db, err = OpenSQL(path, true); err != nil {
+			return nil, err
+		}
+		defer db.Close()
+		info.Path = redactURL(path)
+		path = info.Path
+	} else {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, Errorf(EINVALID, "no database at %s", path)
+		}
+		info.Bytes = st.Size()
+		if db, err = sql.Open("sqlite3", readOnlyDSN(path)); err != nil {
+			return nil, err
+		}
+		defer db.Close()
+		var check string
+		if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil {
+			return nil, Errorf(EINVALID, "%s is not a readable SQLite database: %v", path, err)
+		}
+		if check != "ok" {
+			return nil, Errorf(EINVALID, "%s fails integrity_check: %s", path, check)
+		}
 	}
-	db, err := sql.Open("sqlite3", readOnlyDSN(path))
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	var check string
-	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil {
-		return nil, Errorf(EINVALID, "%s is not a readable SQLite database: %v", path, err)
-	}
-	if check != "ok" {
-		return nil, Errorf(EINVALID, "%s fails integrity_check: %s", path, check)
-	}
-	info := &BackupInfo{Path: path, Bytes: st.Size()}
 	var seq sql.NullString
-	err = db.QueryRowContext(ctx, `SELECT
+	err := db.QueryRowContext(ctx, `SELECT
 		(SELECT value FROM meta WHERE key = '`+metaChangeSeq+`'),
 		(SELECT COUNT(*) FROM actors WHERE deleted = 0),
 		(SELECT COUNT(*) FROM proposals),
@@ -154,9 +221,9 @@ var consistencyChecks = []struct{ what, query string }{
 	{"adoptions whose version is not the last of their history", `SELECT COUNT(*) FROM
 		(SELECT record_id, MAX(version) AS mv FROM versions WHERE record_type = 'adoption' GROUP BY record_id) v
 		LEFT JOIN adoptions a ON 'adoption-' || a.actor_id || '-' || a.tool_slug = v.record_id WHERE a.version IS DISTINCT FROM v.mv`},
-	{"change sequences not matching the last version written", `SELECT
+	{"change sequences not matching the last version written", `SELECT CASE WHEN
 		COALESCE((SELECT MAX(seq) FROM versions), 1) <>
-		COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '` + metaChangeSeq + `'), 1)`},
+		COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '` + metaChangeSeq + `'), 1) THEN 1 ELSE 0 END`},
 }
 
 // Restore puts a copy of the backup at src in place as the database at dst.

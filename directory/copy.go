@@ -35,9 +35,9 @@ type querier interface {
 }
 
 // notCopied are tables that are not part of a directory's content: the
-// migration tool's own, and PostgreSQL's shared rate-limit buckets
-// (ephemeral, see postgres.go).
-var notCopied = map[string]bool{"goose_db_version": true, "rate_buckets": true}
+// migration tool's own, and PostgreSQL's per-address limits (counters of
+// the last minutes, see ratelimit.go).
+var notCopied = map[string]bool{"goose_db_version": true, "rate_buckets": true, "ip_failures": true}
 
 // TableDigest is the row count and content checksum of one table: SHA-256
 // over the sorted hashes of its rows, each row its values in column-name

@@ -116,6 +116,16 @@ func (d *Directory) catchUp(ctx context.Context, primary bool) (int, error) {
 	if to <= from {
 		return 0, nil
 	}
+	if from == 0 {
+		// The database was filled after this read model was loaded (the
+		// bundle is not in the change log): load it whole.
+		tx.Rollback()
+		if err := d.load(ctx); err != nil {
+			return 0, err
+		}
+		d.clustersChanged()
+		return d.Stats().Actors, nil
+	}
 	t, records, err := d.changedBetween(ctx, tx, from, to)
 	if err != nil {
 		return 0, err

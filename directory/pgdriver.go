@@ -41,6 +41,7 @@ const writerLockKey int64 = 0x766f6973_01 // "vois" 1
 type pgConnector struct {
 	inner  driver.Connector
 	writer bool // serialize transactions with the writer lock
+	plain  bool // PostgreSQL's own SQL ($1 placeholders, Go values as they are): only lost connections are marked
 }
 
 func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -48,7 +49,7 @@ func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pgConn{inner: ic.(*stdlib.Conn), writer: c.writer}, nil
+	return &pgConn{inner: ic.(*stdlib.Conn), writer: c.writer, plain: c.plain}, nil
 }
 
 func (c *pgConnector) Driver() driver.Driver { return c.inner.Driver() }
@@ -57,7 +58,16 @@ func (c *pgConnector) Driver() driver.Driver { return c.inner.Driver() }
 type pgConn struct {
 	inner  *stdlib.Conn
 	writer bool
+	plain  bool
 	inTx   bool
+}
+
+// rebind is the package's rebind, except on a plain connection.
+func (c *pgConn) rebind(query string) string {
+	if c.plain {
+		return query
+	}
+	return rebind(query)
 }
 
 var (
@@ -75,7 +85,7 @@ func (c *pgConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	q := rebind(query)
+	q := c.rebind(query)
 	s, err := c.inner.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
@@ -120,7 +130,7 @@ func (t *pgTx) Commit() error   { t.conn.inTx = false; return t.conn.lost(t.inne
 func (t *pgTx) Rollback() error { t.conn.inTx = false; return t.inner.Rollback() }
 
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.exec(ctx, rebind(query), args)
+	return c.exec(ctx, c.rebind(query), args)
 }
 
 func (c *pgConn) exec(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
@@ -137,7 +147,7 @@ func (c *pgConn) exec(ctx context.Context, q string, args []driver.NamedValue) (
 }
 
 func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.query(ctx, rebind(query), args)
+	return c.query(ctx, c.rebind(query), args)
 }
 
 // lost marks the errors after which the connection is gone, so that they
@@ -198,6 +208,9 @@ func (c *pgConn) ResetSession(ctx context.Context) error { return c.inner.ResetS
 
 // CheckNamedValue stores Go values as the SQLite store does.
 func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if c.plain {
+		return nil
+	}
 	switch v := nv.Value.(type) {
 	case bool:
 		if v {

@@ -106,7 +106,7 @@ func openPostgres(ctx context.Context, dsn string, cfg openConfig) (*DB, error) 
 	db.read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	db.read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
 	db.read.SetConnMaxIdleTime(5 * time.Minute)
-	s.plain = stdlib.OpenDB(*primary(nil))
+	s.plain = sql.OpenDB(&pgConnector{plain: true, inner: stdlib.GetConnector(*primary(nil))})
 	s.plain.SetMaxOpenConns(8)
 	s.plain.SetConnMaxIdleTime(time.Minute)
 	s.listenCfg = primary(nil)
@@ -410,4 +410,96 @@ func redactURL(dsn string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// walPosition is the primary's current write-ahead log position.
+func (s *pgStore) walPosition(ctx context.Context) (string, error) {
+	var lsn string
+	err := s.plain.QueryRowContext(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&lsn)
+	return lsn, err
+}
+
+// replayed reports whether the replica f has replayed the log up to lsn
+// (or is no longer a replica: promoted, it holds everything).
+func (s *pgStore) replayed(ctx context.Context, f *sql.DB, lsn string) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var ok bool
+	err := f.QueryRowContext(ctx, `SELECT NOT pg_is_in_recovery() OR COALESCE(pg_last_wal_replay_lsn() >= CAST(? AS pg_lsn), false)`, lsn).Scan(&ok)
+	return err == nil && ok
+}
+
+// pgNow is the database's clock, in Unix seconds: every server reads the same one.
+const pgNow = `extract(epoch from clock_timestamp())::double precision`
+
+func (s *pgStore) takeToken(ctx context.Context, key string, every time.Duration, burst int) (bool, time.Duration, error) {
+	if every <= 0 || burst <= 0 {
+		return true, 0, nil
+	}
+	var left float64
+	err := s.plain.QueryRowContext(ctx, `WITH now AS (SELECT `+pgNow+` AS t)
+		INSERT INTO rate_buckets AS b (key, tokens, at) SELECT $1, $2::double precision - 1, t FROM now
+		ON CONFLICT (key) DO UPDATE SET
+			tokens = LEAST($2, b.tokens + ((SELECT t FROM now) - b.at) / $3) - 1,
+			at = (SELECT t FROM now)
+		WHERE LEAST($2, b.tokens + ((SELECT t FROM now) - b.at) / $3) >= 1
+		RETURNING tokens`, key, float64(burst), secondsOf(every)).Scan(&left)
+	if err == nil {
+		return true, 0, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, 0, err
+	}
+	// Empty: how long until the bucket holds a token again.
+	var have float64
+	if err := s.plain.QueryRowContext(ctx, `SELECT LEAST($2, tokens + (`+pgNow+` - at) / $3) FROM rate_buckets WHERE key = $1`,
+		key, float64(burst), secondsOf(every)).Scan(&have); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, 0, err
+	}
+	return false, max(durationOf((1-have)*secondsOf(every)), time.Second), nil
+}
+
+func (s *pgStore) ipLockedFor(ctx context.Context, key string) (time.Duration, error) {
+	var left float64
+	err := s.plain.QueryRowContext(ctx, `SELECT locked_until - `+pgNow+` FROM ip_failures WHERE key = $1`, key).Scan(&left)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return durationOf(left), err
+}
+
+func (s *pgStore) ipFailed(ctx context.Context, key string, maxFailures int, window, lockFor time.Duration) error {
+	// One statement: the row lock makes concurrent failures count one by one.
+	_, err := s.plain.ExecContext(ctx, `WITH now AS (SELECT `+pgNow+` AS t)
+		INSERT INTO ip_failures AS f (key, failures, window_start, locked_until)
+			SELECT $1, 1, t, CASE WHEN 1 >= $2 THEN t + $4 ELSE 0 END FROM now
+		ON CONFLICT (key) DO UPDATE SET
+			failures = CASE WHEN (SELECT t FROM now) - f.window_start > $3 THEN 1 ELSE f.failures + 1 END,
+			window_start = CASE WHEN (SELECT t FROM now) - f.window_start > $3 THEN (SELECT t FROM now) ELSE f.window_start END`,
+		key, maxFailures, secondsOf(window), secondsOf(lockFor))
+	if err != nil {
+		return err
+	}
+	// The attempt that reaches the limit locks the address and starts a new window.
+	_, err = s.plain.ExecContext(ctx, `UPDATE ip_failures SET locked_until = `+pgNow+` + $3, failures = 0, window_start = `+pgNow+`
+		WHERE key = $1 AND failures >= $2`, key, maxFailures, secondsOf(lockFor))
+	return err
+}
+
+func (s *pgStore) sweepLimits(ctx context.Context) (int64, error) {
+	// A bucket idle for a day is full for any limit; a window over a day
+	// old counts nothing.
+	var n int64
+	for _, q := range []string{
+		`DELETE FROM rate_buckets WHERE at < ` + pgNow + ` - 86400`,
+		`DELETE FROM ip_failures WHERE window_start < ` + pgNow + ` - 86400 AND locked_until < ` + pgNow,
+	} {
+		res, err := s.plain.ExecContext(ctx, q)
+		if err != nil {
+			return n, err
+		}
+		k, _ := res.RowsAffected()
+		n += k
+	}
+	return n, nil
 }

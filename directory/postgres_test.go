@@ -526,3 +526,115 @@ func rawFeatures2(t *testing.T, f *directorytest.Fixture) []string {
 	}
 	return out
 }
+
+// TestFollowsTheFirstFill proves that a server started on an empty
+// database follows when another process fills it with the bundled data
+// (which is not in the change log): it loads it whole.
+func TestFollowsTheFirstFill(t *testing.T) {
+	ctx := context.Background()
+	path := directorytest.EmptyPath(t)
+	db, err := directory.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d, err := directory.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filler, err := directory.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer filler.Close()
+	b := directorytest.SmallDataset(t).Bundle()
+	if err := filler.SeedBundle(ctx, b, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Stats().Actors; got != len(b.Actors) {
+		t.Fatalf("after the fill, the read model holds %d actors, want %d", got, len(b.Actors))
+	}
+}
+
+// TestPostgresReplica runs servers with a streaming read replica
+// (-db-replica): one started before the database is filled follows the
+// fill and later edits through the replica; one started right after an
+// edit loads a read model that holds it, however far the replica lags
+// (it waits for the replica, or loads from the primary).
+func TestPostgresReplica(t *testing.T) {
+	pgtest.Require(t)
+	ctx := context.Background()
+	primary, err := pgtest.Start(pgtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer primary.Stop()
+	if err := primary.CreateDatabase(ctx, "v", ""); err != nil {
+		t.Fatal(err)
+	}
+	standby, err := primary.StartStandby()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer standby.Stop()
+	url, replica := primary.URL("v"), standby.URL("v")
+
+	open := func() *directory.Directory {
+		db, err := directory.Open(ctx, url, directory.WithReplicas(replica))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		d, err := directory.New(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	early := open()
+	writer, err := directory.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	b := directorytest.SmallDataset(t).Bundle()
+	if err := writer.SeedBundle(ctx, b, "test"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := directory.New(ctx, writer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := w.CreateUser(ctx, directory.Registration{Email: "mod@replica.test", DisplayName: "Modératrice", Password: "moderator passphrase"}, directory.RoleModerator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.ProposeEdit(ctx, mod, directory.ProposalInput{TargetType: directory.TypeActor, TargetID: agreeCommune,
+		Action: directory.ActionUpdate, BaseVersion: 1, Changes: changes2("phone", "03 29 68 50 00")})
+	if err != nil || p.Status != directory.ProposalApproved {
+		t.Fatalf("a moderator's edit: %+v, %v", p, err)
+	}
+	// Loaded right after the edit: the replica may not have replayed it yet.
+	late := open()
+	if a, err := late.FindActorByID(ctx, agreeCommune); err != nil || a.Phone != "03 29 68 50 00" {
+		t.Fatalf("a server started after the edit serves %+v, %v", a, err)
+	}
+	// Started before the fill: follows it, and the edit, through the replica.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := early.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := early.FindActorByID(ctx, agreeCommune); err == nil && a.Phone == "03 29 68 50 00" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server started before the fill never followed it: %d actors", early.Stats().Actors)
+		}
+	}
+	if got := early.Stats().Actors; got != len(b.Actors) {
+		t.Fatalf("the server started before the fill holds %d actors, want %d", got, len(b.Actors))
+	}
+}

@@ -805,13 +805,17 @@ type Stats struct {
 	ByKind  map[string]int // live actors per kind
 	Tools   int
 	Seq     uint64
+	// Followed is the stored change sequence up to which every change,
+	// whoever wrote it, is in the read model: servers on one database that
+	// show the same Followed serve the same state.
+	Followed uint64
 }
 
 // Stats returns counts of what the read model holds.
 func (d *Directory) Stats() Stats {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	s := Stats{Actors: len(d.live), Located: d.index.Len(), ByKind: map[string]int{}, Tools: len(d.tools), Seq: d.seq}
+	s := Stats{Actors: len(d.live), Located: d.index.Len(), ByKind: map[string]int{}, Tools: len(d.tools), Seq: d.seq, Followed: d.followed}
 	for k, refs := range d.byKind {
 		if len(refs) > 0 {
 			s.ByKind[k] = len(refs)

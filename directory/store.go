@@ -103,17 +103,32 @@ func (db *DB) followers() []*sql.DB {
 }
 
 // source returns a view of db that reads from the first read replica that
-// answers (to load the read model from), or db itself.
+// has replayed everything the primary had committed when it was called (to
+// load the read model from), waiting a moment for one to catch up, or db
+// itself. A replica that lags would give a read model older than what the
+// change sequence it shows can bring up to date (a migration, or the
+// bundled data, is not in the change log).
 func (db *DB) source(ctx context.Context) *DB {
-	for _, f := range db.follow {
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := f.PingContext(pctx)
-		cancel()
-		if err == nil {
-			return &DB{path: db.path, store: db.store, write: db.write, read: f, Now: db.Now}
-		}
+	pg, ok := db.store.(*pgStore)
+	if !ok || len(db.follow) == 0 {
+		return db
 	}
-	return db
+	lsn, err := pg.walPosition(ctx)
+	if err != nil {
+		return db
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		for _, f := range db.follow {
+			if pg.replayed(ctx, f, lsn) {
+				return &DB{path: db.path, store: db.store, write: db.write, read: f, Now: db.Now}
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return db
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // Reader returns the pool of read-only connections to the primary, for
@@ -174,4 +189,13 @@ func OpenSQL(dsn string, readOnly bool) (*sql.DB, error) {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
 	return sql.OpenDB(&pgConnector{inner: stdlib.GetConnector(*cfg)}), nil
+}
+
+// RedactURL returns a database name fit for logs and messages: a
+// PostgreSQL URL without its password, or a file path as it is.
+func RedactURL(dsn string) string {
+	if !IsPostgresURL(dsn) {
+		return dsn
+	}
+	return redactURL(dsn)
 }

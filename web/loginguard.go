@@ -100,7 +100,18 @@ func (s *Server) guardLogin() gin.HandlerFunc {
 			return
 		}
 		ip := c.ClientIP()
-		if wait := s.loginFailures.lockedFor(ip, time.Now()); wait > 0 {
+		shared := s.dir.DB().Shared() // several servers: the count lives in the database
+		var wait time.Duration
+		if shared {
+			var err error
+			if wait, err = s.dir.DB().LoginLockedFor(c.Request.Context(), "login|"+ip); err != nil {
+				s.writeError(c, err)
+				return
+			}
+		} else {
+			wait = s.loginFailures.lockedFor(ip, time.Now())
+		}
+		if wait > 0 {
 			if !strings.HasPrefix(c.FullPath(), "/api/") {
 				// The login form's browser gets a page, in the site's language.
 				c.Header("Retry-After", retryAfterSeconds(wait))
@@ -117,7 +128,12 @@ func (s *Server) guardLogin() gin.HandlerFunc {
 		}
 		c.Next()
 		if c.Writer.Status() == http.StatusUnauthorized {
-			s.loginFailures.fail(ip, s.cfg.LoginGuard, time.Now())
+			if !shared {
+				s.loginFailures.fail(ip, s.cfg.LoginGuard, time.Now())
+			} else if err := s.dir.DB().LoginFailed(c.Request.Context(), "login|"+ip, s.cfg.LoginGuard.MaxFailures,
+				s.cfg.LoginGuard.Window, s.cfg.LoginGuard.LockFor); err != nil {
+				s.log.ErrorContext(c.Request.Context(), "counting a failed login", "err", err)
+			}
 		}
 	}
 }

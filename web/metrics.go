@@ -166,7 +166,7 @@ func (s *Server) handleReady(c *gin.Context) {
 	}
 	st := s.dir.Stats()
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "actors": st.Actors, "located": st.Located, "seq": st.Seq})
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "actors": st.Actors, "located": st.Located, "seq": st.Seq, "followed": st.Followed})
 }
 
 // slogPrinter lets promhttp report its errors through the server's logger.

@@ -21,6 +21,9 @@ type Limit struct {
 }
 
 // RateLimits are per-client-IP limits on the routes people or bots abuse.
+// One server (SQLite) keeps them in memory; servers sharing a PostgreSQL
+// database keep them in it (directory.DB.TakeToken), so that they hold
+// across servers.
 type RateLimits struct {
 	Login    Limit // login attempts
 	Register Limit // account creations
@@ -100,7 +103,20 @@ func (s *Server) allowIP(c *gin.Context, class string) bool {
 	default:
 		lim = s.cfg.RateLimits.Write
 	}
-	ok, wait := s.limits.allow(class+"|"+c.ClientIP(), lim, time.Now())
+	key := class + "|" + c.ClientIP()
+	var ok bool
+	var wait time.Duration
+	if s.dir.DB().Shared() {
+		// Several servers share the database: so does the bucket, or the
+		// limit would be multiplied by the number of servers.
+		var err error
+		if ok, wait, err = s.dir.DB().TakeToken(c.Request.Context(), key, lim.Every, lim.Burst); err != nil {
+			s.writeError(c, err)
+			return false
+		}
+	} else {
+		ok, wait = s.limits.allow(key, lim, time.Now())
+	}
 	if !ok {
 		s.writeError(c, &directory.Error{Code: directory.ETOOMANY, RetryAfter: wait,
 			Message: "too many requests from your address: wait a little and try again"})

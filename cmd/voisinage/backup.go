@@ -22,7 +22,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "usage: voisinage backup [-db voisinage.db] PATH")
 		fs.PrintDefaults()
 	}
-	dbPath := fs.String("db", "voisinage.db", "SQLite database file to back up (the server may be running on it)")
+	dbPath := fs.String("db", "voisinage.db", "the database to back up (the servers may be running on it): a SQLite file, or a PostgreSQL URL, copied into a SQLite file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,6 +60,9 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return errors.New("restore: give the backup file's path")
+	}
+	if directory.IsPostgresURL(*dbPath) {
+		return fmt.Errorf("restore: %s is a PostgreSQL database: copy a backup into a new, empty one with `voisinage migrate-db -from BACKUP.db -to %s` (or restore a pg_dump with pg_restore)", directory.RedactURL(*dbPath), directory.RedactURL(*dbPath))
 	}
 	unlock, err := lockDatabase(*dbPath)
 	switch {

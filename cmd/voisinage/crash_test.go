@@ -29,13 +29,18 @@ import (
 //     its record carries that version; a pending one made no version; every
 //     record's version is the last of its history; the change sequence
 //     matches the last version (directory.Inspect's consistency checks);
-//   - the in-memory index rebuilt at start agrees with SQLite: each touched
+//   - the in-memory index rebuilt at start agrees with the database: each touched
 //     actor's served version, phone and point are the stored ones, a placed
 //     actor is the first answer of /api/nearby at its point, and the item
 //     and located counts match the table;
-//   - PRAGMA integrity_check is ok;
+//   - PRAGMA integrity_check is ok (SQLite);
 //   - a backup taken from another process while the server writes (and is
 //     killed) is sound.
+//
+// With VOISINAGE_TEST_STORE=postgres (the second pass of make test) the
+// database is a PostgreSQL one, the backups are taken from it into SQLite
+// files, and a second server runs on it throughout, never killed: after
+// each kill of the first, it too must serve every acknowledged change.
 //
 // VOISINAGE_CRASH_CYCLES sets the number of kill/restart cycles (8 by
 // default, for CI; docs/RELIABILITY.md records a run of 60).
@@ -56,6 +61,14 @@ func TestCrash(t *testing.T) {
 	}
 	raw := openReadOnly(t, dbPath)
 	pools := targetPools(t, raw, 3, 40)
+	// On PostgreSQL, a second server runs on the same database throughout,
+	// as the other instance behind a load balancer: it is never killed, and
+	// after every kill of the first it must serve everything acknowledged.
+	var other *serverProcess
+	if directory.IsPostgresURL(dbPath) {
+		other = startServer(t, dbPath)
+		defer other.stop(t)
+	}
 
 	l := &ledger{approved: map[int64]approval{}, created: map[int64]string{}}
 	var contrib, mod *apiClient
@@ -68,17 +81,23 @@ func TestCrash(t *testing.T) {
 				"display_name": "Contributrice", "password": "contributor passphrase"}, nil)
 			mod.must(t, 200, "POST", "/api/login", map[string]string{"email": "mod@crash.test", "password": "moderator passphrase"}, nil)
 		}
-		// Sessions live in SQLite: they survive the crash; only the port changes.
+		// Sessions live in the database: they survive the crash; only the port changes.
 		contrib.base, mod.base = p.base, p.base
 
 		// What was acknowledged before the crash is there, and the index agrees.
 		if cycle > 0 {
 			acks, ids := l.sinceLastCheck()
 			l.verify(t, mod, raw, acks, ids)
+			if other != nil {
+				l.verify(t, followed(t, mod, other, raw), raw, acks, ids)
+			}
 		}
 		if cycle == cycles {
 			acks, ids := l.all()
 			l.verify(t, mod, raw, acks, ids)
+			if other != nil {
+				l.verify(t, followed(t, mod, other, raw), raw, acks, ids)
+			}
 			p.stop(t)
 			if _, err := directory.Inspect(context.Background(), dbPath); err != nil {
 				t.Fatalf("after the final graceful stop: %v", err)
@@ -140,6 +159,26 @@ func TestCrash(t *testing.T) {
 		stats.kills, len(l.created), len(l.approved), stats.inflightErrors, stats.backups)
 	if len(l.approved) < cycles {
 		t.Fatalf("only %d approvals acknowledged in %d cycles: the test exercised too little", len(l.approved), cycles)
+	}
+}
+
+// followed returns c's session on server p, once p's read model has followed
+// every change stored in the database (its /readyz "followed" sequence).
+func followed(t *testing.T, c *apiClient, p *serverProcess, raw *sql.DB) *apiClient {
+	t.Helper()
+	var want uint64
+	if err := raw.QueryRow(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'change_seq'`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	on := &apiClient{base: p.base, http: c.http}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var ready struct{ Followed uint64 }
+		if code, _, err := on.do("GET", "/readyz", nil, &ready); err == nil && code == 200 && ready.Followed >= want {
+			return on
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the other server never followed the database up to change %d\n%s", want, trimLogs(p.logs.String()))
+		}
 	}
 }
 
@@ -309,7 +348,7 @@ func waitOrStop(stop chan struct{}) bool {
 func round6(f float64) float64 { return math.Round(f*1e6) / 1e6 }
 
 // verify checks acknowledged approvals over HTTP, and that the restarted
-// server's index agrees with SQLite for every actor they touched.
+// server's index agrees with the database for every actor they touched.
 func (l *ledger) verify(t *testing.T, mod *apiClient, raw *sql.DB, acks []approval, ids []int64) {
 	t.Helper()
 	// Every acknowledged proposal exists.
@@ -351,7 +390,7 @@ func (l *ledger) verify(t *testing.T, mod *apiClient, raw *sql.DB, acks []approv
 			last[a.target] = a
 		}
 	}
-	// The index rebuilt at start serves what SQLite holds.
+	// The index rebuilt at start serves what the database holds.
 	targets := make([]string, 0, len(last))
 	for id := range last {
 		targets = append(targets, id)
@@ -367,21 +406,21 @@ func (l *ledger) verify(t *testing.T, mod *apiClient, raw *sql.DB, acks []approv
 		}
 		a := last[id]
 		if version < a.version {
-			t.Fatalf("%s is at version %d in SQLite, below the acknowledged %d", id, version, a.version)
+			t.Fatalf("%s is at version %d in the database, below the acknowledged %d", id, version, a.version)
 		}
 		if version == a.version && a.phone != "" && phone != a.phone {
-			t.Fatalf("%s phone %q in SQLite, acknowledged %q", id, phone, a.phone)
+			t.Fatalf("%s phone %q in the database, acknowledged %q", id, phone, a.phone)
 		}
 		if version == a.version && a.placed && (round6(lon.Float64) != a.lon || round6(lat.Float64) != a.lat) {
-			t.Fatalf("%s at %v,%v in SQLite, acknowledged %v,%v", id, lon.Float64, lat.Float64, a.lon, a.lat)
+			t.Fatalf("%s at %v,%v in the database, acknowledged %v,%v", id, lon.Float64, lat.Float64, a.lon, a.lat)
 		}
 		var item itemAnswer
 		mod.must(t, 200, "GET", "/api/collections/actors/items/"+id, nil, &item)
 		if item.Properties.Version != version || item.Properties.Phone != phone {
-			t.Fatalf("%s served at version %d phone %q; SQLite has %d %q", id, item.Properties.Version, item.Properties.Phone, version, phone)
+			t.Fatalf("%s served at version %d phone %q; the database has %d %q", id, item.Properties.Version, item.Properties.Phone, version, phone)
 		}
 		if lon.Valid && (item.Geometry == nil || item.Geometry.Coordinates[0] != round6(lon.Float64) || item.Geometry.Coordinates[1] != round6(lat.Float64)) {
-			t.Fatalf("%s served at %+v; SQLite has %v,%v", id, item.Geometry, lon.Float64, lat.Float64)
+			t.Fatalf("%s served at %+v; the database has %v,%v", id, item.Geometry, lon.Float64, lat.Float64)
 		}
 		if precision == directory.PrecisionContributed {
 			var near struct{ Features []itemAnswer }
@@ -401,7 +440,7 @@ func (l *ledger) verify(t *testing.T, mod *apiClient, raw *sql.DB, acks []approv
 	var ready struct{ Actors, Located int }
 	mod.must(t, 200, "GET", "/readyz", nil, &ready)
 	if items.NumberMatched != live || ready.Actors != live || ready.Located != located {
-		t.Fatalf("index: %d items, %d actors, %d located; SQLite: %d live, %d located", items.NumberMatched, ready.Actors, ready.Located, live, located)
+		t.Fatalf("index: %d items, %d actors, %d located; database: %d live, %d located", items.NumberMatched, ready.Actors, ready.Located, live, located)
 	}
 }
 
@@ -433,7 +472,7 @@ func targetPools(tb testing.TB, raw *sql.DB, n, size int) [][]string {
 // openReadOnly opens the database file as another process would, beside the server.
 func openReadOnly(tb testing.TB, path string) *sql.DB {
 	tb.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_query_only=on&_busy_timeout=10000")
+	db, err := directory.OpenSQL(path, true)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/voisinage/voisinage/directory"
 	"github.com/voisinage/voisinage/directory/directorytest"
 )
 
@@ -72,9 +73,9 @@ func TestServerLimits(t *testing.T) {
 			t.Fatalf("connection closed after %v, before ReadHeaderTimeout", took)
 		}
 	})
-	t.Run("SecondServerRefused", func(t *testing.T) {
-		// One server per database file (see lockDatabase): the second
-		// refuses to start.
+	t.Run("SecondServer", func(t *testing.T) {
+		// One server per SQLite file (see lockDatabase): the second refuses
+		// to start. Several servers share a PostgreSQL database.
 		m2 := NewMain()
 		m2.Stderr = io.Discard
 		if err := m2.ParseFlags([]string{"-addr", "127.0.0.1:0", "-db", m.Config.DBPath}); err != nil {
@@ -82,7 +83,11 @@ func TestServerLimits(t *testing.T) {
 		}
 		err := m2.Run(t.Context())
 		m2.Close()
-		if err == nil || !strings.Contains(err.Error(), "running") {
+		if directory.IsPostgresURL(m.Config.DBPath) {
+			if err != nil {
+				t.Fatalf("a second server on the same PostgreSQL database: %v", err)
+			}
+		} else if err == nil || !strings.Contains(err.Error(), "running") {
 			t.Fatalf("a second server on the same database: %v", err)
 		}
 	})

@@ -104,21 +104,26 @@ func MustOpenFixture(tb testing.TB) *Fixture {
 	return openFixture(tb, mustOpen(tb, SmallPath(tb)), false)
 }
 
+// SmallPathOn is SmallPath on the store named (DialectSQLite or
+// DialectPostgres) whatever the store of the run.
+func SmallPathOn(tb testing.TB, dialect string) string {
+	tb.Helper()
+	switch dialect {
+	case directory.DialectSQLite:
+		return small.copyFileTo(tb)
+	case directory.DialectPostgres:
+		return pgtest.Shared(tb).NewDatabase(tb, small.database(tb))
+	}
+	tb.Fatalf("directorytest: no store %q", dialect)
+	return ""
+}
+
 // MustOpenFixtureOn is MustOpenFixture on the store named (DialectSQLite
 // or DialectPostgres) whatever the store of the run, for tests that compare
 // the two.
 func MustOpenFixtureOn(tb testing.TB, dialect string) *Fixture {
 	tb.Helper()
-	var path string
-	switch dialect {
-	case directory.DialectSQLite:
-		path = small.copyFileTo(tb)
-	case directory.DialectPostgres:
-		path = pgtest.Shared(tb).NewDatabase(tb, small.database(tb))
-	default:
-		tb.Fatalf("directorytest: no store %q", dialect)
-	}
-	return openFixture(tb, mustOpen(tb, path), false)
+	return openFixture(tb, mustOpen(tb, SmallPathOn(tb, dialect)), false)
 }
 
 // MustOpenFixture opens a Fixture over a new database holding the dataset

@@ -175,6 +175,55 @@ func Start(opts Options) (*Cluster, error) {
 	return c, nil
 }
 
+// StartStandby makes a streaming standby of c (pg_basebackup) in a folder of
+// its own and starts it: a read replica that replays c's commits. The
+// primary must allow replication (Options.Settings "wal_level = replica",
+// the default, and max_wal_senders > 0, also the default).
+func (c *Cluster) StartStandby() (*Cluster, error) {
+	dir, err := os.MkdirTemp("", "voisinage-pg-")
+	if err != nil {
+		return nil, err
+	}
+	sb := &Cluster{Bin: c.Bin, Dir: dir, Port: c.Port, asPG: c.asPG}
+	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return nil, err
+	}
+	if c.asPG {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, err
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		os.Chmod(dir, 0o755)
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := sb.run("pg_basebackup", "-h", c.Dir, "-p", strconv.Itoa(c.Port), "-U", "postgres", "-D", data, "-R", "-X", "stream", "-c", "fast"); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("pg_basebackup: %v: %s", err, out)
+	}
+	// The copied configuration names the primary's socket folder: the
+	// standby listens in its own (postgresql.auto.conf comes last).
+	f, err := os.OpenFile(filepath.Join(data, "postgresql.auto.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.WriteString("unix_socket_directories = '" + dir + "'\nlisten_addresses = ''\nhot_standby = on\n")
+		f.Close()
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := sb.start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return sb, nil
+}
+
 // start starts the server of an existing cluster and waits until it accepts connections.
 func (c *Cluster) start() error {
 	data := filepath.Join(c.Dir, "data")

@@ -1,5 +1,6 @@
 -- PostgreSQL twin of ../00002_moderation.sql (types as in 00001_core.sql).
--- Besides, PostgreSQL tells the servers that follow a database of each
+-- Besides, two tables of per-address limits shared by the servers, and
+-- PostgreSQL tells the servers that follow a database of each
 -- commit (NOTIFY voisinage_changes, with the new change sequence), so that
 -- an edit approved through one server reaches the others' read models at
 -- once rather than at their next poll.
@@ -127,6 +128,22 @@ CREATE TABLE reports (
 );
 CREATE INDEX reports_status ON reports (status, created_at);
 
+-- Per-address limits shared by the servers (PostgreSQL only: a SQLite file
+-- has one server, which keeps them in memory). UNLOGGED: they are counters
+-- of the last minutes, not data — not written to the log, not replicated,
+-- emptied by a crash, never copied by migrate-db.
+CREATE UNLOGGED TABLE rate_buckets (          -- token buckets (web.RateLimits)
+    key    TEXT COLLATE "C" PRIMARY KEY,      -- route class and address
+    tokens DOUBLE PRECISION NOT NULL,
+    at     DOUBLE PRECISION NOT NULL          -- Unix time of the last take
+);
+CREATE UNLOGGED TABLE ip_failures (           -- failed logins (web.LoginGuard)
+    key          TEXT COLLATE "C" PRIMARY KEY,
+    failures     BIGINT NOT NULL,
+    window_start DOUBLE PRECISION NOT NULL,
+    locked_until DOUBLE PRECISION NOT NULL DEFAULT 0
+);
+
 -- Each commit that moves the change sequence tells the listening servers.
 -- +goose StatementBegin
 CREATE FUNCTION voisinage_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -142,6 +159,8 @@ CREATE TRIGGER meta_notify_change AFTER INSERT OR UPDATE ON meta
     FOR EACH ROW EXECUTE FUNCTION voisinage_notify_change();
 
 -- +goose Down
+DROP TABLE ip_failures;
+DROP TABLE rate_buckets;
 DROP TRIGGER meta_notify_change ON meta;
 DROP FUNCTION voisinage_notify_change();
 DROP TABLE reports;
