@@ -35,11 +35,11 @@ run:
 # The second pass skips the tests that do not depend on the store of the
 # run: the SQLite store's own (files, backups, pragmas) and the PostgreSQL
 # store's own, which the first pass ran.
-STORE_INDEPENDENT := TestDurabilitySettings|TestImmediateTransactions|TestBackup|TestRestore|TestMigrationTwins|TestPostgres|TestStoresAgree|TestMigrateDB|TestTwoServersOnePostgres|TestServersShareState|TestDatabaseOutage
+STORE_INDEPENDENT := TestDurabilitySettings|TestImmediateTransactions|TestBackup|TestRestore|TestMigrationTwins|TestPostgres|TestStoresAgree|TestMigrateDB|TestTwoServersOnePostgres|TestServersShareState|TestDatabaseOutage|TestDeliveriesOnceAcrossServers
 test: test-deps vet vulncheck
 	sh data/fetch.sh
 	VOISINAGE_DATA_SRC=data/.cache $(GO) test -count=1 -timeout 20m ./...
-	VOISINAGE_TEST_STORE=postgres $(GO) test -count=1 -timeout 20m -skip '$(STORE_INDEPENDENT)' ./directory ./web ./cmd/voisinage
+	VOISINAGE_TEST_STORE=postgres $(GO) test -count=1 -timeout 20m -skip '$(STORE_INDEPENDENT)' ./directory ./web ./webhook ./cmd/voisinage
 
 # test-deps installs missing Debian packages (gdal-bin, chromium for the
 # browser tests in web/, postgresql for the PostgreSQL store's tests); it

@@ -128,7 +128,7 @@ func (db *DB) CopyTo(ctx context.Context, dst *DB) (*CopyReport, error) {
 	}
 	defer tx.Rollback()
 	for _, name := range order {
-		if err := copyTable(ctx, src, tx, name, srcSchema[name].Columns); err != nil {
+		if err := copyTable(ctx, src, tx, name, srcSchema[name]); err != nil {
 			return nil, fmt.Errorf("copy table %s: %w", name, err)
 		}
 	}
@@ -229,14 +229,21 @@ func copyOrder(schema map[string]tableInfo) ([]string, error) {
 	return order, nil
 }
 
-// copyTable inserts every row of table from src into dst, several rows per statement.
-func copyTable(ctx context.Context, src querier, dst *sql.Tx, table string, cols []string) error {
+// copyTable inserts every row of table from src into dst, several rows per
+// statement, in the order of their generated keys (a row may reference an
+// earlier one of its table: a replayed webhook delivery its original).
+func copyTable(ctx context.Context, src querier, dst *sql.Tx, table string, t tableInfo) error {
+	cols := t.Columns
 	quoted := make([]string, len(cols))
 	for i, c := range cols {
 		quoted[i] = quoteIdent(c)
 	}
 	list := strings.Join(quoted, ", ")
-	rows, err := src.QueryContext(ctx, `SELECT `+list+` FROM `+quoteIdent(table))
+	order := ""
+	if t.Identity != "" {
+		order = ` ORDER BY ` + quoteIdent(t.Identity)
+	}
+	rows, err := src.QueryContext(ctx, `SELECT `+list+` FROM `+quoteIdent(table)+order)
 	if err != nil {
 		return err
 	}

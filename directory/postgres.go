@@ -206,8 +206,6 @@ func (s *pgStore) listen() {
 func (s *pgStore) Dialect() string { return DialectPostgres }
 func (s *pgStore) Shared() bool    { return true }
 
-func (s *pgStore) storeError(err error) *Error { return postgresError(err) }
-
 func (s *pgStore) changes() <-chan uint64 { return s.notify }
 
 // tryLock takes a session-level advisory lock on a connection kept until

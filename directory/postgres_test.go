@@ -638,3 +638,62 @@ func TestPostgresReplica(t *testing.T) {
 		t.Fatalf("the server started before the fill holds %d actors, want %d", got, len(b.Actors))
 	}
 }
+
+// TestPostgresLimits proves the shared per-address limits: a bucket gives
+// its burst then refuses with the wait until the next token, for every
+// server alike; failed logins lock an address at the limit; sweeping
+// forgets what carries no state and keeps the rest. SQLite keeps them in
+// the server's memory: the methods refuse there.
+func TestPostgresLimits(t *testing.T) {
+	c := pgtest.Shared(t)
+	ctx := context.Background()
+	url := c.NewDatabase(t, "")
+	a, err := directory.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := directory.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for i, db := range []*directory.DB{a, b, a} {
+		if ok, _, err := db.TakeToken(ctx, "write|192.0.2.1", time.Hour, 3); err != nil || !ok {
+			t.Fatalf("token %d: %v, %v", i+1, ok, err)
+		}
+	}
+	ok, wait, err := b.TakeToken(ctx, "write|192.0.2.1", time.Hour, 3)
+	if err != nil || ok || wait < 59*time.Minute || wait > time.Hour+time.Second {
+		t.Fatalf("4th token: %v, wait %v, %v; want refused for about an hour", ok, wait, err)
+	}
+	if ok, _, err := b.TakeToken(ctx, "write|192.0.2.2", time.Hour, 3); err != nil || !ok {
+		t.Fatalf("another address: %v, %v", ok, err)
+	}
+	for i := range 3 {
+		db := []*directory.DB{a, b}[i%2]
+		if err := db.LoginFailed(ctx, "login|198.51.100.1", 3, time.Hour, 15*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if wait, err := a.LoginLockedFor(ctx, "login|198.51.100.1"); err != nil || wait < 14*time.Minute || wait > 15*time.Minute+time.Second {
+		t.Fatalf("after 3 failures: locked for %v, %v; want 15 minutes", wait, err)
+	}
+	if wait, err := a.LoginLockedFor(ctx, "login|198.51.100.2"); err != nil || wait != 0 {
+		t.Fatalf("another address: locked for %v, %v", wait, err)
+	}
+	// Counters a day old carry nothing: swept; today's stay.
+	if err := a.TryExec(`INSERT INTO rate_buckets (key, tokens, at) VALUES ('write|old', 1, 1000)`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := a.SweepLimits(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep: %d, %v; want the old bucket only", n, err)
+	}
+	if ok, _, _ := b.TakeToken(ctx, "write|192.0.2.1", time.Hour, 3); ok {
+		t.Fatal("the sweep forgot a live bucket")
+	}
+	lite := directorytest.MustOpenEmptySQLiteDB(t)
+	if _, _, err := lite.TakeToken(ctx, "write|x", time.Hour, 3); directory.ErrorCode(err) != directory.EINVALID {
+		t.Fatalf("TakeToken on SQLite: %v", err)
+	}
+}

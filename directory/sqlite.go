@@ -262,14 +262,6 @@ type sqliteStore struct {
 func (s *sqliteStore) Dialect() string { return DialectSQLite }
 func (s *sqliteStore) Shared() bool    { return false }
 
-func (s *sqliteStore) storeError(err error) *Error {
-	var e *Error
-	if fe := formatError(err); errors.As(fe, &e) {
-		return e
-	}
-	return nil
-}
-
 func (s *sqliteStore) tryLock(_ context.Context, name string) (func(), bool, error) {
 	release, ok := s.locks.tryLock(name)
 	return release, ok, nil

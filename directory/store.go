@@ -26,8 +26,9 @@ const (
 // configuring connections, placeholder rebinding, migrations in its
 // dialect, the mapping of its errors to domain codes (constraint
 // violations; busy or unreachable → EUNAVAILABLE, which the web layer
-// answers with 503), how writers are serialized, locks that make a job run
-// once across servers, change notifications, and integrity checks.
+// answers with 503: formatError, postgresError, error.go's asError), how
+// writers are serialized, locks that make a job run once across servers,
+// change notifications, copies between stores, and integrity checks.
 type Store interface {
 	// Dialect is DialectSQLite or DialectPostgres.
 	Dialect() string
@@ -36,10 +37,6 @@ type Store interface {
 	// and jobs that must run once take a lock (DB.TryLock).
 	Shared() bool
 
-	// storeError returns the domain error a failure of the database stands
-	// for (a constraint violated, a lock held too long, the server gone),
-	// or nil.
-	storeError(err error) *Error
 	// tryLock takes the named lock if nobody holds it, across every server
 	// on the database; release gives it back.
 	tryLock(ctx context.Context, name string) (release func(), ok bool, err error)

@@ -242,13 +242,12 @@ func (d *Directory) CreateWebhook(ctx context.Context, u *User, in WebhookInput)
 	}
 	now := formatTime(d.db.Now())
 	lists := filterJSON(f)
-	res, err := d.db.write.ExecContext(ctx, `INSERT INTO webhooks (owner_id, url, secret, description, events, departements,
-		regions, epcis, tools, themes, actors, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, rawURL, secret, desc, lists[0], lists[1], lists[2], lists[3], lists[4], lists[5], lists[6], now, now)
-	if err != nil {
+	var id int64
+	if err := d.db.write.QueryRowContext(ctx, `INSERT INTO webhooks (owner_id, url, secret, description, events, departements,
+		regions, epcis, tools, themes, actors, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		u.ID, rawURL, secret, desc, lists[0], lists[1], lists[2], lists[3], lists[4], lists[5], lists[6], now, now).Scan(&id); err != nil {
 		return nil, err
 	}
-	id, _ := res.LastInsertId()
 	w, err := d.FindWebhook(ctx, u, id)
 	if err != nil {
 		return nil, err
@@ -480,13 +479,12 @@ func (d *Directory) ReplayDelivery(ctx context.Context, u *User, webhookID int64
 		return nil, err
 	}
 	now := formatTime(d.db.Now())
-	res, err := d.db.write.ExecContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, delivery_id, event, event_id, payload,
-		next_attempt_at, replay_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		webhookID, id, old.Event, old.EventID, string(old.Payload), now, old.ID, now)
-	if err != nil {
+	var n int64
+	if err := d.db.write.QueryRowContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, delivery_id, event, event_id, payload,
+		next_attempt_at, replay_of, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		webhookID, id, old.Event, old.EventID, string(old.Payload), now, old.ID, now).Scan(&n); err != nil {
 		return nil, err
 	}
-	n, _ := res.LastInsertId()
 	return scanDelivery(d.db.read.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = ?`, n))
 }
 
@@ -902,7 +900,7 @@ func enqueueEvent(ctx context.Context, tx *sql.Tx, ev *Event, now time.Time) err
 // is even described.
 func hasWebhooks(ctx context.Context, tx *sql.Tx) (bool, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhooks WHERE active = 1)`).Scan(&n)
+	err := tx.QueryRowContext(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM webhooks WHERE active = 1) THEN 1 ELSE 0 END`).Scan(&n)
 	return n == 1, err
 }
 

@@ -315,6 +315,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.stopBackground = cancel
 	m.background.Add(1)
 	go m.sweepVotes(bg)
+	if m.db.Shared() {
+		m.background.Add(1)
+		go m.sweepLimits(bg)
+	}
 	m.background.Add(1)
 	go func() {
 		defer m.background.Done()
@@ -430,6 +434,28 @@ func (m *Main) sweepVotes(ctx context.Context) {
 					m.log.Error("applying votes", "err", err)
 				} else if n > 0 {
 					m.log.Info("proposals approved by votes", "count", n)
+				}
+			})
+		}
+	}
+}
+
+// sweepLimits forgets, every ten minutes, the per-address counters kept in a
+// shared database that carry no state any more (one server sweeps at a time).
+func (m *Main) sweepLimits(ctx context.Context) {
+	defer m.background.Done()
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.once(ctx, "sweep-limits", func() {
+				if n, err := m.db.SweepLimits(ctx); err != nil {
+					m.log.Error("sweeping the per-address limits", "err", err)
+				} else if n > 0 {
+					m.log.Debug("per-address limits swept", "counters", n)
 				}
 			})
 		}

@@ -374,14 +374,17 @@ var shared struct {
 }
 
 // Shared returns the test binary's cluster, starting it on first use (or
-// ends tb as Require does when PostgreSQL is missing).
+// ends tb as Require does when PostgreSQL is missing). Its fsync and
+// synchronous commits are off, for speed, unless VOISINAGE_PG_DURABLE=1
+// (the write benchmarks).
 func Shared(tb testing.TB) *Cluster {
 	tb.Helper()
 	Require(tb)
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if shared.c == nil && shared.err == nil {
-		shared.c, shared.err = Start(Options{})
+		// Benchmarks of writes want the durability a deployment has.
+		shared.c, shared.err = Start(Options{Durable: os.Getenv("VOISINAGE_PG_DURABLE") == "1"})
 	}
 	if shared.err != nil {
 		tb.Fatalf("start a PostgreSQL cluster: %v", shared.err)
