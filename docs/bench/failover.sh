@@ -38,7 +38,13 @@ url='postgres://postgres@127.0.0.1:18185,127.0.0.1:18186/voisinage'
 rep='postgres://postgres@127.0.0.1:18186/voisinage'
 "$bin" -addr 127.0.0.1:18181 -db "$url" -db-replica "$rep" -log-format json >a.log 2>&1 & a=$!
 "$bin" -addr 127.0.0.1:18182 -db "$url" -db-replica "$rep" -log-format json >b.log 2>&1 & b=$!
-trap 'kill $a $b 2>/dev/null; as "$pg/pg_ctl" -D "$dir/p1/data" -m immediate stop >/dev/null 2>&1; as "$pg/pg_ctl" -D "$dir/p2/data" -m immediate stop >/dev/null 2>&1' EXIT
+cleanup() {
+  touch stop; kill $a $b 2>/dev/null
+  as "$pg/pg_ctl" -D "$dir/p1/data" -m immediate stop >/dev/null 2>&1
+  as "$pg/pg_ctl" -D "$dir/p2/data" -m immediate stop >/dev/null 2>&1
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 for p in 18181 18182; do
   until curl -sf -o /dev/null http://127.0.0.1:$p/readyz; do sleep 1; done
 done

@@ -27,7 +27,9 @@ psql -h 127.0.0.1 -p 18187 -U postgres -qc "CREATE DATABASE voisinage"
 url='postgres://postgres@127.0.0.1:18187/voisinage'
 "$bin" -addr 127.0.0.1:18180 -db lite.db -log-format json >lite.log 2>&1 & s=$!
 "$bin" -addr 127.0.0.1:18181 -db "$url" -log-format json >a.log 2>&1 & a=$!
-trap 'kill $s $a ${b:-} 2>/dev/null; as "$pg/pg_ctl" -D "$dir/pg/data" -m fast stop >/dev/null 2>&1' EXIT
+cleanup() { kill $s $a ${b:-} 2>/dev/null; as "$pg/pg_ctl" -D "$dir/pg/data" -m fast stop >/dev/null 2>&1; }
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 for p in 18180 18181; do until curl -sf -o /dev/null http://127.0.0.1:$p/readyz; do sleep 1; done; done
 "$bin" -addr 127.0.0.1:18182 -db "$url" -log-format json >b.log 2>&1 & b=$!
 until curl -sf -o /dev/null http://127.0.0.1:18182/readyz; do sleep 1; done
@@ -43,8 +45,9 @@ for r in $(seq 1 "$rounds"); do
     wrk -t2 -c16 -d"${secs}s" -s "$lua" http://127.0.0.1:18181 -- $sc ids.txt >w2 2>&1
     pg1=$(rate w2)
     wrk -t1 -c8 -d"${secs}s" -s "$lua" http://127.0.0.1:18181 -- $sc ids.txt >w3 2>&1 &
+    w=$!
     wrk -t1 -c8 -d"${secs}s" -s "$lua" http://127.0.0.1:18182 -- $sc ids.txt >w4 2>&1
-    wait
+    wait $w
     pg2=$(awk -v x="$(rate w3)" -v y="$(rate w4)" 'BEGIN {printf "%.0f", x + y}')
     echo "$r $sc $one $pg1 $pg2"
   done
