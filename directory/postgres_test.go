@@ -697,3 +697,26 @@ func TestPostgresLimits(t *testing.T) {
 		t.Fatalf("TakeToken on SQLite: %v", err)
 	}
 }
+
+// TestPortableFunctions proves that the scalar functions the domain's SQL
+// may use answer alike on both stores (SQLite's two-argument max and min
+// exist on PostgreSQL through migration 00001's twin).
+func TestPortableFunctions(t *testing.T) {
+	pgtest.Require(t)
+	for _, db := range []*directory.DB{directorytest.MustOpenEmptySQLiteDB(t), emptyOn(t, directory.DialectPostgres)} {
+		for q, want := range map[string]string{
+			`SELECT max(3, 5)`:                                               "5",
+			`SELECT min(3, 5)`:                                               "3",
+			`SELECT max(CAST(7 AS BIGINT) - 1, 0)`:                           "6",
+			`SELECT max(0 - 1, 0)`:                                           "0",
+			`SELECT COALESCE(max(NULL, 1), -1)`:                              "-1",
+			`SELECT max('2026-01-02', '2025-12-31')`:                         "2026-01-02",
+			`SELECT 'adoption-' || 'commune-1' || '-x'`:                      "adoption-commune-1-x",
+			`SELECT CASE WHEN EXISTS (SELECT 1 FROM meta) THEN 1 ELSE 0 END`: "0",
+		} {
+			if got := db.QueryString(t, q); got != want {
+				t.Errorf("%s: %s = %q, want %q", db.Dialect(), q, got, want)
+			}
+		}
+	}
+}
