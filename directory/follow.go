@@ -36,7 +36,7 @@ const maxIncrementalCatchUp = 20000
 func (d *Directory) Follow(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	changes := d.db.Changes()
+	changes, resets := d.db.Changes(), d.db.Resets()
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	var want uint64 // the latest sequence notified, until followed
@@ -53,6 +53,15 @@ func (d *Directory) Follow(ctx context.Context, every time.Duration) {
 			}
 		case <-retry.C:
 			primary = time.Since(since) > 500*time.Millisecond
+		case <-resets:
+			if err := d.Reload(ctx); err != nil {
+				if ctx.Err() == nil {
+					slog.ErrorContext(ctx, "reloading the read model after the database came back", "err", err)
+				}
+			} else {
+				slog.InfoContext(ctx, "the database came back (a restart or a failover): read model reloaded", "seq", d.Seq())
+			}
+			continue
 		}
 		n, err := d.catchUp(ctx, primary)
 		if err != nil {
@@ -71,6 +80,23 @@ func (d *Directory) Follow(ctx context.Context, every time.Duration) {
 			want = 0
 		}
 	}
+}
+
+// Reload rebuilds the whole read model from the store, and follows the
+// store's change sequence from there, even if it is lower than the one
+// followed until now (a database restored, or promoted from a standby that
+// had not received the last commits).
+func (d *Directory) Reload(ctx context.Context) error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	d.mu.Lock()
+	d.followed = 0
+	d.mu.Unlock()
+	if err := d.load(ctx); err != nil {
+		return err
+	}
+	d.clustersChanged()
+	return nil
 }
 
 // CatchUp brings the read model up to date with every change committed to

@@ -60,6 +60,7 @@ type pgStore struct {
 	stop      context.CancelFunc
 	done      chan struct{}
 	notify    chan uint64
+	resets    chan struct{} // the listener connected again (see resetsChan)
 
 	mu   sync.Mutex
 	held map[int64]func() // named locks held, released on close
@@ -71,7 +72,7 @@ func openPostgres(ctx context.Context, dsn string, cfg openConfig) (*DB, error) 
 		return nil, Errorf(EINVALID, "the PostgreSQL URL does not parse: %v", err)
 	}
 	db := &DB{path: redactURL(dsn), Now: func() time.Time { return time.Now().UTC() }}
-	s := &pgStore{db: db, notify: make(chan uint64, 1)}
+	s := &pgStore{db: db, notify: make(chan uint64, 1), resets: make(chan struct{}, 1)}
 	db.store = s
 
 	primary := func(params map[string]string) *pgx.ConnConfig {
@@ -110,6 +111,7 @@ func openPostgres(ctx context.Context, dsn string, cfg openConfig) (*DB, error) 
 	s.plain.SetMaxOpenConns(8)
 	s.plain.SetConnMaxIdleTime(time.Minute)
 	s.listenCfg = primary(nil)
+	s.listenCfg.RuntimeParams["application_name"] = "voisinage-listener"
 	for _, r := range cfg.replicas {
 		if !IsPostgresURL(r) {
 			db.Close()
@@ -166,9 +168,20 @@ func (s *pgStore) migrate(ctx context.Context) error {
 func (s *pgStore) listen() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop, s.done = cancel, make(chan struct{})
+	connected := false
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
-			return pgx.ConnectConfig(ctx, s.listenCfg)
+			c, err := pgx.ConnectConfig(ctx, s.listenCfg)
+			if err == nil {
+				if connected {
+					select {
+					case s.resets <- struct{}{}:
+					default:
+					}
+				}
+				connected = true
+			}
+			return c, err
 		},
 		LogError: func(ctx context.Context, err error) {
 			if ctx.Err() == nil {
@@ -207,6 +220,14 @@ func (s *pgStore) Dialect() string { return DialectPostgres }
 func (s *pgStore) Shared() bool    { return true }
 
 func (s *pgStore) changes() <-chan uint64 { return s.notify }
+
+// resetsChan tells when the listener has connected again after losing its
+// connection: the primary restarted, or another took over. Commits may
+// have gone unnotified meanwhile and, after the failover to an
+// asynchronous standby, the database may have lost commits a server had
+// followed (and give their sequence numbers to new ones): the follower
+// then reloads its read model whole.
+func (s *pgStore) resetsChan() <-chan struct{} { return s.resets }
 
 // tryLock takes a session-level advisory lock on a connection kept until
 // release; PostgreSQL releases it too if this server dies.

@@ -720,3 +720,49 @@ func TestPortableFunctions(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresReconnectReloads proves that a server whose connection to
+// the database is lost and made again (a restart, a failover) reloads its
+// read model whole: what changed meanwhile without reaching it — here a row
+// changed behind its back, as a standby promoted without the last commits
+// would differ — is served afterwards.
+func TestPostgresReconnectReloads(t *testing.T) {
+	f := directorytest.MustOpenFixtureOn(t, directory.DialectPostgres)
+	ctx, stop := context.WithCancel(f.Ctx)
+	defer stop()
+	go f.D.Follow(ctx, time.Hour) // no polling: only the listener wakes it
+	conn, err := pgx.Connect(f.Ctx, f.DB.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(f.Ctx)
+	listeners := func() int {
+		var n int
+		if err := conn.QueryRow(f.Ctx, `SELECT COUNT(*) FROM pg_stat_activity
+			WHERE application_name = 'voisinage-listener' AND datname = current_database()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for deadline := time.Now().Add(30 * time.Second); listeners() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the listener never connected")
+		}
+	}
+	if err := f.DB.TryExec(`UPDATE actors SET phone = '03 29 99 99 99' WHERE id = ?`, agreeCommune); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(f.Ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'voisinage-listener' AND datname = current_database()`); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		// The feature comes from the read model in memory.
+		if b, _, err := f.D.ActorFeature(f.Ctx, agreeCommune); err == nil && strings.Contains(string(b), "03 29 99 99 99") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the read model was not reloaded after the listener's connection came back")
+		}
+	}
+}

@@ -269,6 +269,8 @@ func (s *sqliteStore) tryLock(_ context.Context, name string) (func(), bool, err
 
 func (s *sqliteStore) changes() <-chan uint64 { return nil }
 
+func (s *sqliteStore) resetsChan() <-chan struct{} { return nil }
+
 func (s *sqliteStore) integrityCheck(ctx context.Context) (string, error) {
 	var r string
 	err := s.db.read.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&r)

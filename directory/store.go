@@ -44,6 +44,9 @@ type Store interface {
 	// soon after they commit; nil when the store cannot notify (the
 	// followers then poll).
 	changes() <-chan uint64
+	// resetsChan tells when the followers must reload their read models
+	// whole (the database may have gone back in time); nil when never.
+	resetsChan() <-chan struct{}
 	// schema describes the directory's tables (those a copy moves).
 	schema(ctx context.Context, q querier) (map[string]tableInfo, error)
 	// afterCopy runs in the transaction that copied rows into the store
@@ -92,6 +95,11 @@ func (db *DB) TryLock(ctx context.Context, name string) (release func(), ok bool
 // the database, soon after they commit, or nil when the store cannot
 // notify: followers then only poll.
 func (db *DB) Changes() <-chan uint64 { return db.store.changes() }
+
+// Resets tells when the read models following the database must be
+// reloaded whole: PostgreSQL's connection was lost and made again (a
+// restart, a failover). Nil for SQLite.
+func (db *DB) Resets() <-chan struct{} { return db.store.resetsChan() }
 
 // followers returns the pools the read model is loaded from and follows
 // changes through: the replicas, then the primary.

@@ -20,15 +20,22 @@ type userKey struct{}
 // authenticate identifies the caller from the session cookie or an
 // "Authorization: Bearer" API token, and puts the user in the request
 // context. A bad credential is not an error here: the request goes on
-// anonymous, and routes that need a user answer 401.
+// anonymous, and routes that need a user answer 401. A database that
+// cannot be asked (EUNAVAILABLE) is: 503, not a 401 that would tell the
+// client its credential is wrong.
 func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
 		var u *directory.User
+		var err error
 		if h := c.GetHeader("Authorization"); strings.HasPrefix(h, "Bearer ") {
-			u, _ = s.dir.FindUserByAPIToken(ctx, strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")))
-		} else if tok, err := c.Cookie(sessionCookie); err == nil && tok != "" {
-			u, _ = s.dir.FindUserBySession(ctx, tok)
+			u, err = s.dir.FindUserByAPIToken(ctx, strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")))
+		} else if tok, cerr := c.Cookie(sessionCookie); cerr == nil && tok != "" {
+			u, err = s.dir.FindUserBySession(ctx, tok)
+		}
+		if directory.ErrorCode(err) == directory.EUNAVAILABLE {
+			s.writeError(c, err)
+			return
 		}
 		if u != nil {
 			c.Request = c.Request.WithContext(context.WithValue(ctx, userKey{}, u))

@@ -204,6 +204,10 @@ func TestDatabaseOutage(t *testing.T) {
 	if w := rawRequest(srv, "192.0.2.2:1000", "GET", "/readyz", nil); w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("/readyz while the database is down: %d", w.Code)
 	}
+	// A session that cannot be checked is not a wrong one: 503, not 401.
+	if w := rawRequest(srv, "192.0.2.1:1000", "GET", "/api/me", nil, "Cookie", cookie); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("a logged-in read while the database is down: %d %s, want 503", w.Code, w.Body)
+	}
 
 	if err := c.Restart(); err != nil {
 		t.Fatal(err)

@@ -36,12 +36,14 @@ psql -h 127.0.0.1 -p 18185 -U postgres -qc "ALTER SYSTEM SET synchronous_standby
 # Two servers, started together (one fills the database, the other waits).
 url='postgres://postgres@127.0.0.1:18185,127.0.0.1:18186/voisinage'
 rep='postgres://postgres@127.0.0.1:18186/voisinage'
-"$bin" -addr 127.0.0.1:18181 -db "$url" -db-replica "$rep" -log-format json >a.log 2>&1 & a=$!
-"$bin" -addr 127.0.0.1:18182 -db "$url" -db-replica "$rep" -log-format json >b.log 2>&1 & b=$!
+# The writer passes as many clients behind a proxy (X-Forwarded-For), or
+# the per-address write limit (60 at once, then one a second) would cap it.
+"$bin" -addr 127.0.0.1:18181 -db "$url" -db-replica "$rep" -log-format json -trusted-proxy 127.0.0.1 >a.log 2>&1 & a=$!
+"$bin" -addr 127.0.0.1:18182 -db "$url" -db-replica "$rep" -log-format json -trusted-proxy 127.0.0.1 >b.log 2>&1 & b=$!
 cleanup() {
-  touch stop; kill $a $b 2>/dev/null
-  as "$pg/pg_ctl" -D "$dir/p1/data" -m immediate stop >/dev/null 2>&1
-  as "$pg/pg_ctl" -D "$dir/p2/data" -m immediate stop >/dev/null 2>&1
+  touch stop; kill $a $b 2>/dev/null || true
+  as "$pg/pg_ctl" -D "$dir/p1/data" -m immediate stop >/dev/null 2>&1 || true
+  as "$pg/pg_ctl" -D "$dir/p2/data" -m immediate stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -58,7 +60,7 @@ curl -s -c jar -H 'Content-Type: application/json' -d '{"email":"mod@ops.test","
 : >writes; : >reads
 (n=0; while read -r id && [ ! -f stop ]; do
   n=$((n+1)); phone=$(printf '03 29 %02d %02d %02d' $((n/10000%100)) $((n/100%100)) $((n%100)))
-  r=$(curl -s -m 20 -b jar -H 'Content-Type: application/json' -w '\n%{http_code}' \
+  r=$(curl -s -m 20 -b jar -H 'Content-Type: application/json' -H "X-Forwarded-For: 10.0.$((n/200)).$((n%200+1))" -w '\n%{http_code}' \
     -d "{\"target_type\":\"actor\",\"target_id\":\"$id\",\"action\":\"update\",\"base_version\":1,\"changes\":{\"phone\":\"$phone\"}}" \
     http://127.0.0.1:18181/api/proposals)
   echo "$(date +%s.%N) $(echo "$r" | tail -1) $(echo "$r" | head -1 | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2) $id $phone" >>writes

@@ -27,7 +27,7 @@ psql -h 127.0.0.1 -p 18187 -U postgres -qc "CREATE DATABASE voisinage"
 url='postgres://postgres@127.0.0.1:18187/voisinage'
 "$bin" -addr 127.0.0.1:18180 -db lite.db -log-format json >lite.log 2>&1 & s=$!
 "$bin" -addr 127.0.0.1:18181 -db "$url" -log-format json >a.log 2>&1 & a=$!
-cleanup() { kill $s $a ${b:-} 2>/dev/null; as "$pg/pg_ctl" -D "$dir/pg/data" -m fast stop >/dev/null 2>&1; }
+cleanup() { kill $s $a ${b:-} 2>/dev/null || true; as "$pg/pg_ctl" -D "$dir/pg/data" -m fast stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 for p in 18180 18181; do until curl -sf -o /dev/null http://127.0.0.1:$p/readyz; do sleep 1; done; done
