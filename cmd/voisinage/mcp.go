@@ -31,7 +31,7 @@ func runMCP(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintln(stderr, "usage: voisinage mcp [-db voisinage.db] [-base-url URL]   (API token for propose_change: "+mcpserver.TokenEnv+")")
 		fs.PrintDefaults()
 	}
-	dbPath := fs.String("db", "voisinage.db", "SQLite database file (created and filled with the bundled data if missing; a server may be running on it)")
+	dbPath := fs.String("db", "voisinage.db", "the database: a SQLite file or a PostgreSQL URL (created and filled with the bundled data if missing; servers may be running on it)")
 	baseURL := fs.String("base-url", "http://127.0.0.1:8080", "public URL of the site, for the page and API links in results")
 	follow := fs.Duration("follow", time.Second, "how often to look for changes written by other processes (the server)")
 	var level slog.Level

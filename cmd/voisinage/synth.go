@@ -13,13 +13,14 @@ import (
 )
 
 // runSynth runs `voisinage synth -n N -db FILE`: it creates a database of N
-// synthetic actors for benchmarks. The file must not exist yet: synthetic
-// actors are never mixed with real data.
+// synthetic actors for benchmarks. The file must not exist yet (a
+// PostgreSQL database must be empty): synthetic actors are never mixed with
+// real data.
 func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("voisinage synth", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	n := fs.Int("n", 1_000_000, "number of synthetic actors")
-	dbPath := fs.String("db", "synthetic.db", "new SQLite database file to create")
+	dbPath := fs.String("db", "synthetic.db", "new database to fill: a SQLite file, or an empty PostgreSQL database (URL)")
 	seed := fs.Uint64("seed", 1, "random seed (the same seed gives the same actors)")
 	overseas := fs.Float64("overseas", 0.05, "share of actors placed overseas")
 	if err := fs.Parse(args); err != nil {

@@ -23,7 +23,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	fs := flag.NewFlagSet("voisinage user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbPath := fs.String("db", "voisinage.db", "SQLite database file")
+	dbPath := fs.String("db", "voisinage.db", "the database: a SQLite file or a PostgreSQL URL")
 	email := fs.String("email", "", "e-mail address (login)")
 	name := fs.String("name", "", "display name")
 	role := fs.String("role", directory.RoleContributor, "role: contributor, moderator or admin")
