@@ -22,7 +22,9 @@ import (
 // comparison over HTTP.
 
 func benchServer(b *testing.B) *web.Server {
-	srv, _ := MustOpenServerDir(b, web.Config{BaseURL: "", Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	// As cmd/voisinage sets it up with its default flags: JSON logs, the
+	// request lines written by the web layer itself.
+	srv, _ := MustOpenServerDir(b, web.Config{BaseURL: "", Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), AccessLog: io.Discard})
 	return srv
 }
 
@@ -76,6 +78,13 @@ func BenchmarkItem(b *testing.B) {
 	srv := benchServer(b)
 	b.Run("server", func(b *testing.B) { benchServe(b, srv, itemTarget) })
 	b.Run("bare", func(b *testing.B) { benchServe(b, bareOf(b, srv, itemTarget), itemTarget) })
+}
+
+// BenchmarkItemNoLog is BenchmarkItem/server with request logs off: the
+// difference is what the access log costs.
+func BenchmarkItemNoLog(b *testing.B) {
+	srv, _ := MustOpenServerDir(b, web.Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	benchServe(b, srv, itemTarget)
 }
 
 func BenchmarkItemsFrance(b *testing.B) {

@@ -200,24 +200,20 @@ func (s *Server) observe() gin.HandlerFunc {
 		if !s.log.Enabled(ctx, level) {
 			return
 		}
-		attrs := []slog.Attr{
-			slog.String("method", c.Request.Method),
-			slog.String("route", route),
-			slog.String("path", c.Request.URL.Path),
-			slog.Int("status", status),
-			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-			slog.Int("bytes", max(c.Writer.Size(), 0)),
-			slog.String("ip", c.ClientIP()),
-		}
-		if q := redactQuery(c.Request.URL.RawQuery); q != "" {
-			attrs = append(attrs, slog.String("query", q))
-		}
+		a := accessEntry{level: level, method: c.Request.Method, route: route, path: c.Request.URL.Path,
+			status: status, durationMS: float64(elapsed.Microseconds()) / 1000, bytes: max(c.Writer.Size(), 0),
+			ip: c.ClientIP(), query: redactQuery(c.Request.URL.RawQuery)}
 		if u := currentUser(c); u != nil {
-			attrs = append(attrs, slog.Int64("user_id", u.ID))
+			a.userID, a.hasUser = u.ID, true
 		}
 		if len(c.Errors) > 0 {
-			attrs = append(attrs, slog.String("errors", c.Errors.String()))
+			a.errors = c.Errors.String()
 		}
-		s.log.LogAttrs(ctx, level, "request", attrs...)
+		if s.cfg.AccessLog != nil {
+			a.requestID = id
+			writeAccessLine(s.cfg.AccessLog, time.Now(), &a)
+			return
+		}
+		s.log.LogAttrs(ctx, level, "request", a.attrs()...)
 	}
 }

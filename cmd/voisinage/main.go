@@ -235,10 +235,17 @@ func (m *Main) Run(ctx context.Context) error {
 		out = m.logs
 	}
 	opts := &slog.HandlerOptions{Level: m.Config.LogLevel}
+	var accessLog io.Writer
 	if m.Config.LogFormat == "text" || (m.Config.LogFormat == "auto" && terminal) {
 		m.log = slog.New(newConsoleHandler(out, opts))
 	} else {
 		m.log = slog.New(slog.NewJSONHandler(out, opts))
+		if m.logs != nil {
+			// The same JSON lines, written by the web layer itself (see
+			// web/accesslog.go); the batching writer takes lines from
+			// several writers without mixing them.
+			accessLog = m.logs
+		}
 	}
 	// The directory logs through slog's default logger (its load phases,
 	// cluster rebuilds, read-model repairs): the same JSON lines, then.
@@ -292,7 +299,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	guard := webhook.Guard{AllowPrivate: m.Config.WebhookAllowPrivate}
-	handler, err := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log,
+	handler, err := web.NewServer(web.Config{BaseURL: m.Config.BaseURL, Logger: m.log, AccessLog: accessLog,
 		Basemaps: basemaps, AccessibilityContact: m.Config.Contact, TrustedProxies: m.Config.TrustedProxies,
 		MaxExpensive: m.Config.MaxExpensive, WebhookGuard: guard}, m.dir)
 	if err != nil {
