@@ -18,7 +18,7 @@ var personal = []string{"/api/me", "/api/tokens", "/api/proposals", "/api/review
 
 func isPersonal(path string) bool {
 	for _, p := range personal {
-		if path == p || strings.HasPrefix(path, p+"/") || strings.HasPrefix(path, p+".") {
+		if rest, ok := strings.CutPrefix(path, p); ok && (rest == "" || rest[0] == '/' || rest[0] == '.') {
 			return true
 		}
 	}
