@@ -555,8 +555,8 @@ func (b *entryBuilder) sym(v []byte) sym {
 	if c, ok := b.syms[string(v)]; ok {
 		return c
 	}
-	c := b.d.syms.code(string(v))
-	b.syms[b.d.syms.str(c)] = c
+	c, name := b.d.syms.code(string(v))
+	b.syms[name] = c
 	return c
 }
 

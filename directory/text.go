@@ -129,26 +129,35 @@ func (s *symbols) lookup(v string) (sym, bool) {
 	return c, ok
 }
 
-// code returns the code of v, numbering it if it is new.
-func (s *symbols) code(v string) sym {
-	if c, ok := s.lookup(v); ok {
-		return c
+// code returns the code of v, numbering it if it is new, and the symbols'
+// own copy of v (v itself may share a scanner's buffer). It reads names
+// under the lock: the two halves of a load number symbols at once.
+func (s *symbols) code(v string) (sym, string) {
+	s.mu.RLock()
+	c, ok := s.codes[v]
+	var name string
+	if ok {
+		name = s.names[c]
+	}
+	s.mu.RUnlock()
+	if ok {
+		return c, name
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, ok := s.codes[v]; ok {
-		return c
+		return c, s.names[c]
 	}
 	if len(s.names) > 1<<16-1 {
 		// Kinds, territories and sources are a few hundred values.
 		panic("directory: too many distinct kinds, territories and sources")
 	}
 	v = string([]byte(v)) // a copy: v may share a scanner's buffer
-	c := sym(len(s.names))
+	c = sym(len(s.names))
 	s.names = append(s.names, v)
 	s.json = append(s.json, string(appendString(nil, v)))
 	s.codes[v] = c
-	return c
+	return c, v
 }
 
 // idMap finds the ref of an actor id. Its keys are 64-bit hashes of the
