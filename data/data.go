@@ -169,6 +169,12 @@ type Bundle struct {
 type Territories struct {
 	Regions      []Place `json:"regions"`
 	Departements []Place `json:"departements"`
+	// HMuet holds the INSEE codes of the current communes whose name begins
+	// with an h muet (liaison LiaisonDApos: "d'Hérouville-Saint-Clair"),
+	// sorted. A commune beginning with an h that is not listed takes "de"
+	// ("de Haguenau"); every other commune's liaison is SpelledLiaison of its
+	// name. The same name may differ between communes (Hauteville).
+	HMuet []string `json:"communes_h_muet"`
 }
 
 // Place is a département or a région.
@@ -177,6 +183,10 @@ type Place struct {
 	Name   string `json:"name"`
 	Region string `json:"region,omitempty"` // for a département
 	Zone   string `json:"zone,omitempty"`   // metro, drom, com
+	// Liaison is INSEE's type de liaison (one of the Liaison constants): how
+	// French joins the name, which carries no article, to "de" ("des
+	// Vosges", "du Grand Est", "de l'Ain").
+	Liaison int `json:"liaison"`
 }
 
 // LoadTerritories decodes the embedded list of départements and régions.

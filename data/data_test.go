@@ -418,3 +418,53 @@ func TestBundleLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestLiaisons: how names join "de" comes from INSEE's type de liaison:
+// départements and régions carry it, communes beginning with an h muet are
+// listed, and the spelling gives every other commune's.
+func TestLiaisons(t *testing.T) {
+	terr, err := data.LoadTerritories()
+	if err != nil {
+		t.Fatal(err)
+	}
+	liaison := map[string]int{}
+	for _, p := range terr.Departements {
+		liaison["departement:"+p.Name] = p.Liaison
+	}
+	for _, p := range terr.Regions {
+		liaison["region:"+p.Name] = p.Liaison
+	}
+	for key, want := range map[string]int{
+		"departement:Vosges": data.LiaisonLes, "departement:Ain": data.LiaisonLApos, "departement:Calvados": data.LiaisonLe,
+		"departement:Charente": data.LiaisonLa, "departement:Paris": data.LiaisonDe, "departement:Eure-et-Loir": data.LiaisonDApos,
+		"region:Grand Est": data.LiaisonLe, "region:Île-de-France": data.LiaisonDApos, "region:Hauts-de-France": data.LiaisonLes,
+	} {
+		if got, ok := liaison[key]; !ok || got != want {
+			t.Errorf("%s: liaison %d (listed %v), want %d", key, got, ok, want)
+		}
+	}
+	muet := map[string]bool{}
+	for _, c := range terr.HMuet {
+		muet[c] = true
+	}
+	for code, want := range map[string]bool{"14327": true, "83069": true, "67180": false, "88160": false} { // Hérouville-Saint-Clair, Hyères, Haguenau, Épinal
+		if muet[code] != want {
+			t.Errorf("commune %s listed with an h muet: %v, want %v", code, muet[code], want)
+		}
+	}
+	if len(terr.HMuet) < 400 || !slices.IsSorted(terr.HMuet) {
+		t.Errorf("%d communes with an h muet (want about 428, sorted)", len(terr.HMuet))
+	}
+	for name, want := range map[string]int{
+		"Le Havre": data.LiaisonLe, "La Rochelle": data.LiaisonLa, "Les Mureaux": data.LiaisonLes, "L'Haÿ-les-Roses": data.LiaisonLApos,
+		"Aux Marais": data.LiaisonAux, "Los Masos": data.LiaisonLos, "Épinal": data.LiaisonDApos, "Yvetot": data.LiaisonDApos,
+		"Yenne": data.LiaisonDApos, "Brest": data.LiaisonDe, "Lens": data.LiaisonDe, "Le": data.LiaisonDe,
+	} {
+		if got, ok := data.SpelledLiaison(name); !ok || got != want {
+			t.Errorf("SpelledLiaison(%q) = %d, %v; want %d", name, got, ok, want)
+		}
+	}
+	if _, ok := data.SpelledLiaison("Hyères"); ok {
+		t.Error("SpelledLiaison decides an initial h; it cannot")
+	}
+}

@@ -894,7 +894,7 @@ func (p *pages) handleAdoptionEdit(c *gin.Context) {
 	adoptionFields(f, cat, ad, nil)
 	metaFields(f, cat, false)
 	self := contribURL("adoption", a.ID) + "/" + url.PathEscape(ad.ToolSlug)
-	d := &contribData{Heading: cat.Tf("adoption.editTitle", toolName, a.Name), Intro: cat.T("adoption.editIntro"), Action: self,
+	d := &contribData{Heading: cat.Tf("adoption.editTitle", toolName, actorName(a.Kind, a.Code, a.Name)), Intro: cat.T("adoption.editIntro"), Action: self,
 		Submit: cat.T("contrib.submitCorrection"), Cancel: "/acteurs/" + url.PathEscape(a.ID) + "#outils", BaseVersion: ad.Version, Form: f,
 		Actor: a, Adoption: ad, Return: self}
 	hist, err := p.history(c, cat, directory.TypeAdoption, ad.PublicID())
@@ -923,7 +923,7 @@ func (p *pages) handleAdoptionDelete(c *gin.Context) {
 	if ad == nil {
 		return
 	}
-	d := &deleteData{Heading: cat.Tf("delete.adoptionTitle", toolName, a.Name), What: cat.T("delete.adoptionWhat"),
+	d := &deleteData{Heading: cat.Tf("delete.adoptionTitle", toolName, actorName(a.Kind, a.Code, a.Name)), What: cat.T("delete.adoptionWhat"),
 		Action: contribURL("adoption", a.ID) + "/" + url.PathEscape(ad.ToolSlug) + "/supprimer", Cancel: "/acteurs/" + url.PathEscape(a.ID) + "#outils",
 		BaseVersion: ad.Version, Form: deleteForm(cat),
 		Facts: []officialFact{{cat.T("field.actor"), a.Name}, {cat.T("field.tool"), toolName}, {cat.T("field.status"), cat.T("status." + ad.Status)}}}

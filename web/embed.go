@@ -87,7 +87,7 @@ func (p *pages) handleEmbed(c *gin.Context) {
 			case !hasRadius && len(a.Members) > 0:
 				members, d.Members = append([]string{a.ID}, a.Members...), a.Name // an EPCI: it and its communes
 			case a.Location != nil:
-				d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Lon: a.Location.Lon, Lat: a.Location.Lat, Precision: a.Location.Precision}
+				d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Code: a.Code, Lon: a.Location.Lon, Lat: a.Location.Lat, Precision: a.Location.Precision}
 				d.RadiusKm = 20
 				if r, ok := parseFinite(q.Get("radius_km")); ok && r > 0 && r <= 1000 {
 					d.RadiusKm = r
@@ -250,7 +250,7 @@ func (p *pages) describe(c *gin.Context, cat *catalog, f mapFilter, origin *near
 		where = append(where, p.s.dir.PlaceName(directory.KindRegion, f.Region))
 	}
 	if origin != nil {
-		where = append(where, cat.Tf("describe.radius", strconv.FormatFloat(radiusKm, 'f', -1, 64), origin.Name))
+		where = append(where, cat.Tf("describe.radius", strconv.FormatFloat(radiusKm, 'f', -1, 64), origin.french()))
 	}
 	if len(where) > 0 {
 		s += " — " + strings.Join(where, ", ")

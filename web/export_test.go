@@ -30,4 +30,12 @@ func RouteParams() map[string][]string {
 func DocumentedRoutes() []string { return documentedRoutes() }
 
 // FrenchJoin exposes the French elision and contraction of names.
-func FrenchJoin(m, ph, s string) string { return frenchJoin(m, ph, s) }
+func FrenchJoin(m, ph, s string) string { return frenchJoin(m, ph, plainName(s)) }
+
+// FrenchJoinPerson joins a person's name.
+func FrenchJoinPerson(m, ph, name string) string { return frenchJoin(m, ph, personName(name)) }
+
+// FrenchJoinActor joins the name of an actor of kind and official code.
+func FrenchJoinActor(m, ph, kind, code, name string) string {
+	return frenchJoin(m, ph, actorName(kind, code, name))
+}

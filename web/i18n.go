@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"golang.org/x/text/language"
 )
@@ -90,87 +89,27 @@ func (c *catalog) Has(key string) bool {
 
 // Tf formats the message for key with args: {0}, {1}… are replaced by the
 // arguments, so that translations may reorder them. Numbers are printed
-// plainly (years); format counts with Int first.
+// plainly (years); format counts with Int first. In French a name after
+// "de" or "à" is joined to it as French writes it ("d'Épinal", "du Havre"):
+// pass an actor's name as actorName(…) so that its kind and official
+// liaison are known; a plain string is joined by its spelling.
 func (c *catalog) Tf(key string, args ...any) string {
 	m := c.T(key)
 	for i, a := range args {
 		ph := "{" + strconv.Itoa(i) + "}"
-		if s, ok := a.(string); ok && c.lang == "fr" {
-			m = frenchJoin(m, ph, s)
-			continue
+		if c.lang == "fr" {
+			switch n := a.(type) {
+			case frName:
+				m = frenchJoin(m, ph, n)
+				continue
+			case string:
+				m = frenchJoin(m, ph, plainName(n))
+				continue
+			}
 		}
 		m = strings.ReplaceAll(m, ph, fmt.Sprint(a))
 	}
 	return m
-}
-
-// frenchJoin puts the name s at each placeholder ph of m the way French
-// writes it after "de" and "à": elided before a vowel ("d'Épinal",
-// "d'Yvetot"), contracted with a leading article ("du Havre", "des Mureaux",
-// "au Mans", "aux Sables-d'Olonne"). An initial h is left alone: whether it
-// is mute (d'Hérouville) or aspirated (de Haguenau) is a fact of each name
-// that the official list does not give.
-func frenchJoin(m, ph, s string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(m, ph)
-		if i < 0 {
-			b.WriteString(m)
-			return b.String()
-		}
-		before := m[:i]
-		switch {
-		case hasWord(before, "de "):
-			before, s2 := frenchAfter(before[:len(before)-3], "de", s)
-			b.WriteString(before + s2)
-		case hasWord(before, "à "):
-			before, s2 := frenchAfter(before[:len(before)-len("à ")], "à", s)
-			b.WriteString(before + s2)
-		default:
-			b.WriteString(before + s)
-		}
-		m = m[i+len(ph):]
-	}
-}
-
-// hasWord reports whether s ends with the word w (preceded by a space or
-// the start of s).
-func hasWord(s, w string) bool {
-	return strings.HasSuffix(s, w) && (len(s) == len(w) || s[len(s)-len(w)-1] == ' ' || s[len(s)-len(w)-1] == '(')
-}
-
-// frenchAfter joins the preposition prep ("de" or "à") to the name s.
-func frenchAfter(before, prep, s string) (string, string) {
-	articles := map[string][2]string{"Le ": {"du ", "au "}, "Les ": {"des ", "aux "}}
-	for art, forms := range articles {
-		if rest, ok := strings.CutPrefix(s, art); ok && rest != "" {
-			if prep == "de" {
-				return before, forms[0] + rest
-			}
-			return before, forms[1] + rest
-		}
-	}
-	if prep == "de" && elides(s) {
-		return before, "d'" + s
-	}
-	return before, prep + " " + s
-}
-
-// elides reports whether "de" elides before s: a vowel, or a y before a
-// consonant (d'Yvetot, but de Yenne).
-func elides(s string) bool {
-	r := []rune(s)
-	if len(r) == 0 {
-		return false
-	}
-	first := unicode.ToLower(r[0])
-	if strings.ContainsRune("aeiouàâäéèêëîïôöùûüœæ", first) {
-		return true
-	}
-	if first == 'y' && len(r) > 1 {
-		return !strings.ContainsRune("aeiouyàâäéèêëîïôöùûü", unicode.ToLower(r[1]))
-	}
-	return false
 }
 
 // Tn formats the singular or plural message for the count n (key.one or

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"encoding/json"
+	"html"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -56,24 +58,146 @@ func TestSwappedCoordinateWarnings(t *testing.T) {
 	}
 }
 
-// TestFrenchJoin checks elision and contraction before names.
+// TestFrenchJoin checks elision and contraction before names: by spelling
+// for a plain string, by INSEE's type de liaison and the kind of actor for
+// an actor's name.
 func TestFrenchJoin(t *testing.T) {
 	for _, c := range []struct{ msg, name, want string }{
 		{"Voisins de {0}", "Épinal", "Voisins d'Épinal"},
 		{"Voisins de {0}", "Yvetot", "Voisins d'Yvetot"},
-		{"Voisins de {0}", "Yenne", "Voisins de Yenne"},
 		{"Voisins de {0}", "Brest", "Voisins de Brest"},
 		{"Voisins de {0}", "Le Havre", "Voisins du Havre"},
 		{"Voisins de {0}", "Les Mureaux", "Voisins des Mureaux"},
+		{"Voisins de {0}", "le point 48,17, 6,45", "Voisins du point 48,17, 6,45"},
+		{"Voisins de {0}", "Hugo", "Voisins de Hugo"}, // nothing says the h is mute
 		{"Retour à {0}", "Le Mans", "Retour au Mans"},
 		{"Retour à {0}", "Les Sables-d'Olonne", "Retour aux Sables-d'Olonne"},
 		{"Retour à {0}", "Agen", "Retour à Agen"},
+		{"Retour à {0}", "Épinal", "Retour à Épinal"},
 		{"à moins de {0} km de {1}", "20", "à moins de 20 km de {1}"},
 		{"Inde {0}", "Orléans", "Inde Orléans"}, // "de" must be a word
+		{"déjà {0}", "Le Mans", "déjà Le Mans"}, // "à" must be a word
+		{"(de {0})", "Agen", "(d'Agen)"},
 		{"{0} et ses communes", "Arles", "Arles et ses communes"},
 	} {
 		if got := web.FrenchJoin(c.msg, "{0}", c.name); got != c.want {
 			t.Errorf("%q with %q = %q, want %q", c.msg, c.name, got, c.want)
+		}
+	}
+	for name, want := range map[string]string{"Alice": "Propositions d'Alice", "Le Goff": "Propositions de Le Goff", "Hélène": "Propositions de Hélène", "h15": "Propositions de h15"} {
+		if got := web.FrenchJoinPerson("Propositions de {0}", "{0}", name); got != want {
+			t.Errorf("person %q: %q, want %q", name, got, want)
+		}
+	}
+	for _, c := range []struct{ kind, code, name, de, a string }{
+		// Communes: the spelling, and the official list for an initial h.
+		{"commune", "88160", "Épinal", "d'Épinal", "à Épinal"},
+		{"commune", "73330", "Yenne", "d'Yenne", "à Yenne"},
+		{"commune", "14327", "Hérouville-Saint-Clair", "d'Hérouville-Saint-Clair", "à Hérouville-Saint-Clair"},
+		{"commune", "83069", "Hyères", "d'Hyères", "à Hyères"},
+		{"commune", "67180", "Haguenau", "de Haguenau", "à Haguenau"},
+		{"commune", "76351", "Le Havre", "du Havre", "au Havre"},
+		{"commune", "17300", "La Rochelle", "de La Rochelle", "à La Rochelle"},
+		{"commune", "94038", "L'Haÿ-les-Roses", "de L'Haÿ-les-Roses", "à L'Haÿ-les-Roses"},
+		{"commune", "66102", "Los Masos", "de Los Masos", "à Los Masos"},
+		{"commune", "30006", "Aigues-Mortes", "d'Aigues-Mortes", "à Aigues-Mortes"},
+		{"commune", "00000", "Ville-d'Avray", "de Ville-d'Avray", "à Ville-d'Avray"}, // a commune is never "la Ville"
+		// Départements and régions: INSEE's liaison, the name without its article.
+		{"departement", "88", "Vosges", "des Vosges", "aux Vosges"},
+		{"departement", "01", "Ain", "de l'Ain", "à l'Ain"},
+		{"departement", "14", "Calvados", "du Calvados", "au Calvados"},
+		{"departement", "16", "Charente", "de la Charente", "à la Charente"},
+		{"departement", "28", "Eure-et-Loir", "d'Eure-et-Loir", "à Eure-et-Loir"},
+		{"departement", "75", "Paris", "de Paris", "à Paris"},
+		{"departement", "974", "La Réunion", "de La Réunion", "à La Réunion"},
+		{"region", "44", "Grand Est", "du Grand Est", "au Grand Est"},
+		{"region", "11", "Île-de-France", "d'Île-de-France", "à Île-de-France"},
+		{"region", "32", "Hauts-de-France", "des Hauts-de-France", "aux Hauts-de-France"},
+		{"departement", "88", "Vosges (renamed)", "de Vosges (renamed)", "à Vosges (renamed)"}, // not the official name: its spelling
+		// Organisations: the article of a leading common noun, else a proper name.
+		{"prefecture", "88", "Préfecture des Vosges", "de la Préfecture des Vosges", "à la Préfecture des Vosges"},
+		{"sous-prefecture", "881", "Sous-préfecture de Saint-Dié-des-Vosges", "de la Sous-préfecture de Saint-Dié-des-Vosges", "à la Sous-préfecture de Saint-Dié-des-Vosges"},
+		{"epci", "200068757", "CA d'Epinal", "de la CA d'Epinal", "à la CA d'Epinal"},
+		{"epci", "246700488", "Eurométropole de Strasbourg", "de l'Eurométropole de Strasbourg", "à l'Eurométropole de Strasbourg"},
+		{"epci", "242900314", "Brest Métropole", "de Brest Métropole", "à Brest Métropole"},
+		{"epci", "200046977", "Métropole de Lyon", "de la Métropole de Lyon", "à la Métropole de Lyon"},
+		{"public-agency", "", "Agence nationale de la cohésion des territoires", "de l'Agence nationale de la cohésion des territoires", "à l'Agence nationale de la cohésion des territoires"},
+		{"public-agency", "", "Caisse des Dépôts", "de la Caisse des Dépôts", "à la Caisse des Dépôts"},
+		{"syndicat", "", "Syndicat mixte Alpes Numérique", "du Syndicat mixte Alpes Numérique", "au Syndicat mixte Alpes Numérique"},
+		{"association", "", "Communauté des usagers", "de la Communauté des usagers", "à la Communauté des usagers"},
+		{"organisation", "", "Établissement public foncier", "de l'Établissement public foncier", "à l'Établissement public foncier"},
+		{"organisation", "", "Hôpital de Remiremont", "de l'Hôpital de Remiremont", "à l'Hôpital de Remiremont"},
+		{"organisation", "", "Organisateur des Transmusicales de Rennes", "de l'Organisateur des Transmusicales de Rennes", "à l'Organisateur des Transmusicales de Rennes"},
+		{"organisation", "", "Réseau du Net public breton", "du Réseau du Net public breton", "au Réseau du Net public breton"},
+		{"association", "", "Adullact", "d'Adullact", "à Adullact"},
+		{"syndicat", "", "Mégalis Bretagne", "de Mégalis Bretagne", "à Mégalis Bretagne"},
+		{"media", "", "Le Monde", "du Monde", "au Monde"},
+		{"association", "", "CA Ensemble", "de CA Ensemble", "à CA Ensemble"}, // CA is a communauté for an EPCI only
+	} {
+		if got := web.FrenchJoinActor("Voisins de {0}", "{0}", c.kind, c.code, c.name); got != "Voisins "+c.de {
+			t.Errorf("%s %s %q after de: %q, want %q", c.kind, c.code, c.name, got, "Voisins "+c.de)
+		}
+		if got := web.FrenchJoinActor("Retour à {0}", "{0}", c.kind, c.code, c.name); got != "Retour "+c.a {
+			t.Errorf("%s %s %q after à: %q, want %q", c.kind, c.code, c.name, got, "Retour "+c.a)
+		}
+	}
+}
+
+// TestElisionOnPages checks that the pages join actors' names to "de" and
+// "à" as French does, whatever the kind of actor: the finder's title, an
+// actor page's map, an embed's and an oEmbed's title.
+func TestElisionOnPages(t *testing.T) {
+	srv := MustOpenServer(t)
+	page := func(path string) string {
+		t.Helper()
+		return html.UnescapeString(request(t, srv, "GET", path, nil).status(200).Body.String())
+	}
+	for id, want := range map[string]string{
+		"commune-14327":                   "Voisins d'Hérouville-Saint-Clair",
+		"commune-67180":                   "Voisins de Haguenau",
+		"commune-76351":                   "Voisins du Havre",
+		"departement-88":                  "Voisins des Vosges",
+		"departement-01":                  "Voisins de l'Ain",
+		"region-44":                       "Voisins du Grand Est",
+		"prefecture-88":                   "Voisins de la Préfecture des Vosges",
+		"epci-200068757":                  "Voisins de la CA d'Epinal",
+		"epci-246700488":                  "Voisins de l'Eurométropole de Strasbourg",
+		"public-agency-caisse-des-depots": "Voisins de la Caisse des Dépôts",
+		"association-adullact":            "Voisins d'Adullact",
+	} {
+		if body := page("/voisins?actor=" + id); !strings.Contains(body, "<h1>"+want) && !strings.Contains(body, "<title>"+want) {
+			t.Errorf("/voisins?actor=%s: no title %q", id, want)
+		}
+	}
+	if body := page("/voisins?lat=48.17&lon=6.45"); !strings.Contains(body, "Voisins du point 48.17") {
+		t.Error("the finder around a point is not titled « Voisins du point … »")
+	}
+	if body := page("/acteurs/prefecture-88"); !strings.Contains(body, `aria-label="Position de la Préfecture des Vosges sur la carte"`) {
+		t.Error("the préfecture's map is not labelled « Position de la Préfecture des Vosges sur la carte »")
+	}
+	if body := page("/acteurs/commune-14327"); !strings.Contains(body, `aria-label="Position d'Hérouville-Saint-Clair sur la carte"`) {
+		t.Error("Hérouville-Saint-Clair's map is not labelled « Position d'Hérouville-Saint-Clair sur la carte »")
+	}
+	if body := page("/embed?actor=prefecture-88&radius_km=20"); !strings.Contains(body, "à moins de 20 km de la Préfecture des Vosges") {
+		t.Error("the embed around the préfecture does not say « à moins de 20 km de la Préfecture des Vosges »")
+	}
+	var oe struct {
+		Title string `json:"title"`
+	}
+	body := page("/oembed?format=json&url=" + url.QueryEscape("http://voisinage.test/embed?actor=departement-01&radius_km=10"))
+	if err := json.Unmarshal([]byte(body), &oe); err != nil || !strings.Contains(oe.Title, "à moins de 10 km de l'Ain") {
+		t.Errorf("oEmbed title %q (%v): want « … à moins de 10 km de l'Ain »", oe.Title, err)
+	}
+	// JS-rendered text formats messages without knowing names' articles: no
+	// message of the scripts may join a name to "de" or "à".
+	raw := map[string]string{}
+	if err := json.Unmarshal(mustRead(t, "i18n/fr.json"), &raw); err != nil {
+		t.Fatal(err)
+	}
+	joined := regexp.MustCompile(`(^|\s)(de|à) \{\d\}`)
+	for k, v := range raw {
+		if strings.HasPrefix(k, "js.") && joined.MatchString(v) {
+			t.Errorf("%s: %q joins a placeholder to « de » or « à »: the scripts cannot elide (format it on the server with actorName)", k, v)
 		}
 	}
 }

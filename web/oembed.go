@@ -145,7 +145,7 @@ func (p *pages) embedTitle(c *gin.Context, cat *catalog, q url.Values) string {
 	radius := 20.0
 	if id := q.Get("actor"); id != "" {
 		if a, err := p.s.dir.FindActorByID(c.Request.Context(), id); err == nil {
-			origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name}
+			origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Code: a.Code}
 		}
 		if r, err := strconv.ParseFloat(q.Get("radius_km"), 64); err == nil && r > 0 {
 			radius = r

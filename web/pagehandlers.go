@@ -306,8 +306,17 @@ type nearbyOrigin struct {
 	ActorID   string
 	Name      string
 	Kind      string
+	Code      string // the actor's official code
 	Lon, Lat  float64
 	Precision string
+}
+
+// french is the origin's name as French joins it ("Voisins d'Épinal").
+func (o *nearbyOrigin) french() frName {
+	if o.ActorID == "" {
+		return plainName(o.Name) // "le point 48,17, 6,45"
+	}
+	return actorName(o.Kind, o.Code, o.Name)
 }
 
 // popBands are the population bands of the finder ("min-max", either open).
@@ -356,10 +365,10 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 			p.renderError(c, cat, err)
 			return
 		case a.Location == nil:
-			d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind}
+			d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Code: a.Code}
 			d.Message = cat.T("nearby.noLocation")
 		default:
-			d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Lon: a.Location.Lon, Lat: a.Location.Lat, Precision: a.Location.Precision}
+			d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Code: a.Code, Lon: a.Location.Lon, Lat: a.Location.Lat, Precision: a.Location.Precision}
 			nq.Lon, nq.Lat, nq.ExcludeID = a.Location.Lon, a.Location.Lat, a.ID
 		}
 	} else if lat, okLat := parseFinite(q.Get("lat")); okLat {
@@ -410,7 +419,7 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 	}
 	title := cat.T("nearby.title")
 	if d.Origin != nil {
-		title = cat.Tf("nearby.titleFrom", d.Origin.Name)
+		title = cat.Tf("nearby.titleFrom", d.Origin.french())
 	}
 	pg := p.newPage(c, cat, "nearby", "nearby", title)
 	pg.Config = p.config(c, cat, nil)

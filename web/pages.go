@@ -173,15 +173,19 @@ func tileOrigin(tileURL string) (string, error) {
 // funcs are the template functions of one language.
 func (p *pages) funcs(c *catalog) template.FuncMap {
 	return template.FuncMap{
-		"t":     c.T,
-		"tf":    c.Tf,
-		"tn":    c.Tn,
-		"num":   c.Int,
-		"km":    c.Km,
-		"date":  c.Date,
-		"asset": p.assets.URL,
-		"kind":  func(k string) string { return c.T("kind." + k) },
-		"theme": func(t string) string { return c.T("theme." + t) },
+		"t":  c.T,
+		"tf": c.Tf,
+		// actorName gives tf an actor's name with its kind and code, so that
+		// French joins it right ("Position de la Préfecture des Vosges").
+		"actorName":  actorName,
+		"personName": personName,
+		"tn":         c.Tn,
+		"num":        c.Int,
+		"km":         c.Km,
+		"date":       c.Date,
+		"asset":      p.assets.URL,
+		"kind":       func(k string) string { return c.T("kind." + k) },
+		"theme":      func(t string) string { return c.T("theme." + t) },
 		"precision": func(pr string) string {
 			if pr == "" {
 				return c.T("precision.none")

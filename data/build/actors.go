@@ -40,6 +40,7 @@ type stats struct {
 	withoutPoint   []string // non-commune actors without a point
 	prefSkipped    []departement
 	sousPrefecture int
+	liaisonOdd     []string // communes whose INSEE liaison their spelling does not give
 }
 
 var (
@@ -77,6 +78,29 @@ func ofCommune(name string, typeLiaison int) string {
 		return "d'" + name
 	}
 	return "de " + name
+}
+
+// hMuet returns the codes of the communes whose name begins with an h muet
+// (INSEE liaison d'), and the communes whose INSEE liaison their spelling
+// does not give (data.SpelledLiaison), as "code name (liaison n, spelled m)".
+// Communes of the collectivités d'outre-mer the list gives no liaison for
+// are left to their spelling.
+func hMuet(codes []string, byCode map[string]*commune) (muet, odd []string) {
+	muet = []string{}
+	for _, code := range codes {
+		c := byCode[code]
+		if c.TypeLiaison == nil {
+			continue
+		}
+		spelled, ok := data.SpelledLiaison(c.Nom)
+		switch {
+		case !ok && *c.TypeLiaison == data.LiaisonDApos:
+			muet = append(muet, code)
+		case ok && *c.TypeLiaison != spelled:
+			odd = append(odd, fmt.Sprintf("%s %s (liaison %d, spelled %d)", code, c.Nom, *c.TypeLiaison, spelled))
+		}
+	}
+	return muet, odd
 }
 
 func build(src *sources, f *facts) (*bundle, error) {
@@ -305,7 +329,7 @@ func build(src *sources, f *facts) (*bundle, error) {
 		}
 		name := "Sous-préfecture " + ofCommune(ar.Nom, ar.TypeLiaison)
 		if c := byCode[ar.ChefLieu]; c != nil {
-			name = "Sous-préfecture " + ofCommune(c.Nom, c.TypeLiaison)
+			name = "Sous-préfecture " + ofCommune(c.Nom, c.liaison())
 		}
 		act := data.Actor{ID: "sous-prefecture-" + ar.Code, Kind: "sous-prefecture", Name: name, Code: ar.Code,
 			Departement: ar.Departement, Region: d.Region, Zone: d.Zone,
@@ -347,11 +371,12 @@ func build(src *sources, f *facts) (*bundle, error) {
 	}
 	b := &bundle{actors: actors, tools: tools, adoptions: adoptions, links: ap.links, labels: ap.labels, outline: outline}
 	for _, r := range src.Regions {
-		b.places.Regions = append(b.places.Regions, data.Place{Code: r.Code, Name: r.Nom, Zone: r.Zone})
+		b.places.Regions = append(b.places.Regions, data.Place{Code: r.Code, Name: r.Nom, Zone: r.Zone, Liaison: r.TypeLiaison})
 	}
 	for _, d := range src.Departements {
-		b.places.Departements = append(b.places.Departements, data.Place{Code: d.Code, Name: d.Nom, Region: d.Region, Zone: d.Zone})
+		b.places.Departements = append(b.places.Departements, data.Place{Code: d.Code, Name: d.Nom, Region: d.Region, Zone: d.Zone, Liaison: d.TypeLiaison})
 	}
+	b.places.HMuet, st.liaisonOdd = hMuet(codes, byCode)
 	slices.SortFunc(b.places.Regions, func(a, b data.Place) int { return strings.Compare(a.Code, b.Code) })
 	slices.SortFunc(b.places.Departements, func(a, b data.Place) int { return strings.Compare(a.Code, b.Code) })
 	b.meta = data.Meta{

@@ -153,6 +153,18 @@ func report(b *bundle, st *stats) []byte {
 	}
 	p("\n")
 
+	p("## How names join \"de\" (INSEE type de liaison)\n\n")
+	p("Départements and régions carry their liaison in territories.json (\"des Vosges\", \"du Grand Est\").\n")
+	p("For communes the spelling gives it (data.SpelledLiaison: the leading article, else d' before a vowel\n")
+	p("or a y), except an initial h: %d communes begin with an h muet (listed in territories.json,\n", len(b.places.HMuet))
+	p("\"d'Hérouville-Saint-Clair\"), the others with an h aspiré (\"de Haguenau\"). Communes whose listed\n")
+	p("liaison their spelling does not give (the list is followed for h only): ")
+	if len(st.liaisonOdd) == 0 {
+		p("none.\n\n")
+	} else {
+		p("%s.\n\n", strings.Join(st.liaisonOdd, "; "))
+	}
+
 	p("## Seed facts\n\n")
 	p("From data/seeds/facts.json; each carries its sources (publication, date, and the internal document id in\n")
 	p("brackets) and a quote.\n\n")

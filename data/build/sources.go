@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/voisinage/voisinage/data"
 )
 
 // Packages the bundle is built from, as data/fetch.sh unpacks them under -src.
@@ -21,7 +23,7 @@ const (
 type commune struct {
 	Code           string   `json:"code"`
 	Nom            string   `json:"nom"`
-	TypeLiaison    int      `json:"typeLiaison"`
+	TypeLiaison    *int     `json:"typeLiaison"` // nil for the communes of some collectivités d'outre-mer
 	Zone           string   `json:"zone"`
 	Arrondissement string   `json:"arrondissement"`
 	Departement    string   `json:"departement"`
@@ -31,6 +33,15 @@ type commune struct {
 	CodesPostaux   []string `json:"codesPostaux"`
 	Population     int      `json:"population"`
 	ChefLieu       string   `json:"chefLieu"`
+}
+
+// liaison is the commune's INSEE type de liaison; "de" (0) when the list
+// gives none.
+func (c *commune) liaison() int {
+	if c.TypeLiaison == nil {
+		return data.LiaisonDe
+	}
+	return *c.TypeLiaison
 }
 
 // epci is one row of epci.json.
