@@ -182,21 +182,55 @@ func evalJS[T any](b *browser, expr string) T {
 	return v
 }
 
-// wait polls expr until it is true (chromedp's Poll compiles its predicate
-// with new Function, which the pages' CSP forbids; Evaluate is not bound by it).
+// wait waits until expr is true in the page. The page itself watches expr
+// (after every task of its event loop that may change it: a DOM mutation,
+// or a timer tick for state outside the DOM) and resolves a promise when it
+// holds, so the test neither sleeps nor decides on time; an exception
+// thrown by expr counts as false (an element not there yet). A navigation
+// that replaces the page while it waits (a clicked link, a sent form)
+// loses the promise: the wait starts again on the next page, until the
+// deadline. chromedp's Poll would do the watching but compiles its
+// predicate with new Function, which the pages' CSP forbids; Evaluate is
+// not bound by it.
 func (b *browser) wait(expr string) {
 	b.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	watch := `new Promise(resolve => {
+		const holds = () => { try { return !!(` + expr + `); } catch (e) { return false; } };
+		if (holds()) return resolve(true);
+		let done = false, timer = 0;
+		const obs = new MutationObserver(check);
+		function check() {
+			if (done || !holds()) return;
+			done = true; obs.disconnect(); clearInterval(timer); resolve(true);
+		}
+		obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+		timer = setInterval(check, 25);
+	})`
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
 	for {
-		if evalJS[bool](b, `!!(`+expr+`)`) {
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](watch, chromedp.EvalAwaitPromise))
+		if err == nil {
 			return
 		}
-		if time.Now().After(deadline) {
-			b.shot("timeout-" + strings.NewReplacer("/", "_", " ", "_").Replace(b.t.Name()))
-			b.t.Fatalf("timed out waiting for %s", expr)
+		if ctx.Err() == nil && navigated(err) {
+			continue // the page was replaced while it was watched: watch the new one
 		}
-		time.Sleep(50 * time.Millisecond)
+		b.shot("timeout-" + strings.NewReplacer("/", "_", " ", "_").Replace(b.t.Name()))
+		b.t.Fatalf("waiting for %s: %v", expr, err)
 	}
+}
+
+// navigated reports whether err says that the page an evaluation ran in
+// went away (navigated, reloaded, closed) before it answered.
+func navigated(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"navigated or closed", "Execution context was destroyed", "Cannot find context with specified id", "context with specified id"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // shot saves a screenshot of the whole page as name.png.

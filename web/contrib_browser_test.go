@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -29,25 +28,9 @@ const (
 	contribPwd = "contribution-2026"
 )
 
-// waitFor polls expr like wait, but tolerates evaluation errors (a page
-// being replaced by the next one while a form is sent).
-func (b *browser) waitFor(expr string) {
-	b.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!(`+expr+`)`))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.shot("timeout-" + strings.NewReplacer("/", "_", " ", "_").Replace(b.t.Name()))
-			b.t.Fatalf("timed out waiting for %s (last error: %v)", expr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// waitFor waits for expr like wait, across the page being replaced by the
+// next one while a form is sent.
+func (b *browser) waitFor(expr string) { b.t.Helper(); b.wait(expr) }
 
 // set gives a form field a value, as typing would (input events included).
 func (b *browser) set(sel, value string) {

@@ -113,6 +113,20 @@ const markersInside = `(() => {
 func TestBrowserMaps(t *testing.T) {
 	br := startBrowser(t)
 
+	// The page a wait watches may be replaced by another while it waits (a
+	// clicked link): the wait carries on on the new page.
+	t.Run("WaitAcrossNavigation", func(t *testing.T) {
+		b := br.tab(t)
+		for range 3 {
+			b.nav("/accessibilite")
+			evalJS[chromedp.Void](b, `setTimeout(() => document.querySelector('a[href="/outils"]').click(), 30); 0`)
+			b.wait(`location.pathname === "/outils" && document.readyState === "complete" && document.querySelector("h1")`)
+			b.nav("/accessibilite")
+			evalJS[chromedp.Void](b, `setTimeout(() => location.reload(), 30); 0`)
+			b.wait(`performance.getEntriesByType("navigation")[0].type === "reload" && document.querySelector("h1")`)
+		}
+	})
+
 	t.Run("EmbedFraming", func(t *testing.T) {
 		b := br.tab(t)
 		for _, v := range viewports {
