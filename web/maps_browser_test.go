@@ -324,6 +324,24 @@ func TestBrowserMaps(t *testing.T) {
 		if h := evalJS[float64](b, `document.querySelector("[data-map]").getBoundingClientRect().height`); h < 400 {
 			t.Errorf("on a phone the map is %.0f px high", h)
 		}
+		for _, v := range viewports {
+			b.resize(v)
+			for _, open := range []bool{false, true} {
+				evalJS[chromedp.Void](b, `document.querySelector(".legend details").open = `+strconv.FormatBool(open)+`; 0`)
+				if over := evalJS[string](b, `(() => {
+					const a = document.querySelector(".leaflet-control-attribution").getBoundingClientRect();
+					const l = document.querySelector(".legend").getBoundingClientRect();
+					const m = document.querySelector("[data-map]").getBoundingClientRect();
+					if (a.left < l.right && l.left < a.right && a.top < l.bottom && l.top < a.bottom) return "covers the attribution";
+					if (innerWidth < 768 && m.left < l.right && l.left < m.right && m.top < l.bottom && l.top < m.bottom) return "covers the map";
+					return "";
+				})()`); over != "" {
+					t.Errorf("at %s, the legend (open: %v) %s", v.name, open, over)
+				}
+			}
+		}
+		b.resize(viewports[1])
+		evalJS[chromedp.Void](b, `document.querySelector(".legend details").open = false; 0`)
 		b.shot("home-phone")
 		for _, p := range []struct{ path, ready string }{
 			{"/", `document.querySelector("[data-map]").dataset.state`},
