@@ -216,7 +216,7 @@ func (b *browser) wait(expr string) {
 		if ctx.Err() == nil && navigated(err) {
 			continue // the page was replaced while it was watched: watch the new one
 		}
-		b.shot("timeout-" + strings.NewReplacer("/", "_", " ", "_").Replace(b.t.Name()))
+		b.rawShot("timeout-" + strings.NewReplacer("/", "_", " ", "_").Replace(b.t.Name()))
 		b.t.Fatalf("waiting for %s: %v", expr, err)
 	}
 }
@@ -233,8 +233,16 @@ func navigated(err error) bool {
 	return false
 }
 
-// shot saves a screenshot of the whole page as name.png.
+// shot saves a screenshot of the whole page as name.png, once the names
+// the maps' bundled base draws are placed (they make way for the markers).
 func (b *browser) shot(name string) {
+	b.t.Helper()
+	b.wait(`!document.querySelector("[data-labels-state=pending]")`)
+	b.rawShot(name)
+}
+
+// rawShot saves a screenshot of the page as it is.
+func (b *browser) rawShot(name string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
@@ -552,7 +560,7 @@ func TestBrowser(t *testing.T) {
 				break
 			}
 			if time.Now().After(deadline) {
-				b.shot("embed-host-timeout")
+				b.rawShot("embed-host-timeout")
 				t.Fatalf("the embed shows %d listed actors and %d markers", items, markers)
 			}
 			time.Sleep(100 * time.Millisecond)

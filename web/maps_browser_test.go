@@ -191,11 +191,11 @@ func TestBrowserMaps(t *testing.T) {
 						break
 					}
 					if time.Now().After(deadline) {
-						b.shot("embed-other-origin-timeout")
+						b.rawShot("embed-other-origin-timeout")
 						t.Fatalf("%s in a 300×220 iframe of another site: view %v misses some of %v", c.name, got, c.points)
 					}
 				} else if time.Now().After(deadline) {
-					b.shot("embed-other-origin-timeout")
+					b.rawShot("embed-other-origin-timeout")
 					t.Fatalf("%s in an iframe of another site never drew its map", c.name)
 				}
 				time.Sleep(100 * time.Millisecond)
@@ -262,6 +262,17 @@ func TestBrowserMaps(t *testing.T) {
 					for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) { const a = r[i], c = r[j];
 						if (a.left < c.right && c.left < a.right && a.top < c.bottom && c.top < a.bottom) n++; } return n; })()`); n > 0 {
 					t.Errorf("%s at %s: %d pairs of labels overlap", srv.name, v.name, n)
+				}
+				// Nor a marker, a cluster or a count badge, nor the map's edge.
+				if over := evalJS[[]string](b, `(() => { const map = document.querySelector("[data-map]").getBoundingClientRect();
+					const m = [...document.querySelectorAll(".leaflet-marker-pane .leaflet-marker-icon, .leaflet-marker-pane .stack-marker__count")].map(e => e.getBoundingClientRect());
+					const out = [];
+					for (const e of document.querySelectorAll(".map-label")) { const a = e.getBoundingClientRect();
+						if (e.scrollWidth > e.clientWidth + 1) out.push(e.textContent + " (wider than its box)");
+						if (a.left < map.left || a.right > map.right || a.top < map.top || a.bottom > map.bottom) out.push(e.textContent + " (cut by the edge)");
+						for (const c of m) if (a.left < c.right && c.left < a.right && a.top < c.bottom && c.top < a.bottom) { out.push(e.textContent); break; } }
+					return out; })()`); len(over) > 0 {
+					t.Errorf("%s at %s: labels over a marker or cut: %v", srv.name, v.name, over)
 				}
 				attr := evalJS[string](b, `document.querySelector(".leaflet-control-attribution").textContent`)
 				if strings.Contains(attr, "OpenStreetMap") || strings.Contains(attr, "IGN –") {

@@ -102,20 +102,32 @@
           self.place();
         }).catch(function () {});
       }
-      this._place = V.debounce(function () { self.place(); }, 60);
-      map.on("moveend zoomend resize", this._place, this);
+      // data-labels-state says whether the names drawn fit the view and
+      // the markers ("done") or are about to be placed again ("pending").
+      var later = V.debounce(function () { self.place(); }, 60);
+      this._place = function () { map.getContainer().setAttribute("data-labels-state", "pending"); later(); };
+      map.getContainer().setAttribute("data-labels-state", "pending");
+      map.on("moveend zoomend resize actorsdrawn", this._place, this);
       map.on("zoomstart", this._hide, this);
+      // A legend opened or closed over the map uncovers or hides names.
+      this._toggled = function (e) { if (e.target.closest && e.target.closest(".legend")) self._place(); };
+      document.addEventListener("toggle", this._toggled, true);
       return this;
     },
     onRemove: function (map) {
       if (this._geo) map.removeLayer(this._geo);
       map.attributionControl.removeAttribution(escapeHTML(V.t("js.outlineCredit")));
-      map.off("moveend zoomend resize", this._place, this);
+      map.off("moveend zoomend resize actorsdrawn", this._place, this);
       map.off("zoomstart", this._hide, this);
+      document.removeEventListener("toggle", this._toggled, true);
+      map.getContainer().removeAttribute("data-labels-state");
       if (this._pane) { this._pane.textContent = ""; this._pane.hidden = true; }
       this._map = null;
     },
-    _hide: function () { if (this._pane) this._pane.textContent = ""; },
+    _hide: function () {
+      if (this._pane) this._pane.textContent = "";
+      if (this._map) this._map.getContainer().setAttribute("data-labels-state", "pending");
+    },
     // place writes the names that fit: départements from zoom 7 to 9, then
     // communes, most populous first, none overlapping another.
     place: function () {
@@ -130,46 +142,114 @@
         });
       }
       var minPop = z >= 12 ? 0 : z >= 11 ? 200 : z >= 10 ? 1000 : z >= 9 ? 3000 : 15000;
+      var waiting = false;
       if (z >= 8 && visible.length <= 30) { // box-wise: a view at zoom 8–9 meets about 10–25 départements
         visible.forEach(function (d) {
           var got = communeLabels[d.code];
           if (!got) {
             got = communeLabels[d.code] = V.getJSON(V.config().labelsURL.replace("{code}", encodeURIComponent(d.code)));
-            got.then(function () { self._place(); }).catch(function () {});
+            got.then(function (rows) { d.rows = rows; }, function () { d.rows = []; }).then(function () { self._place(); });
           }
-          got.then(function (rows) { d.rows = rows; }).catch(function () {});
+          got.then(function (rows) { d.rows = rows; }).catch(function () { d.rows = []; });
+          if (!d.rows) waiting = true;
           (d.rows || []).forEach(function (r) {
-            if (r[3] < minPop) return;
+            // An approximate point (a postal area's mean) is kilometres
+            // off: the base names only places where they are.
+            if (r[3] < minPop || r[4]) return;
             var big = r[3] >= 20000;
             cands.push({ name: r[0], lon: r[1], lat: r[2], cls: "map-label--commune" + (big ? " map-label--big" : "") });
           });
         });
       }
-      var placed = [], pane = this._pane;
+      var pane = this._pane;
       pane.textContent = "";
-      for (var i = 0; i < cands.length && placed.length < 300; i++) {
+      // The markers, clusters and count badges drawn: no name goes over one.
+      var cont = map.getContainer().getBoundingClientRect();
+      // Each marker's box includes its count badge; cx, cy is its point.
+      var markers = [];
+      map.getPane("markerPane").querySelectorAll(".leaflet-marker-icon").forEach(function (e) {
+        var r = e.getBoundingClientRect();
+        if (!r.width) return;
+        var m = { x: r.left, y: r.top, r: r.right, b: r.bottom, cx: (r.left + r.right) / 2 - cont.left, cy: (r.top + r.bottom) / 2 - cont.top };
+        var badge = e.querySelector(".stack-marker__count");
+        if (badge) {
+          var q = badge.getBoundingClientRect();
+          m.x = Math.min(m.x, q.left); m.y = Math.min(m.y, q.top); m.r = Math.max(m.r, q.right); m.b = Math.max(m.b, q.bottom);
+        }
+        markers.push({ x: m.x - cont.left, y: m.y - cont.top, w: m.r - m.x, h: m.b - m.y, cx: m.cx, cy: m.cy });
+      });
+      // The controls drawn over the map (zoom, attribution, a legend) too.
+      var wrap = map.getContainer().parentNode;
+      wrap.querySelectorAll(".leaflet-control, .legend").forEach(function (e) {
+        var r = e.getBoundingClientRect();
+        if (r.width) markers.push({ x: r.left - cont.left, y: r.top - cont.top, w: r.width, h: r.height, cx: -1e6, cy: -1e6 });
+      });
+      var placed = [], shown = 0;
+      var free = function (b, own) {
+        if (b.x < 0 || b.y < 0 || b.x + b.w > size.x || b.y + b.h > size.y) return false;
+        for (var j = 0; j < placed.length; j++) {
+          var o = placed[j];
+          if (b.x < o.x + o.w + 4 && o.x < b.x + b.w + 4 && b.y < o.y + o.h + 2 && o.y < b.y + b.h + 2) return false;
+        }
+        for (var k = 0; k < markers.length; k++) {
+          var m = markers[k];
+          if (m !== own && b.x < m.x + m.w && m.x < b.x + b.w && b.y < m.y + m.h && m.y < b.y + b.h) return false;
+        }
+        return true;
+      };
+      for (var i = 0; i < cands.length && shown < 300; i++) {
         var c = cands[i];
         var pt = map.latLngToContainerPoint([c.lat, c.lon]);
         var dep = c.cls.indexOf("departement") >= 0;
-        var w = c.name.length * (dep ? 7.6 : c.cls.indexOf("big") >= 0 ? 7.4 : 6.6) + 6, h = dep ? 18 : 16;
-        // Above the point, clear of the marker drawn on it.
-        var box = { x: pt.x - w / 2, y: pt.y - (dep ? h / 2 : h + 13), w: w, h: h };
-        if (box.x < 0 || box.y < 0 || box.x + w > size.x || box.y + h > size.y) continue;
-        var clash = false;
-        for (var j = 0; j < placed.length && !clash; j++) {
-          var o = placed[j];
-          clash = box.x < o.x + o.w + 4 && o.x < box.x + w + 4 && box.y < o.y + o.h + 2 && o.y < box.y + h + 2;
+        var w = Math.ceil(labelWidth(pane, c.name, c.cls)) + 6, h = dep ? 18 : 16;
+        // A commune's name above the marker drawn on its point (or above
+        // the point), else to its right, left, below or on a diagonal; a département's
+        // name on its label point, else just above or below it.
+        var own = null;
+        if (!dep) {
+          for (var k = 0; k < markers.length && !own; k++) {
+            if (Math.abs(markers[k].cx - pt.x) < 2 && Math.abs(markers[k].cy - pt.y) < 2) own = markers[k];
+          }
         }
-        if (clash) continue;
+        var o = own || { x: pt.x - 11, y: pt.y - 11, w: 22, h: 22 };
+        var tries = dep ? [[pt.x - w / 2, pt.y - h / 2], [pt.x - w / 2, pt.y - h * 1.5 - 4], [pt.x - w / 2, pt.y + h / 2 + 4]]
+          : [[pt.x - w / 2, o.y - h - 1], [o.x + o.w + 3, pt.y - h / 2], [o.x - 3 - w, pt.y - h / 2], [pt.x - w / 2, o.y + o.h + 1],
+            [o.x + o.w + 1, o.y - h + 2], [o.x - w - 1, o.y - h + 2], [o.x + o.w + 1, o.y + o.h - 2], [o.x - w - 1, o.y + o.h - 2]];
+        var box = null;
+        for (var t = 0; t < tries.length && !box; t++) {
+          var b = { x: tries[t][0], y: tries[t][1], w: w, h: h };
+          if (free(b, own)) box = b;
+        }
+        if (!box) continue;
         placed.push(box);
+        shown++;
         var lab = V.el("span", { className: "map-label " + c.cls, text: c.name });
-        lab.style.width = Math.round(w) + "px";
+        lab.style.width = w + "px";
         pane.appendChild(lab);
         L.DomUtil.setPosition(lab, map.containerPointToLayerPoint([box.x, box.y]));
       }
-      map.getContainer().setAttribute("data-labels", String(placed.length));
+      map.getContainer().setAttribute("data-labels", String(shown));
+      map.getContainer().setAttribute("data-labels-state", waiting ? "pending" : "done");
     },
   });
+
+  // labelWidth measures a name as its label class draws it (font, case,
+  // letter spacing), so that a label is never wider than its box.
+  var measure = null, labelFonts = {};
+  function labelWidth(pane, text, cls) {
+    var f = labelFonts[cls];
+    if (!f) {
+      var probe = V.el("span", { className: "map-label " + cls, text: "x" });
+      pane.appendChild(probe);
+      var cs = getComputedStyle(probe);
+      f = labelFonts[cls] = { font: cs.fontStyle + " " + cs.fontWeight + " " + cs.fontSize + " " + cs.fontFamily, upper: cs.textTransform === "uppercase", spacing: parseFloat(cs.letterSpacing) || 0 };
+      pane.removeChild(probe);
+    }
+    if (!measure) measure = document.createElement("canvas").getContext("2d");
+    measure.font = f.font;
+    var t = f.upper ? text.toUpperCase() : text;
+    return measure.measureText(t).width + f.spacing * t.length;
+  }
 
   function escapeHTML(s) {
     var d = document.createElement("div");
@@ -571,6 +651,7 @@
     this.byKey = next;
     this.markers = {};
     Object.keys(made.byID).forEach(function (id) { self.markers[id] = next[made.byID[id]._vkey]; });
+    this.map.fire("actorsdrawn"); // the bundled base's names make way for them
   };
 
   // open shows an actor's popup if its marker is drawn.
@@ -630,6 +711,7 @@
       bounds = bounds ? bounds.extend(ll) : L.latLngBounds(ll, ll);
     });
     V.markersFor(items, opts).markers.forEach(function (m) { m.addTo(map); });
+    map.fire("actorsdrawn");
     return bounds;
   };
 })();
