@@ -53,10 +53,10 @@ func Backup(ctx context.Context, src, dst string) (*BackupInfo, error) {
 		return backupPostgres(ctx, src, dst, start)
 	}
 	if _, err := os.Stat(src); err != nil {
-		return nil, Errorf(EINVALID, "no database at %s", src)
+		return nil, NewError(EINVALID, keyNoDatabase, Args{"path": src})
 	}
 	if same, _ := samePath(src, dst); same {
-		return nil, Errorf(EINVALID, "the backup must go to another file than the database")
+		return nil, NewError(EINVALID, keyBackupSameFile, nil)
 	}
 	tmp := dst + ".tmp-" + strconv.Itoa(os.Getpid())
 	os.Remove(tmp)
@@ -161,7 +161,7 @@ func Inspect(ctx context.Context, path string) (*BackupInfo, error) {
 	} else {
 		st, err := os.Stat(path)
 		if err != nil {
-			return nil, Errorf(EINVALID, "no database at %s", path)
+			return nil, NewError(EINVALID, keyNoDatabase, Args{"path": path})
 		}
 		info.Bytes = st.Size()
 		if db, err = sql.Open("sqlite3", readOnlyDSN(path)); err != nil {
@@ -170,10 +170,10 @@ func Inspect(ctx context.Context, path string) (*BackupInfo, error) {
 		defer db.Close()
 		var check string
 		if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil {
-			return nil, Errorf(EINVALID, "%s is not a readable SQLite database: %v", path, err)
+			return nil, NewError(EINVALID, keyUnreadable, Args{"path": path, "err": err.Error()})
 		}
 		if check != "ok" {
-			return nil, Errorf(EINVALID, "%s fails integrity_check: %s", path, check)
+			return nil, NewError(EINVALID, keyIntegrity, Args{"path": path, "check": check})
 		}
 	}
 	var seq sql.NullString
@@ -184,16 +184,16 @@ func Inspect(ctx context.Context, path string) (*BackupInfo, error) {
 		(SELECT COUNT(*) FROM versions),
 		(SELECT COUNT(*) FROM users)`).Scan(&seq, &info.Actors, &info.Proposals, &info.Versions, &info.Users)
 	if err != nil {
-		return nil, Errorf(EINVALID, "%s is not a voisinage database: %v", path, err)
+		return nil, NewError(EINVALID, keyNotVoisinage, Args{"path": path, "err": err.Error()})
 	}
 	info.Seq, _ = strconv.ParseUint(seq.String, 10, 64)
 	for _, c := range consistencyChecks {
 		var n int
 		if err := db.QueryRowContext(ctx, c.query).Scan(&n); err != nil {
-			return nil, Errorf(EINVALID, "%s: checking %s: %v", path, c.what, err)
+			return nil, NewError(EINVALID, keyCheckFailed, Args{"path": path, "what": c.what, "err": err.Error()})
 		}
 		if n != 0 {
-			return nil, Errorf(EINVALID, "%s is inconsistent: %d %s", path, n, c.what)
+			return nil, NewError(EINVALID, keyInconsistent, Args{"path": path, "count": n, "what": c.what})
 		}
 	}
 	return info, nil
@@ -226,14 +226,26 @@ var consistencyChecks = []struct{ what, query string }{
 		COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '` + metaChangeSeq + `'), 1) THEN 1 ELSE 0 END`},
 }
 
+// CheckRestore refuses a restore into dst that Restore cannot make: a
+// PostgreSQL database (a backup goes into a new one with migrate-db).
+func CheckRestore(dst string) error {
+	if IsPostgresURL(dst) {
+		return NewError(EINVALID, keyRestorePostgres, Args{"url": redactURL(dst)})
+	}
+	return nil
+}
+
 // Restore puts a copy of the backup at src in place as the database at dst.
 // The backup is checked first; the database it replaces (with its -wal and
 // -shm files) is kept beside it, renamed with the time, and its name is
 // returned. The caller makes sure no server has dst open: a server would go
 // on writing to the file moved aside.
 func Restore(ctx context.Context, src, dst string) (info *BackupInfo, keptAs string, err error) {
+	if err := CheckRestore(dst); err != nil {
+		return nil, "", err
+	}
 	if same, _ := samePath(src, dst); same {
-		return nil, "", Errorf(EINVALID, "the backup and the database are the same file")
+		return nil, "", NewError(EINVALID, keyRestoreSameFile, nil)
 	}
 	if _, err := Inspect(ctx, src); err != nil {
 		return nil, "", err

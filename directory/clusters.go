@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -300,7 +299,7 @@ func (d *Directory) Clusters(ctx context.Context, q ClusterQuery) (*ClusterPage,
 	f := q.Filter
 	f.Offset, f.Limit = 0, 0
 	if q.Zoom < 0 || q.Zoom > geo.MaxClusterZoom {
-		return nil, FieldError("zoom", "must be an integer between 0 and %d", geo.MaxClusterZoom)
+		return nil, FieldError("zoom", keyIntBetween, Args{"min": 0, "max": geo.MaxClusterZoom})
 	}
 	d.mu.RLock()
 	err := d.validateFilterLocked(&f)
@@ -411,9 +410,9 @@ const TileLayerName = "actors"
 func (d *Directory) Tile(ctx context.Context, f ActorFilter, z, x, y uint32, gzipped bool) ([]byte, uint64, error) {
 	bound, err := geo.BufferedTileBound(z, x, y)
 	if err != nil {
-		var ce *geo.CoordError
-		if errors.As(err, &ce) {
-			return nil, 0, FieldError(ce.Field, "%s", ce.Reason)
+		p := Problems{}
+		if coordProblem(&p, "", err) {
+			return nil, 0, p.Err("tile")
 		}
 		return nil, 0, err
 	}

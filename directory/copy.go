@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -86,6 +87,28 @@ func (db *DB) snapshot(ctx context.Context) (*sql.Tx, error) {
 	return db.read.BeginTx(ctx, opts)
 }
 
+// CheckCopy refuses, before anything is opened, a copy from the database
+// src to dst (each a SQLite path or a PostgreSQL URL) that cannot be made:
+// the same database twice, a SQLite source that is not there, a SQLite
+// destination that already is. CopyTo checks that a PostgreSQL destination
+// is empty.
+func CheckCopy(src, dst string) error {
+	if src == dst {
+		return NewError(EINVALID, keyCopySame, nil)
+	}
+	if !IsPostgresURL(src) {
+		if _, err := os.Stat(src); err != nil {
+			return NewError(EINVALID, keyNoDatabase, Args{"path": src})
+		}
+	}
+	if !IsPostgresURL(dst) {
+		if _, err := os.Stat(dst); err == nil {
+			return NewError(ECONFLICT, keyCopyFileExists, Args{"path": dst})
+		}
+	}
+	return nil
+}
+
 // CopyTo copies everything the directory holds into dst, which must be
 // empty (freshly migrated), then checks that dst holds the same rows as the
 // source's snapshot, table by table (ECONFLICT if not). The source may
@@ -144,8 +167,9 @@ func (db *DB) CopyTo(ctx context.Context, dst *DB) (*CopyReport, error) {
 	}
 	for _, name := range order {
 		if got[name] != rep.Digests[name] {
-			return nil, Errorf(ECONFLICT, "table %s differs after the copy: %d rows (sha256 %s) in the source, %d rows (sha256 %s) in the destination",
-				name, rep.Digests[name].Rows, rep.Digests[name].SHA256, got[name].Rows, got[name].SHA256)
+			return nil, NewError(ECONFLICT, keyCopyDiffers, Args{"table": name,
+				"source_rows": rep.Digests[name].Rows, "source_sha256": rep.Digests[name].SHA256,
+				"destination_rows": got[name].Rows, "destination_sha256": got[name].SHA256})
 		}
 	}
 	rep.Took = time.Since(start)
@@ -158,18 +182,18 @@ func sameSchema(src, dst map[string]tableInfo) error {
 	for name, t := range src {
 		d, ok := dst[name]
 		if !ok {
-			return Errorf(EINVALID, "the destination has no table %s: migrate both databases with the same release of voisinage", name)
+			return NewError(EINVALID, keyCopyNoTableDestination, Args{"table": name})
 		}
 		a, b := slices.Clone(t.Columns), slices.Clone(d.Columns)
 		slices.Sort(a)
 		slices.Sort(b)
 		if !slices.Equal(a, b) {
-			return Errorf(EINVALID, "table %s has columns %v in the source and %v in the destination: migrate both databases with the same release of voisinage", name, a, b)
+			return NewError(EINVALID, keyCopyColumns, Args{"table": name, "source": a, "destination": b})
 		}
 	}
 	for name := range dst {
 		if _, ok := src[name]; !ok {
-			return Errorf(EINVALID, "the source has no table %s: migrate both databases with the same release of voisinage", name)
+			return NewError(EINVALID, keyCopyNoTableSource, Args{"table": name})
 		}
 	}
 	return nil
@@ -183,7 +207,7 @@ func (db *DB) checkEmpty(ctx context.Context, schema map[string]tableInfo) error
 			return err
 		}
 		if n > 0 {
-			return Errorf(ECONFLICT, "the destination is not empty (table %s has %d rows): copy into a new, empty database", name, n)
+			return NewError(ECONFLICT, keyCopyNotEmpty, Args{"table": name, "count": n})
 		}
 	}
 	return nil

@@ -19,5 +19,7 @@
 // (TestMigrationTwins); the suites run on both stores (make test).
 //
 // It may import geo and data (leaves of the project) and libraries; it never
-// imports web, cmd, mcpserver or webhook. Errors it returns carry one of the codes of error.go.
+// imports web, cmd, mcpserver or webhook. Errors it returns carry one of
+// the codes of error.go and a key with its arguments, declared in keys.go
+// ("How to add an error" in error.go says how to add one).
 package directory

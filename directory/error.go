@@ -3,10 +3,30 @@ package directory
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
+
+// How to add an error a person may read
+//
+//  1. Declare its key once, at package level, with its English wording:
+//     var errFooTooBig = NewKey("foo.too_big", "must be at most {max} foos (got {got})")
+//     Keys are lower-case dotted names, area first ("field.", "proposal.",
+//     "login."…); declared in keys.go for directory, beside their handler
+//     for web. {name} prints an argument as fmt's %v, {name:q} quoted (%q).
+//  2. Return it: NewError(ECONFLICT, key, Args{…}) for a whole-request
+//     error, FieldError(field, key, Args{…}) for one field, or collect
+//     several with Problems.Add and Problems.Err.
+//  3. Translate it in web/i18n/fr.json and en.json under "err." + its name,
+//     using the same {name} placeholders. TestErrorKeysTranslated (web) fails
+//     until both catalogs have it.
+//
+// The English wording is what the JSON API's "description" and "fields"
+// say; pages never read it: they translate the key with its arguments, so
+// the wording stays free to change.
 
 // Error codes. Only the web layer maps them to HTTP statuses.
 const (
@@ -20,18 +40,126 @@ const (
 	EINTERNAL     = "internal"     // a bug or an outage; details are logged, not shown
 )
 
-// Error is the domain error: a code, a message safe to show to users, and,
-// for validation failures, one message per offending field.
+// Args are the arguments of a key: the values its wording names ({max},
+// {got}…), so that each language places them where it wants.
+type Args map[string]any
+
+// Key is a kind of error or field problem that people read: a stable name
+// the interface translates, and its English wording with {name}
+// placeholders for the Args. Declare keys with NewKey.
+type Key struct {
+	name, english string
+}
+
+var (
+	keysMu  sync.Mutex
+	keys    = map[string]Key{}
+	keyName = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$`)
+)
+
+// NewKey declares a key with its English wording and records it, so that
+// Keys lists it. It panics on a malformed or already declared name: call it
+// at package level, where such a mistake stops every test.
+func NewKey(name, english string) Key {
+	keysMu.Lock()
+	defer keysMu.Unlock()
+	if !keyName.MatchString(name) {
+		panic("directory: malformed error key " + name)
+	}
+	if _, dup := keys[name]; dup {
+		panic("directory: error key declared twice: " + name)
+	}
+	k := Key{name: name, english: english}
+	keys[name] = k
+	return k
+}
+
+// Keys returns every declared key (the directory's and its callers'), by name.
+func Keys() []Key {
+	keysMu.Lock()
+	defer keysMu.Unlock()
+	out := make([]Key, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// Name returns the key's stable name, e.g. "field.too_long".
+func (k Key) Name() string { return k.name }
+
+// English returns the key's English wording, placeholders unfilled.
+func (k Key) English() string { return k.english }
+
+// Message returns the English wording with args filled in.
+func (k Key) Message(args Args) string { return Expand(k.english, args) }
+
+var placeholder = regexp.MustCompile(`\{([a-z_]+)(:q)?\}`)
+
+// Expand fills text's placeholders from args: {name} prints the argument
+// as fmt's %v does, {name:q} as %q. A placeholder without an argument stays
+// as it is, visible rather than blank. Translations use the same syntax.
+func Expand(text string, args Args) string {
+	if !strings.Contains(text, "{") {
+		return text
+	}
+	return placeholder.ReplaceAllStringFunc(text, func(m string) string {
+		sub := placeholder.FindStringSubmatch(m)
+		v, ok := args[sub[1]]
+		if !ok {
+			return m
+		}
+		if sub[2] != "" {
+			return fmt.Sprintf("%q", fmt.Sprint(v))
+		}
+		return fmt.Sprint(v)
+	})
+}
+
+// Placeholders lists the argument names text refers to, each once, sorted.
+func Placeholders(text string) []string {
+	seen := map[string]bool{}
+	for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
+		seen[m[1]] = true
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Keys used by this file.
+var (
+	keyInternal      = NewKey("internal", "internal error")
+	keyInvalidFields = NewKey("fields.invalid", "invalid {what}: see fields")
+)
+
+// Error is the domain error: a code, a key with its arguments and the
+// English message they make, and, for validation failures, one problem
+// per offending field.
 type Error struct {
 	Code    string
-	Message string
-	Fields  map[string]string // field or parameter name → what to fix
+	Key     string // the Key's name; "" only for errors built by hand
+	Args    Args
+	Message string             // English, safe to show to users
+	Fields  map[string]Problem // field or parameter name → what to fix
 
 	// Conflicts lists, for an ECONFLICT on a stale version, each field that
 	// someone else changed meanwhile, with both values.
 	Conflicts map[string]Conflict
 	// RetryAfter says, for ETOOMANY, when trying again may succeed.
 	RetryAfter time.Duration
+}
+
+// Problem is what is wrong with one field: a key, its arguments and the
+// English message they make (without the field's name).
+type Problem struct {
+	Key     string `json:"key"`
+	Args    Args   `json:"args,omitempty"`
+	Message string `json:"-"`
 }
 
 // Conflict is one field changed both by a proposal and, meanwhile, by someone else.
@@ -53,20 +181,22 @@ func (e *Error) Error() string {
 	sort.Strings(names)
 	parts := make([]string, len(names))
 	for i, k := range names {
-		parts[i] = k + ": " + e.Fields[k]
+		parts[i] = k + ": " + e.Fields[k].Message
 	}
 	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, strings.Join(parts, "; "))
 }
 
-// Errorf returns an *Error with the given code and a formatted message.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// NewError returns an *Error with the given code, key and arguments.
+func NewError(code string, k Key, args Args) *Error {
+	return &Error{Code: code, Key: k.name, Args: args, Message: k.Message(args)}
 }
 
-// FieldError returns an EINVALID error about one field or parameter.
-func FieldError(field, format string, args ...any) *Error {
-	msg := fmt.Sprintf(format, args...)
-	return &Error{Code: EINVALID, Message: field + " " + msg, Fields: map[string]string{field: msg}}
+// FieldError returns an EINVALID error about one field or parameter. Its
+// key and arguments are the problem's; its message names the field.
+func FieldError(field string, k Key, args Args) *Error {
+	p := Problem{Key: k.name, Args: args, Message: k.Message(args)}
+	return &Error{Code: EINVALID, Key: p.Key, Args: args, Message: field + " " + p.Message,
+		Fields: map[string]Problem{field: p}}
 }
 
 // ErrorCode returns the code of err if it is (or wraps) an *Error, EINTERNAL
@@ -101,13 +231,36 @@ func ErrorMessage(err error) string {
 	} else if e := asError(err); e != nil && e.Code != EINTERNAL {
 		return e.Message
 	}
-	return "internal error"
+	return keyInternal.english
 }
 
-// ErrorFields returns the per-field messages of err, if any.
+// ErrorKey returns the key and arguments of err: the *Error's, or
+// "internal" for anything else (and for EINTERNAL). "" for nil.
+func ErrorKey(err error) (string, Args) {
+	if err == nil {
+		return "", nil
+	} else if e := asError(err); e != nil && e.Code != EINTERNAL {
+		return e.Key, e.Args
+	}
+	return keyInternal.name, nil
+}
+
+// ErrorFields returns the per-field English messages of err, if any.
 func ErrorFields(err error) map[string]string {
-	var e *Error
-	if errors.As(err, &e) {
+	e := asError(err)
+	if e == nil || e.Fields == nil {
+		return nil
+	}
+	out := make(map[string]string, len(e.Fields))
+	for k, p := range e.Fields {
+		out[k] = p.Message
+	}
+	return out
+}
+
+// ErrorProblems returns the per-field problems of err, with their keys, if any.
+func ErrorProblems(err error) map[string]Problem {
+	if e := asError(err); e != nil {
 		return e.Fields
 	}
 	return nil
@@ -115,8 +268,7 @@ func ErrorFields(err error) map[string]string {
 
 // ErrorConflicts returns the conflicting fields of an ECONFLICT error, if any.
 func ErrorConflicts(err error) map[string]Conflict {
-	var e *Error
-	if errors.As(err, &e) {
+	if e := asError(err); e != nil {
 		return e.Conflicts
 	}
 	return nil
@@ -130,31 +282,74 @@ func ErrorRetryAfter(err error) time.Duration {
 	return 0
 }
 
-// Problems collects per-field validation messages and turns them into one
-// EINVALID error.
-type Problems map[string]string
+// Problems collects per-field problems and turns them into one EINVALID
+// error.
+type Problems map[string]Problem
 
 // Add records a problem with field unless one is already recorded for it.
 // The zero Problems is ready to use: its map is made on the first problem,
 // so that checking valid input allocates nothing.
-func (p *Problems) Add(field, format string, args ...any) {
+func (p *Problems) Add(field string, k Key, args Args) {
 	if *p == nil {
 		*p = Problems{}
 	}
 	if _, ok := (*p)[field]; !ok {
-		(*p)[field] = fmt.Sprintf(format, args...)
+		(*p)[field] = Problem{Key: k.name, Args: args, Message: k.Message(args)}
 	}
 }
 
-// Err returns nil when there is no problem, else an EINVALID *Error.
+// Has reports whether a problem is recorded for field.
+func (p Problems) Has(field string) bool {
+	_, ok := p[field]
+	return ok
+}
+
+// Fail returns an error with code, its own key and arguments, and p's
+// problems as its fields: for a refusal that also points at fields (an
+// e-mail already registered: ECONFLICT, with the e-mail field marked).
+func (p Problems) Fail(code string, k Key, args Args) *Error {
+	e := NewError(code, k, args)
+	if len(p) > 0 {
+		e.Fields = map[string]Problem(p)
+	}
+	return e
+}
+
+// withConflicts adds the conflicting fields of a stale write to e.
+func withConflicts(e *Error, conflicts map[string]Conflict) *Error {
+	e.Conflicts = conflicts
+	return e
+}
+
+// alreadyDecided refuses to act on a proposal that is no longer pending.
+func alreadyDecided(id int64, status string) *Error {
+	return NewError(ECONFLICT, keyAlreadyDecided, Args{"id": id, "proposal_status": status})
+}
+
+// blockedError refuses a write by a blocked account.
+func blockedError(u *User) *Error {
+	return NewError(EFORBIDDEN, keyBlocked, Args{"until": u.BlockedUntil.Format("2006-01-02")})
+}
+
+// WaitMinutes rounds a wait up to whole minutes, at least one, as people
+// are told it ("locked for 15 more minutes").
+func WaitMinutes(d time.Duration) int {
+	return max(1, int((d+time.Minute-1)/time.Minute))
+}
+
+// Err returns nil when there is no problem, else an EINVALID *Error: with
+// the problem's key when there is one, else keyed "fields.invalid" with
+// what (e.g. "filter") as its argument.
 func (p Problems) Err(what string) error {
 	if len(p) == 0 {
 		return nil
 	}
 	if len(p) == 1 {
 		for k, v := range p {
-			return &Error{Code: EINVALID, Message: k + " " + v, Fields: map[string]string(p)}
+			return &Error{Code: EINVALID, Key: v.Key, Args: v.Args, Message: k + " " + v.Message, Fields: map[string]Problem(p)}
 		}
 	}
-	return &Error{Code: EINVALID, Message: "invalid " + what + ": see fields", Fields: map[string]string(p)}
+	args := Args{"what": what}
+	return &Error{Code: EINVALID, Key: keyInvalidFields.name, Args: args, Message: keyInvalidFields.Message(args),
+		Fields: map[string]Problem(p)}
 }

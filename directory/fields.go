@@ -110,6 +110,10 @@ var administrativeKinds = []string{KindCommune, KindEPCI, KindDepartement, KindR
 // IsAdministrative reports whether actors of kind k come from the official list.
 func IsAdministrative(k string) bool { return slices.Contains(administrativeKinds, k) }
 
+// maxPopulation bounds an actor's population (France has 68 million people;
+// the largest commune, Paris, 2.1 million).
+const maxPopulation = 20_000_000
+
 var (
 	phoneRe  = regexp.MustCompile(`^\+?[0-9 ().-]{6,30}$`)
 	sirenRe  = regexp.MustCompile(`^[0-9]{9}$`)
@@ -141,16 +145,16 @@ func (c *checker) check(typ string, raw map[string]json.RawMessage, official, cr
 	for name, v := range raw {
 		i := slices.IndexFunc(specs, func(s fieldSpec) bool { return s.name == name })
 		if i < 0 {
-			c.p.Add("changes."+name, "is not a field of %s records; fields: %s", typ, fieldNames(specs))
+			c.p.Add("changes."+name, keyNotAField, Args{"type": typ, "fields": fieldNames(specs)})
 			continue
 		}
 		spec := specs[i]
 		switch {
 		case spec.official && official:
-			c.p.Add("changes."+name, "comes from the official list (Etalab) and cannot be changed here: report it if it is wrong")
+			c.p.Add("changes."+name, keyOfficialField, nil)
 			continue
 		case spec.create && !creating:
-			c.p.Add("changes."+name, "can only be set when the record is created")
+			c.p.Add("changes."+name, keyCreateOnly, nil)
 			continue
 		}
 		if nv, ok := c.value(spec, "changes."+name, v); ok {
@@ -160,14 +164,14 @@ func (c *checker) check(typ string, raw map[string]json.RawMessage, official, cr
 	if creating {
 		for _, s := range specs {
 			if _, ok := raw[s.name]; s.required && !ok {
-				c.p.Add("changes."+s.name, "is required to create a %s", typ)
+				c.p.Add("changes."+s.name, keyRequiredCreate, Args{"type": typ})
 			}
 		}
 	}
 	_, hasLon := raw["lon"]
 	_, hasLat := raw["lat"]
 	if hasLon != hasLat {
-		c.p.Add("changes.lon", "lon and lat must be given together")
+		c.p.Add("changes.lon", keyLonLatTogether, nil)
 	}
 	return out
 }
@@ -185,7 +189,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 	str := func() (string, bool) {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			c.p.Add(field, "must be a string")
+			c.p.Add(field, keyString, nil)
 			return "", false
 		}
 		return strings.TrimSpace(s), true
@@ -196,11 +200,11 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, true
 		}
 		if err := json.Unmarshal(raw, &l); err != nil {
-			c.p.Add(field, "must be a list of strings")
+			c.p.Add(field, keyStringList, nil)
 			return nil, false
 		}
 		if spec.max > 0 && len(l) > spec.max {
-			c.p.Add(field, "must have at most %d items", spec.max)
+			c.p.Add(field, keyTooManyItems, Args{"max": spec.max})
 			return nil, false
 		}
 		for i := range l {
@@ -211,7 +215,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 	number := func() (float64, bool) {
 		var f float64
 		if err := json.Unmarshal(raw, &f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			c.p.Add(field, "must be a number")
+			c.p.Add(field, keyNumber, nil)
 			return 0, false
 		}
 		return f, true
@@ -223,15 +227,15 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if n := utf8.RuneCountInString(s); n > spec.max {
-			c.p.Add(field, "must be at most %d characters (got %d)", spec.max, n)
+			c.p.Add(field, keyTooLong, Args{"max": spec.max, "got": n})
 			return nil, false
 		}
 		if spec.required && s == "" {
-			c.p.Add(field, "must not be empty")
+			c.p.Add(field, keyEmpty, nil)
 			return nil, false
 		}
 		if !validText(s, spec.kind == fLongText) {
-			c.p.Add(field, "must not contain control characters")
+			c.p.Add(field, keyControlChars, nil)
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -241,7 +245,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if s != "" && !validURL(s, spec.max) {
-			c.p.Add(field, "must be a web address starting with https:// or http:// (at most %d characters)", spec.max)
+			c.p.Add(field, keyURL, Args{"max": spec.max})
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -252,7 +256,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		}
 		s = strings.ToLower(s)
 		if s != "" && !validEmail(s) {
-			c.p.Add(field, "must be an e-mail address such as accueil@mairie.fr")
+			c.p.Add(field, keyEmail, nil)
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -262,7 +266,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if s != "" && (!phoneRe.MatchString(s) || countDigits(s) < 6) {
-			c.p.Add(field, "must be a phone number of digits, spaces and + ( ) . - such as 03 29 68 50 00")
+			c.p.Add(field, keyPhone, nil)
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -272,7 +276,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if s != "" && !sirenRe.MatchString(s) {
-			c.p.Add(field, "must be 9 digits")
+			c.p.Add(field, keySIREN, nil)
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -281,8 +285,8 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		if !ok {
 			return nil, false
 		}
-		if f != math.Trunc(f) || f < 0 || f > 20_000_000 {
-			c.p.Add(field, "must be a whole number between 0 and 20000000")
+		if f != math.Trunc(f) || f < 0 || f > maxPopulation {
+			c.p.Add(field, keyPopulation, Args{"max": maxPopulation})
 			return nil, false
 		}
 		return mustJSON(int(f)), true
@@ -292,14 +296,14 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if f != 0 && (f != math.Trunc(f) || f < 1970 || f > float64(c.now.Year()+1)) {
-			c.p.Add(field, "must be a year between 1970 and %d, or 0 when unknown", c.now.Year()+1)
+			c.p.Add(field, keyYear, Args{"max": c.now.Year() + 1})
 			return nil, false
 		}
 		return mustJSON(int(f)), true
 	case fBool:
 		var b bool
 		if err := json.Unmarshal(raw, &b); err != nil {
-			c.p.Add(field, "must be true or false")
+			c.p.Add(field, keyBool, nil)
 			return nil, false
 		}
 		return mustJSON(b), true
@@ -310,7 +314,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		}
 		for _, s := range l {
 			if s == "" || utf8.RuneCountInString(s) > 100 || !validText(s, false) {
-				c.p.Add(field, "items must be 1 to 100 characters of text")
+				c.p.Add(field, keyLabels, nil)
 				return nil, false
 			}
 		}
@@ -321,12 +325,12 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if !IsKind(s) {
-			c.p.Add(field, "must be one of %s", strings.Join(Kinds, ", "))
+			c.p.Add(field, keyOneOf, Args{"choices": strings.Join(Kinds, ", ")})
 			return nil, false
 		}
 		if IsAdministrative(s) {
-			c.p.Add(field, "%s actors come from the official list and cannot be created here; choose one of %s",
-				s, strings.Join(slices.DeleteFunc(slices.Clone(Kinds), IsAdministrative), ", "))
+			c.p.Add(field, keyKindOfficial, Args{"kind": s,
+				"choices": strings.Join(slices.DeleteFunc(slices.Clone(Kinds), IsAdministrative), ", ")})
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -336,12 +340,12 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if len(l) == 0 {
-			c.p.Add(field, "must name at least one theme among %s", strings.Join(Themes, ", "))
+			c.p.Add(field, keyThemesEmpty, Args{"choices": strings.Join(Themes, ", ")})
 			return nil, false
 		}
 		for _, t := range l {
 			if !IsTheme(t) {
-				c.p.Add(field, "must be themes among %s (got %q)", strings.Join(Themes, ", "), t)
+				c.p.Add(field, keyThemeUnknown, Args{"choices": strings.Join(Themes, ", "), "got": t})
 				return nil, false
 			}
 		}
@@ -353,7 +357,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if !slices.Contains(Statuses, s) {
-			c.p.Add(field, "must be one of %s", strings.Join(Statuses, ", "))
+			c.p.Add(field, keyOneOf, Args{"choices": strings.Join(Statuses, ", ")})
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -367,7 +371,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			kind = KindRegion
 		}
 		if s != "" && c.d.names[kind+":"+s] == "" {
-			c.p.Add(field, "must be a known %s code (got %q)", kind, s)
+			c.p.Add(field, keyCodeUnknown, Args{"kind": kind, "got": s})
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -378,7 +382,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		}
 		for _, s := range l {
 			if !postalRe.MatchString(s) {
-				c.p.Add(field, "items must be 5-digit postal codes (got %q)", s)
+				c.p.Add(field, keyPostalCodes, Args{"got": s})
 				return nil, false
 			}
 		}
@@ -390,7 +394,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		}
 		for _, id := range l {
 			if ref, ok := c.d.refOf(id); !ok || c.d.entries[ref].deleted {
-				c.p.Add(field, "items must be existing actor ids (got %q)", id)
+				c.p.Add(field, keyActorIDs, Args{"got": id})
 				return nil, false
 			}
 		}
@@ -405,7 +409,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			lim = 90
 		}
 		if f < -lim || f > lim {
-			c.p.Add(field, "must be between %v and %v", -lim, lim)
+			c.p.Add(field, KeyBetween, Args{"min": -lim, "max": lim})
 			return nil, false
 		}
 		return mustJSON(Round6(f)), true
@@ -415,7 +419,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if ref, ok := c.d.refOf(s); !ok || c.d.entries[ref].deleted {
-			c.p.Add(field, "must be an existing actor id such as commune-88160 (got %q)", s)
+			c.p.Add(field, keyActorRef, Args{"got": s})
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -427,11 +431,11 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		if s != "" {
 			t, _, err := ParseAsOf(s)
 			if err != nil {
-				c.p.Add(field, "must be a date as its source states it: YYYY, YYYY-MM or YYYY-MM-DD (got %q)", s)
+				c.p.Add(field, keyAsOf, Args{"got": s})
 				return nil, false
 			}
 			if t.After(c.now) {
-				c.p.Add(field, "must not be in the future (got %s)", s)
+				c.p.Add(field, keyAsOfFuture, Args{"got": s})
 				return nil, false
 			}
 		}
@@ -442,7 +446,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if c.d.tools[s] == nil {
-			c.p.Add(field, "must be an existing tool slug, see /api/tools (got %q)", s)
+			c.p.Add(field, keyToolRef, Args{"got": s})
 			return nil, false
 		}
 		return mustJSON(s), true

@@ -29,7 +29,7 @@ type Version struct {
 // current state. ENOTFOUND if the record does not exist.
 func (d *Directory) FindHistory(ctx context.Context, typ, id string) ([]Version, error) {
 	if !contains(RecordTypes, typ) {
-		return nil, FieldError("type", "must be one of %s", strings.Join(RecordTypes, ", "))
+		return nil, FieldError("type", keyOneOf, Args{"choices": strings.Join(RecordTypes, ", ")})
 	}
 	tx, err := d.db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -41,7 +41,7 @@ func (d *Directory) FindHistory(ctx context.Context, typ, id string) ([]Version,
 		return nil, err
 	}
 	if !cur.exists() {
-		return nil, Errorf(ENOTFOUND, "no %s %q", typ, id)
+		return nil, NewError(ENOTFOUND, keyNoRecord, Args{"type": typ, "id": id})
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT v.version, v.action, v.data, v.changes, v.author_id, u.display_name,
 		v.proposal_id, v.reason, v.seq, v.created_at FROM versions v LEFT JOIN users u ON u.id = v.author_id
@@ -102,13 +102,13 @@ func tableOf(typ string) (table, key string) {
 // history. Reverting a deletion brings the record back.
 func (d *Directory) Revert(ctx context.Context, moderator *User, typ, id string, version int, reason string) (int, error) {
 	if !moderator.IsModerator() {
-		return 0, Errorf(EFORBIDDEN, "only moderators can revert records")
+		return 0, NewError(EFORBIDDEN, keyRevertModerator, nil)
 	}
 	if err := checkReason(reason, true); err != nil {
 		return 0, err
 	}
 	if !contains(RecordTypes, typ) {
-		return 0, FieldError("type", "must be one of %s", strings.Join(RecordTypes, ", "))
+		return 0, FieldError("type", keyOneOf, Args{"choices": strings.Join(RecordTypes, ", ")})
 	}
 	var newVersion int
 	err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
@@ -117,14 +117,14 @@ func (d *Directory) Revert(ctx context.Context, moderator *User, typ, id string,
 			return touchSet{}, err
 		}
 		if !cur.exists() {
-			return touchSet{}, Errorf(ENOTFOUND, "no %s %q", typ, id)
+			return touchSet{}, NewError(ENOTFOUND, keyNoRecord, Args{"type": typ, "id": id})
 		}
 		if version < 1 || version >= cur.Version {
-			return touchSet{}, FieldError("version", "must be an earlier version, between 1 and %d", cur.Version-1)
+			return touchSet{}, FieldError("version", keyEarlierVersion, Args{"max": cur.Version - 1})
 		}
 		old, err := loadVersionFields(ctx, tx, typ, id, version)
 		if err != nil {
-			return touchSet{}, FieldError("version", "version %d of %s %s is not in its history", version, typ, id)
+			return touchSet{}, FieldError("version", keyVersionMissing, Args{"version": version, "type": typ, "id": id})
 		}
 		if typ == TypeAdoption && string(old["deleted"]) != "true" {
 			// Bringing an adoption back needs its actor and tool.
@@ -135,7 +135,7 @@ func (d *Directory) Revert(ctx context.Context, moderator *User, typ, id string,
 			alive := ok && !d.entries[ref].deleted && d.tools[a.Tool] != nil
 			d.mu.RUnlock()
 			if !alive {
-				return touchSet{}, Errorf(ECONFLICT, "its actor or tool no longer exists: restore them first")
+				return touchSet{}, NewError(ECONFLICT, keyRevertOrphan, nil)
 			}
 		}
 		t, err := writeNewVersion(ctx, tx, cur, old, versionWrite{Action: "revert", AuthorID: moderator.ID,
@@ -167,15 +167,15 @@ func (d *Directory) FindChanges(ctx context.Context, f ChangeFilter) ([]Version,
 	d.mu.RLock()
 	if f.Departement != "" && d.names[KindDepartement+":"+f.Departement] == "" {
 		d.mu.RUnlock()
-		return nil, FieldError("departement", "must be a département code such as 88 (got %q)", f.Departement)
+		return nil, FieldError("departement", keyDepartement, Args{"got": f.Departement})
 	}
 	if f.Region != "" && d.names[KindRegion+":"+f.Region] == "" {
 		d.mu.RUnlock()
-		return nil, FieldError("region", "must be a région code such as 44 (got %q)", f.Region)
+		return nil, FieldError("region", keyRegion, Args{"got": f.Region})
 	}
 	if f.Tool != "" && d.tools[f.Tool] == nil {
 		d.mu.RUnlock()
-		return nil, FieldError("tool", "must be a known tool slug (got %q)", f.Tool)
+		return nil, FieldError("tool", keyToolSlug, Args{"got": f.Tool})
 	}
 	d.mu.RUnlock()
 	where, args := []string{"v.action <> 'import'"}, []any{}

@@ -26,13 +26,13 @@ func (d *Directory) QueueStats(ctx context.Context) (QueueStats, error) {
 // database does not answer or the read model is not built.
 func (d *Directory) Ready(ctx context.Context) error {
 	if err := d.db.Ping(ctx); err != nil {
-		return Errorf(EUNAVAILABLE, "the database does not answer")
+		return NewError(EUNAVAILABLE, keyDBDown, nil)
 	}
 	d.mu.RLock()
 	built := d.index != nil && d.entries != nil
 	d.mu.RUnlock()
 	if !built {
-		return Errorf(EUNAVAILABLE, "the index is being built")
+		return NewError(EUNAVAILABLE, keyIndexBuilding, nil)
 	}
 	return nil
 }

@@ -69,7 +69,7 @@ type pgStore struct {
 func openPostgres(ctx context.Context, dsn string, cfg openConfig) (*DB, error) {
 	base, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, Errorf(EINVALID, "the PostgreSQL URL does not parse: %v", err)
+		return nil, NewError(EINVALID, keyPostgresURL, Args{"err": err.Error()})
 	}
 	db := &DB{path: redactURL(dsn), Now: func() time.Time { return time.Now().UTC() }}
 	s := &pgStore{db: db, notify: make(chan uint64, 1), resets: make(chan struct{}, 1)}
@@ -115,12 +115,12 @@ func openPostgres(ctx context.Context, dsn string, cfg openConfig) (*DB, error) 
 	for _, r := range cfg.replicas {
 		if !IsPostgresURL(r) {
 			db.Close()
-			return nil, Errorf(EINVALID, "replica %q is not a PostgreSQL URL (postgres://…)", r)
+			return nil, NewError(EINVALID, keyReplicaNotPostgres, Args{"url": r})
 		}
 		rc, err := pgx.ParseConfig(r)
 		if err != nil {
 			db.Close()
-			return nil, Errorf(EINVALID, "the replica URL %s does not parse: %v", redactURL(r), err)
+			return nil, NewError(EINVALID, keyReplicaURL, Args{"url": redactURL(r), "err": err.Error()})
 		}
 		rc.RuntimeParams["application_name"] = "voisinage-follower"
 		rc.RuntimeParams["TimeZone"] = "UTC"
@@ -376,32 +376,28 @@ func postgresError(err error) *Error {
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "23505": // unique_violation
-			return Errorf(ECONFLICT, "a record with this identifier already exists")
+			return NewError(ECONFLICT, keyDBUnique, nil)
 		case "23503": // foreign_key_violation
-			return Errorf(EINVALID, "a referenced record does not exist")
+			return NewError(EINVALID, keyDBForeignKey, nil)
 		case "23514", "23502": // check_violation, not_null_violation
-			return Errorf(EINVALID, "a value is out of its allowed range")
+			return NewError(EINVALID, keyDBCheck, nil)
 		case "55P03", "40001", "40P01", "53300": // lock_not_available, serialization_failure, deadlock_detected, too_many_connections
-			return &Error{Code: EUNAVAILABLE, RetryAfter: 5 * time.Second,
-				Message: "the database is busy: nothing was changed, try again in a few seconds"}
+			return storeBusy(5 * time.Second)
 		case "25006", "57P01", "57P02", "57P03", "53100", "53200", "58030":
 			// read_only_sql_transaction (a standby, after a failover),
 			// admin_shutdown, crash_shutdown, cannot_connect_now,
 			// disk_full, out_of_memory, io_error
-			return &Error{Code: EUNAVAILABLE, RetryAfter: 10 * time.Second,
-				Message: "the database is unavailable: nothing was changed, try again later"}
+			return storeUnavailable()
 		}
 		if strings.HasPrefix(pe.Code, "08") { // connection_exception
-			return &Error{Code: EUNAVAILABLE, RetryAfter: 10 * time.Second,
-				Message: "the database is unavailable: nothing was changed, try again later"}
+			return storeUnavailable()
 		}
 		return nil
 	}
 	var ce *pgconn.ConnectError
 	var lost *pgConnLost
 	if errors.As(err, &ce) || errors.As(err, &lost) {
-		return &Error{Code: EUNAVAILABLE, RetryAfter: 10 * time.Second,
-			Message: "the database is unavailable: nothing was changed, try again later"}
+		return storeUnavailable()
 	}
 	return nil
 }

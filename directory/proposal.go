@@ -140,11 +140,11 @@ type storedProposal struct {
 // of an actor's verified representative, which stay listed for review.
 func (d *Directory) ProposeEdit(ctx context.Context, u *User, in ProposalInput) (*Proposal, error) {
 	if u == nil {
-		return nil, Errorf(EUNAUTHORIZED, "log in to propose a change")
+		return nil, NewError(EUNAUTHORIZED, keyLoginToPropose, nil)
 	}
 	now := d.db.Now()
 	if u.Blocked(now) {
-		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s: %s", u.BlockedUntil.Format("2006-01-02 15:04 MST"), u.BlockReason)
+		return nil, NewError(EFORBIDDEN, keyBlockedReason, Args{"until": u.BlockedUntil.Format("2006-01-02 15:04 MST"), "reason": u.BlockReason})
 	}
 	if err := d.checkRate(ctx, u, now); err != nil {
 		return nil, err
@@ -202,7 +202,7 @@ func (d *Directory) ProposeEdit(ctx context.Context, u *User, in ProposalInput) 
 // likely duplicates a new actor would have, for forms to show before submitting.
 func (d *Directory) CheckProposal(ctx context.Context, u *User, in ProposalInput) ([]Duplicate, error) {
 	if u == nil {
-		return nil, Errorf(EUNAUTHORIZED, "log in to propose a change")
+		return nil, NewError(EUNAUTHORIZED, keyLoginToPropose, nil)
 	}
 	tx, err := d.db.BeginTx(ctx)
 	if err != nil {
@@ -218,26 +218,26 @@ func (d *Directory) CheckProposal(ctx context.Context, u *User, in ProposalInput
 func (d *Directory) prepareProposal(ctx context.Context, tx *sql.Tx, u *User, in ProposalInput, now time.Time) (*storedProposal, *record, []Duplicate, error) {
 	p := Problems{}
 	if !slices.Contains(RecordTypes, in.TargetType) {
-		p.Add("target_type", "must be one of %s", strings.Join(RecordTypes, ", "))
+		p.Add("target_type", keyOneOf, Args{"choices": strings.Join(RecordTypes, ", ")})
 	}
 	if !slices.Contains(Actions, in.Action) {
-		p.Add("action", "must be one of %s", strings.Join(Actions, ", "))
+		p.Add("action", keyOneOf, Args{"choices": strings.Join(Actions, ", ")})
 	}
 	if in.Action == ActionPlace && in.TargetType != TypeActor {
-		p.Add("action", "place applies to actors only")
+		p.Add("action", keyPlaceActorsOnly, nil)
 	}
 	if n := utf8.RuneCountInString(in.Comment); n > 2000 || !validText(in.Comment, true) {
-		p.Add("comment", "must be at most 2000 characters of text")
+		p.Add("comment", keyTextMax, Args{"max": 2000})
 	}
 	source := strings.TrimSpace(in.Source)
 	if n := utf8.RuneCountInString(source); n > 500 || !validText(source, false) {
-		p.Add("source", "must be at most 500 characters of text (a web address or a reference)")
+		p.Add("source", keySourceTooLong, nil)
 	}
 	if in.Action != ActionCreate && in.TargetID == "" {
-		p.Add("target_id", "is required: the id of the record to change")
+		p.Add("target_id", keyTargetRequired, nil)
 	}
 	if in.Action != ActionCreate && in.BaseVersion < 1 {
-		p.Add("base_version", "is required: the version you are correcting (properties.version of the record)")
+		p.Add("base_version", keyBaseRequired, nil)
 	}
 	if err := p.Err("proposal"); err != nil {
 		return nil, nil, nil, err
@@ -252,10 +252,10 @@ func (d *Directory) prepareProposal(ctx context.Context, tx *sql.Tx, u *User, in
 			return nil, nil, nil, err
 		}
 		if !cur.exists() || cur.deleted() {
-			return nil, nil, nil, Errorf(ENOTFOUND, "no %s %q", in.TargetType, targetID)
+			return nil, nil, nil, NewError(ENOTFOUND, keyNoRecord, Args{"type": in.TargetType, "id": targetID})
 		}
 		if in.BaseVersion > cur.Version {
-			return nil, nil, nil, FieldError("base_version", "must not be greater than the current version %d", cur.Version)
+			return nil, nil, nil, FieldError("base_version", keyBaseAhead, Args{"current": cur.Version})
 		}
 	}
 	official := in.TargetType == TypeActor && cur != nil && IsAdministrative(cur.str("kind"))
@@ -266,24 +266,24 @@ func (d *Directory) prepareProposal(ctx context.Context, tx *sql.Tx, u *User, in
 	switch in.Action {
 	case ActionDelete:
 		if len(in.Changes) > 0 {
-			c.p.Add("changes", "must be empty for a deletion")
+			c.p.Add("changes", keyDeleteChanges, nil)
 		}
 		if official {
-			c.p.Add("action", "%s actors come from the official list and cannot be deleted; report the record instead", cur.str("kind"))
+			c.p.Add("action", keyOfficialDelete, Args{"kind": cur.str("kind")})
 		}
 	case ActionPlace:
 		for k := range in.Changes {
 			if k != "lon" && k != "lat" {
-				c.p.Add("changes."+k, "placing an actor only sets lon and lat")
+				c.p.Add("changes."+k, keyPlaceOnlyPoint, nil)
 			}
 		}
 		if _, ok := in.Changes["lon"]; !ok {
-			c.p.Add("changes.lon", "is required to place an actor")
+			c.p.Add("changes.lon", keyPlaceRequired, nil)
 		}
 		changes = c.check(in.TargetType, in.Changes, false, false)
 	case ActionUpdate:
 		if len(in.Changes) == 0 {
-			c.p.Add("changes", "must name at least one field to change")
+			c.p.Add("changes", keyNoChanges, nil)
 		}
 		changes = c.check(in.TargetType, in.Changes, official, false)
 	case ActionCreate:
@@ -303,8 +303,9 @@ func (d *Directory) prepareProposal(ctx context.Context, tx *sql.Tx, u *User, in
 		// 22.2 km is the territorial sea (12 nautical miles): islands that a
 		// map-scale outline leaves out (Sein, Bréhat…) are within it.
 		if kind == KindCommune && !d.Territory.Contains(orb.Point{lon, lat}, 22200) {
-			return nil, nil, nil, &Error{Code: EINVALID, Message: "a commune must be placed inside France's territories",
-				Fields: map[string]string{"changes.lon": "the point is not in France (metropolitan or overseas): check lon and lat (WGS 84 degrees, lon first)"}}
+			p := Problems{}
+			p.Add("changes.lon", keyNotInFrance, nil)
+			return nil, nil, nil, p.Fail(EINVALID, keyCommuneOutside, nil)
 		}
 	}
 
@@ -331,8 +332,9 @@ func (d *Directory) prepareProposal(ctx context.Context, tx *sql.Tx, u *User, in
 		}
 	}
 	if in.Action != ActionDelete && len(out.Changes) == 0 {
-		return nil, nil, nil, &Error{Code: EINVALID, Message: "nothing to change: the record already has these values",
-			Fields: map[string]string{"changes": "are the record's current values: nothing to change"}}
+		p := Problems{}
+		p.Add("changes", keyCurrentValues, nil)
+		return nil, nil, nil, p.Fail(EINVALID, keyNothingToChange, nil)
 	}
 	// A stale proposal that touches a field someone else changed meanwhile
 	// is refused with both values; untouched fields merge.
@@ -341,8 +343,8 @@ func (d *Directory) prepareProposal(ctx context.Context, tx *sql.Tx, u *User, in
 			return nil, nil, nil, conflictError(cur, in.BaseVersion, conflicts)
 		}
 		if in.Action == ActionDelete && in.BaseVersion != cur.Version {
-			return nil, nil, nil, &Error{Code: ECONFLICT, Message: fmt.Sprintf(
-				"%s %s changed since version %d (now %d): look at its history before deleting it", in.TargetType, targetID, in.BaseVersion, cur.Version)}
+			return nil, nil, nil, NewError(ECONFLICT, keyDeleteStale, Args{"type": in.TargetType, "id": targetID,
+				"base": in.BaseVersion, "current": cur.Version})
 		}
 	}
 	return out, cur, warnings, nil
@@ -350,8 +352,8 @@ func (d *Directory) prepareProposal(ctx context.Context, tx *sql.Tx, u *User, in
 
 func conflictError(cur *record, base int, conflicts map[string]Conflict) error {
 	names := slices.Sorted(maps.Keys(conflicts))
-	return &Error{Code: ECONFLICT, Conflicts: conflicts, Message: fmt.Sprintf(
-		"%s %s changed since version %d (now %d): %s changed meanwhile", cur.Type, cur.ID, base, cur.Version, strings.Join(names, ", "))}
+	return withConflicts(NewError(ECONFLICT, keyStale, Args{"type": cur.Type, "id": cur.ID, "base": base,
+		"current": cur.Version, "fields": strings.Join(names, ", ")}), conflicts)
 }
 
 // conflictsWith returns the fields of changes that the current record has
@@ -400,7 +402,7 @@ func (d *Directory) prepareCreate(ctx context.Context, tx *sql.Tx, typ, id strin
 			id = s + "-" + slugify(name)
 		}
 		if !strings.HasPrefix(id, s+"-") || slugify(strings.TrimPrefix(id, s+"-")) != strings.TrimPrefix(id, s+"-") {
-			return nil, "", nil, FieldError("target_id", "must be %s-{slug}: lower-case letters, digits and hyphens (or leave it empty)", s)
+			return nil, "", nil, FieldError("target_id", keyActorSlug, Args{"pattern": s + "-{slug}"})
 		}
 	case TypeTool:
 		var name string
@@ -409,7 +411,7 @@ func (d *Directory) prepareCreate(ctx context.Context, tx *sql.Tx, typ, id strin
 			id = slugify(name)
 		}
 		if id == "" || slugify(id) != id {
-			return nil, "", nil, FieldError("target_id", "must be a slug of lower-case letters, digits and hyphens (or leave it empty)")
+			return nil, "", nil, FieldError("target_id", keyToolSlugNew, nil)
 		}
 	case TypeAdoption:
 		var actor, tool string
@@ -432,8 +434,9 @@ func (d *Directory) prepareCreate(ctx context.Context, tx *sql.Tx, typ, id strin
 		}
 	}
 	if cur.exists() && !cur.deleted() {
-		return nil, "", nil, &Error{Code: ECONFLICT, Message: fmt.Sprintf("%s %s already exists: propose a change to it instead", typ, id),
-			Fields: map[string]string{"target_id": "already exists"}}
+		p := Problems{}
+		p.Add("target_id", keyAlreadyExists, nil)
+		return nil, "", nil, p.Fail(ECONFLICT, keyRecordExists, Args{"type": typ, "id": id})
 	}
 	var warnings []Duplicate
 	if typ == TypeActor {
@@ -569,10 +572,10 @@ func (d *Directory) checkRate(ctx context.Context, u *User, now time.Time) error
 	for _, w := range []struct {
 		span  time.Duration
 		limit int
-		what  string
+		key   Key
 	}{
-		{time.Hour, d.Policy.RatePerHour, "an hour"},
-		{24 * time.Hour, d.Policy.RatePerDay, "a day"},
+		{time.Hour, d.Policy.RatePerHour, keyRateHour},
+		{24 * time.Hour, d.Policy.RatePerDay, keyRateDay},
 	} {
 		limit := min(w.limit+approved*d.Policy.RateGrowth, 10*w.limit)
 		var n int
@@ -584,8 +587,9 @@ func (d *Directory) checkRate(ctx context.Context, u *User, now time.Time) error
 		}
 		if n >= limit {
 			retry := parseTime(oldest.String).Add(w.span).Sub(now)
-			return &Error{Code: ETOOMANY, RetryAfter: max(retry.Round(time.Second), time.Second), Message: fmt.Sprintf(
-				"you have made %d proposals in %s, the limit for your account; it grows as your proposals are approved", n, w.what)}
+			err := NewError(ETOOMANY, w.key, Args{"count": n})
+			err.RetryAfter = max(retry.Round(time.Second), time.Second)
+			return err
 		}
 	}
 	return nil
@@ -622,7 +626,7 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 	switch p.Action {
 	case ActionCreate:
 		if cur.exists() && !cur.deleted() {
-			return touchSet{}, Errorf(ECONFLICT, "%s %s was created meanwhile", p.TargetType, p.TargetID)
+			return touchSet{}, NewError(ECONFLICT, keyCreatedMeanwhle, Args{"type": p.TargetType, "id": p.TargetID})
 		}
 		fields = newRecordFields(p.TargetType)
 		for k, ch := range p.Changes {
@@ -630,7 +634,7 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 		}
 	case ActionUpdate, ActionPlace:
 		if !cur.exists() || cur.deleted() {
-			return touchSet{}, Errorf(ECONFLICT, "%s %s was deleted meanwhile", p.TargetType, p.TargetID)
+			return touchSet{}, NewError(ECONFLICT, keyDeletedMeanwhle, Args{"type": p.TargetType, "id": p.TargetID})
 		}
 		conflicts := conflictsWith(cur, p.Changes)
 		for k := range conflicts {
@@ -650,11 +654,11 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 		}
 	case ActionDelete:
 		if !cur.exists() || cur.deleted() {
-			return touchSet{}, Errorf(ECONFLICT, "%s %s was deleted meanwhile", p.TargetType, p.TargetID)
+			return touchSet{}, NewError(ECONFLICT, keyDeletedMeanwhle, Args{"type": p.TargetType, "id": p.TargetID})
 		}
 		if cur.Version != p.BaseVersion {
-			return touchSet{}, Errorf(ECONFLICT, "%s %s changed since version %d (now %d): look at its history before deleting it",
-				p.TargetType, p.TargetID, p.BaseVersion, cur.Version)
+			return touchSet{}, NewError(ECONFLICT, keyDeleteStale, Args{"type": p.TargetType, "id": p.TargetID,
+				"base": p.BaseVersion, "current": cur.Version})
 		}
 		fields["deleted"] = json.RawMessage("true")
 	}
@@ -819,7 +823,7 @@ func loadVersionFields(ctx context.Context, tx *sql.Tx, typ, id string, v int) (
 	var data string
 	err := tx.QueryRowContext(ctx, `SELECT data FROM versions WHERE record_type = ? AND record_id = ? AND version = ?`, typ, id, v).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, FieldError("base_version", "version %d of %s %s is not in its history", v, typ, id)
+		return nil, FieldError("base_version", keyVersionMissing, Args{"version": v, "type": typ, "id": id})
 	} else if err != nil {
 		return nil, err
 	}
@@ -837,7 +841,7 @@ func loadStoredProposal(ctx context.Context, q interface {
 		status, needs_review, applied_version, created_at FROM proposals WHERE id = ?`, id).Scan(&p.ID, &p.AuthorID,
 		&p.TargetType, &p.TargetID, &p.Action, &p.BaseVersion, &changes, &p.Source, &p.Status, &p.NeedsReview, &applied, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "no proposal %d", id)
+		return nil, NewError(ENOTFOUND, keyNoProposal, Args{"id": id})
 	} else if err != nil {
 		return nil, err
 	}

@@ -28,25 +28,25 @@ type ProposalFilter struct {
 // API never shows pending changes.
 func (d *Directory) FindProposals(ctx context.Context, viewer *User, f ProposalFilter) ([]*Proposal, int, error) {
 	if viewer == nil {
-		return nil, 0, Errorf(EUNAUTHORIZED, "log in to see proposals")
+		return nil, 0, NewError(EUNAUTHORIZED, keyLoginToSee, nil)
 	}
 	p := Problems{}
 	for _, s := range f.Statuses {
 		if !contains(ProposalStatuses, s) {
-			p.Add("status", "must be among %s (got %q)", strings.Join(ProposalStatuses, ", "), s)
+			p.Add("status", KeyOneOfGot, Args{"choices": strings.Join(ProposalStatuses, ", "), "got": s})
 		}
 	}
 	if f.TargetType != "" && !contains(RecordTypes, f.TargetType) {
-		p.Add("target_type", "must be one of %s", strings.Join(RecordTypes, ", "))
+		p.Add("target_type", keyOneOf, Args{"choices": strings.Join(RecordTypes, ", ")})
 	}
 	if f.Kind != "" && !IsKind(f.Kind) {
-		p.Add("kind", "must be one of %s", strings.Join(Kinds, ", "))
+		p.Add("kind", keyOneOf, Args{"choices": strings.Join(Kinds, ", ")})
 	}
 	if f.Limit < 1 || f.Limit > 500 {
-		p.Add("limit", "must be between 1 and 500")
+		p.Add("limit", KeyBetween, Args{"min": 1, "max": 500})
 	}
 	if f.Offset < 0 {
-		p.Add("offset", "must not be negative")
+		p.Add("offset", keyNotNegative, nil)
 	}
 	if err := p.Err("filter"); err != nil {
 		return nil, 0, err
@@ -120,7 +120,7 @@ func (d *Directory) FindProposals(ctx context.Context, viewer *User, f ProposalF
 // that someone else changed meanwhile.
 func (d *Directory) FindProposalByID(ctx context.Context, viewer *User, id int64) (*Proposal, error) {
 	if viewer == nil {
-		return nil, Errorf(EUNAUTHORIZED, "log in to see proposals")
+		return nil, NewError(EUNAUTHORIZED, keyLoginToSee, nil)
 	}
 	tx, err := d.db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -206,7 +206,7 @@ func (d *Directory) QueueLength(ctx context.Context) (pending, toReview int, err
 func ParseID(field, s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id < 1 {
-		return 0, FieldError(field, "must be a positive integer (got %q)", truncateRunes(s, 30))
+		return 0, FieldError(field, keyPositiveIntGot, Args{"got": truncateRunes(s, 30)})
 	}
 	return id, nil
 }

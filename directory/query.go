@@ -3,7 +3,6 @@ package directory
 import (
 	"cmp"
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -49,66 +48,64 @@ func (d *Directory) validateFilterLocked(f *ActorFilter) error {
 	var p Problems
 	for _, k := range f.Kinds {
 		if !IsKind(k) {
-			p.Add("kind", "must be one of %s (got %q)", strings.Join(Kinds, ", "), k)
+			p.Add("kind", KeyOneOfGot, Args{"choices": strings.Join(Kinds, ", "), "got": k})
 		}
 	}
 	for _, t := range f.Themes {
 		if !IsTheme(t) {
-			p.Add("theme", "must be one of %s (got %q)", strings.Join(Themes, ", "), t)
+			p.Add("theme", KeyOneOfGot, Args{"choices": strings.Join(Themes, ", "), "got": t})
 		}
 	}
 	for _, t := range f.Tools {
 		if d.tools[t] == nil {
-			p.Add("tool", "must be a known tool slug, see /api/tools (got %q)", t)
+			p.Add("tool", keyToolSlug, Args{"got": t})
 		}
 	}
 	for _, c := range f.Departements {
 		if _, ok := d.names[KindDepartement+":"+c]; !ok {
-			p.Add("departement", "must be a département code such as 88, 2A or 974 (got %q)", c)
+			p.Add("departement", keyDepartement, Args{"got": c})
 		}
 	}
 	for _, c := range f.Regions {
 		if _, ok := d.names[KindRegion+":"+c]; !ok {
-			p.Add("region", "must be a région code such as 44 or 04 (got %q)", c)
+			p.Add("region", keyRegion, Args{"got": c})
 		}
 	}
 	for _, id := range f.Parents {
 		if ref, ok := d.refOf(id); !ok || d.entries[ref].deleted {
-			p.Add("parent", "must be the id of an existing actor, such as epci-200068757 (got %q)", id)
+			p.Add("parent", keyParent, Args{"got": id})
 		}
 	}
 	for _, pr := range f.Precisions {
 		if !IsPrecision(pr) {
-			p.Add("precision", "must be one of %s (got %q)", strings.Join(Precisions, ", "), pr)
+			p.Add("precision", KeyOneOfGot, Args{"choices": strings.Join(Precisions, ", "), "got": pr})
 		}
 	}
 	if f.Q != "" {
 		if !utf8.ValidString(f.Q) {
-			p.Add("q", "must be valid UTF-8 text")
+			p.Add("q", KeyUTF8, nil)
 		} else if utf8.RuneCountInString(f.Q) > MaxQueryLength {
-			p.Add("q", "must be at most %d characters", MaxQueryLength)
+			p.Add("q", keyCharsMax, Args{"max": MaxQueryLength})
 		} else if Fold(f.Q) == "" {
-			p.Add("q", "must contain at least one letter or digit")
+			p.Add("q", keyNoLetter, nil)
 		}
 	}
 	if f.PopulationMin < 0 {
-		p.Add("population_min", "must be a non-negative integer")
+		p.Add("population_min", keyNonNegativeInt, nil)
 	}
 	if f.PopulationMax < 0 {
-		p.Add("population_max", "must be a non-negative integer")
+		p.Add("population_max", keyNonNegativeInt, nil)
 	} else if f.PopulationMax > 0 && f.PopulationMax < f.PopulationMin {
-		p.Add("population_max", "must not be less than population_min")
+		p.Add("population_max", keyPopulationMax, nil)
 	}
 	if f.Offset < 0 {
-		p.Add("offset", "must be a non-negative integer")
+		p.Add("offset", keyNonNegativeInt, nil)
 	}
 	if f.Limit < 0 || f.Limit > MaxLimit {
-		p.Add("limit", "must be between 0 and %d", MaxLimit)
+		p.Add("limit", KeyBetween, Args{"min": 0, "max": MaxLimit})
 	}
 	if f.Bound != nil {
-		if err := geo.CheckBound(f.Bound.Min.Lon(), f.Bound.Min.Lat(), f.Bound.Max.Lon(), f.Bound.Max.Lat()); err != nil {
-			p.Add("bbox", "%s", err.Error())
-		}
+		coordProblem(&p, "bbox", geo.CheckBound(f.Bound.Min.Lon(), f.Bound.Min.Lat(), f.Bound.Max.Lon(), f.Bound.Max.Lat()))
 	}
 	return p.Err("filter")
 }
@@ -442,7 +439,7 @@ func (d *Directory) AppendActorFeature(dst []byte, id string) ([]byte, uint64, e
 	defer d.mu.RUnlock()
 	ref, ok := d.refOf(id)
 	if !ok || d.entries[ref].deleted {
-		return dst, 0, Errorf(ENOTFOUND, "no actor with id %q", id)
+		return dst, 0, NewError(ENOTFOUND, keyNoActor, Args{"id": id})
 	}
 	if dst == nil {
 		dst = make([]byte, 0, featureSize+int(d.entries[ref].extra.n))
@@ -489,15 +486,12 @@ type Neighbor struct {
 // nearest first, that match q.Filter. Actors with no point are never returned.
 func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint64, error) {
 	var p Problems
-	var ce *geo.CoordError
-	if err := geo.CheckPoint(q.Lon, q.Lat); errors.As(err, &ce) {
-		p.Add(ce.Field, "%s", ce.Reason)
-	}
+	coordProblem(&p, "", geo.CheckPoint(q.Lon, q.Lat))
 	if q.Limit < 1 || q.Limit > MaxNearby {
-		p.Add("limit", "must be between 1 and %d", MaxNearby)
+		p.Add("limit", KeyBetween, Args{"min": 1, "max": MaxNearby})
 	}
 	if q.MaxMeters < 0 || q.MaxMeters != q.MaxMeters {
-		p.Add("max_km", "must be a positive number of kilometres")
+		p.Add("max_km", keyMaxKm, nil)
 	}
 	if err := p.Err("query"); err != nil {
 		return nil, 0, err
@@ -589,10 +583,10 @@ type SearchHit struct {
 // a tier, larger population first.
 func (d *Directory) Search(ctx context.Context, q string, limit int, kinds []string) ([]SearchHit, error) {
 	if strings.TrimSpace(q) == "" {
-		return nil, FieldError("q", "is required: the start of a name, e.g. q=epinal")
+		return nil, FieldError("q", KeySearchQuery, nil)
 	}
 	if limit < 1 || limit > 100 {
-		return nil, FieldError("limit", "must be between 1 and 100")
+		return nil, FieldError("limit", KeyBetween, Args{"min": 1, "max": 100})
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()

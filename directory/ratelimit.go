@@ -34,7 +34,7 @@ func (db *DB) limits() sharedLimits {
 func (db *DB) TakeToken(ctx context.Context, key string, every time.Duration, burst int) (bool, time.Duration, error) {
 	l := db.limits()
 	if l == nil {
-		return false, 0, Errorf(EINVALID, "per-address limits live in the server's memory with %s", db.Dialect())
+		return false, 0, NewError(EINVALID, keyLimitsInMemory, Args{"dialect": db.Dialect()})
 	}
 	return l.takeToken(ctx, key, every, burst)
 }
@@ -44,7 +44,7 @@ func (db *DB) TakeToken(ctx context.Context, key string, every time.Duration, bu
 func (db *DB) LoginLockedFor(ctx context.Context, key string) (time.Duration, error) {
 	l := db.limits()
 	if l == nil {
-		return 0, Errorf(EINVALID, "per-address limits live in the server's memory with %s", db.Dialect())
+		return 0, NewError(EINVALID, keyLimitsInMemory, Args{"dialect": db.Dialect()})
 	}
 	return l.ipLockedFor(ctx, key)
 }
@@ -54,7 +54,7 @@ func (db *DB) LoginLockedFor(ctx context.Context, key string) (time.Duration, er
 func (db *DB) LoginFailed(ctx context.Context, key string, max int, window, lockFor time.Duration) error {
 	l := db.limits()
 	if l == nil {
-		return Errorf(EINVALID, "per-address limits live in the server's memory with %s", db.Dialect())
+		return NewError(EINVALID, keyLimitsInMemory, Args{"dialect": db.Dialect()})
 	}
 	return l.ipFailed(ctx, key, max, window, lockFor)
 }

@@ -191,7 +191,7 @@ func loadRecord(ctx context.Context, tx *sql.Tx, typ, id string) (*record, error
 			return nil, err
 		}
 	default:
-		return nil, FieldError("target_type", "must be one of %s", strings.Join(RecordTypes, ", "))
+		return nil, FieldError("target_type", keyOneOf, Args{"choices": strings.Join(RecordTypes, ", ")})
 	}
 	return r, nil
 }
@@ -280,7 +280,7 @@ func writeRecord(ctx context.Context, tx *sql.Tx, r *record, fields map[string]j
 		return 0, formatError(err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return 0, Errorf(ECONFLICT, "%s %s changed while this change was being applied: try again", r.Type, r.ID)
+		return 0, NewError(ECONFLICT, keyChangedDuring, Args{"type": r.Type, "id": r.ID})
 	}
 	return next, nil
 }

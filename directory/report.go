@@ -39,23 +39,23 @@ type ReportInput struct {
 func (d *Directory) CreateReport(ctx context.Context, u *User, in ReportInput) (*Report, error) {
 	p := Problems{}
 	if !contains(RecordTypes, in.TargetType) {
-		p.Add("target_type", "must be one of %s", strings.Join(RecordTypes, ", "))
+		p.Add("target_type", keyOneOf, Args{"choices": strings.Join(RecordTypes, ", ")})
 	}
 	if !contains(ReportReasons, in.Reason) {
-		p.Add("reason", "must be one of %s", strings.Join(ReportReasons, ", "))
+		p.Add("reason", keyOneOf, Args{"choices": strings.Join(ReportReasons, ", ")})
 	}
 	comment := strings.TrimSpace(in.Comment)
 	if utf8.RuneCountInString(comment) > 2000 || !validText(comment, true) {
-		p.Add("comment", "must be at most 2000 characters of text")
+		p.Add("comment", keyTextMax, Args{"max": 2000})
 	}
 	if in.TargetID == "" {
-		p.Add("target_id", "is required")
+		p.Add("target_id", KeyRequired, nil)
 	}
 	if err := p.Err("report"); err != nil {
 		return nil, err
 	}
 	if u != nil && u.Blocked(d.db.Now()) {
-		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s", u.BlockedUntil.Format("2006-01-02"))
+		return nil, blockedError(u)
 	}
 	var reporter any
 	if u != nil {
@@ -69,7 +69,7 @@ func (d *Directory) CreateReport(ctx context.Context, u *User, in ReportInput) (
 			return touchSet{}, err
 		}
 		if !r.exists() {
-			return touchSet{}, Errorf(ENOTFOUND, "no %s %q", in.TargetType, in.TargetID)
+			return touchSet{}, NewError(ENOTFOUND, keyNoRecord, Args{"type": in.TargetType, "id": in.TargetID})
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO reports (target_type, target_id, reason, comment, reporter_id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, in.TargetType, in.TargetID, in.Reason, comment, reporter, formatTime(now)).Scan(&id); err != nil {
@@ -118,7 +118,7 @@ func scanReport(s rowScanner) (*Report, error) {
 func (d *Directory) findReport(ctx context.Context, id int64) (*Report, error) {
 	r, err := scanReport(d.db.read.QueryRowContext(ctx, reportQuery+` WHERE r.id = ?`, id))
 	if err == sql.ErrNoRows {
-		return nil, Errorf(ENOTFOUND, "no report %d", id)
+		return nil, NewError(ENOTFOUND, keyNoReport, Args{"id": id})
 	}
 	return r, err
 }
@@ -126,10 +126,10 @@ func (d *Directory) findReport(ctx context.Context, id int64) (*Report, error) {
 // FindReports lists reports with a status (oldest first), for moderators.
 func (d *Directory) FindReports(ctx context.Context, moderator *User, status string, limit, offset int) ([]*Report, int, error) {
 	if !moderator.IsModerator() {
-		return nil, 0, Errorf(EFORBIDDEN, "only moderators can read reports")
+		return nil, 0, NewError(EFORBIDDEN, keyReadReports, nil)
 	}
 	if status != "" && status != "open" && status != "resolved" && status != "dismissed" {
-		return nil, 0, FieldError("status", "must be open, resolved or dismissed")
+		return nil, 0, FieldError("status", keyReportStatus, nil)
 	}
 	where, args := "1 = 1", []any{}
 	if status != "" {
@@ -159,10 +159,10 @@ func (d *Directory) FindReports(ctx context.Context, moderator *User, status str
 // ResolveReport closes a report as resolved or dismissed, with a note.
 func (d *Directory) ResolveReport(ctx context.Context, moderator *User, id int64, status, note string) (*Report, error) {
 	if !moderator.IsModerator() {
-		return nil, Errorf(EFORBIDDEN, "only moderators can resolve reports")
+		return nil, NewError(EFORBIDDEN, keyResolveReports, nil)
 	}
 	if status != "resolved" && status != "dismissed" {
-		return nil, FieldError("status", "must be resolved or dismissed")
+		return nil, FieldError("status", keyReportCloseState, nil)
 	}
 	if err := checkReason(note, false); err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func (d *Directory) ResolveReport(ctx context.Context, moderator *User, id int64
 		if _, err := d.findReport(ctx, id); err != nil {
 			return nil, err
 		}
-		return nil, Errorf(ECONFLICT, "report %d is already closed", id)
+		return nil, NewError(ECONFLICT, keyReportClosed, Args{"id": id})
 	}
 	return d.findReport(ctx, id)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,10 +25,10 @@ type DecisionResult struct {
 func checkReason(reason string, required bool) error {
 	reason = strings.TrimSpace(reason)
 	if required && reason == "" {
-		return FieldError("reason", "is required: say why, the author will read it")
+		return FieldError("reason", KeyReasonRequired, nil)
 	}
 	if utf8.RuneCountInString(reason) > 1000 || !validText(reason, true) {
-		return FieldError("reason", "must be at most 1000 characters of text")
+		return FieldError("reason", keyTextMax, Args{"max": 1000})
 	}
 	return nil
 }
@@ -42,14 +41,14 @@ func checkReason(reason string, required bool) error {
 // author, representative), approving confirms the review.
 func (d *Directory) ApproveEdit(ctx context.Context, moderator *User, dec Decision) (*Proposal, error) {
 	if !moderator.IsModerator() {
-		return nil, Errorf(EFORBIDDEN, "only moderators can approve proposals")
+		return nil, NewError(EFORBIDDEN, keyApproveModerator, nil)
 	}
 	if err := checkReason(dec.Reason, false); err != nil {
 		return nil, err
 	}
 	for k, v := range dec.Resolutions {
 		if v != "yours" && v != "current" {
-			return nil, FieldError("resolutions."+k, "must be \"yours\" (apply the proposal's value) or \"current\" (keep the current one)")
+			return nil, FieldError("resolutions."+k, keyResolution, nil)
 		}
 	}
 	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
@@ -63,7 +62,7 @@ func (d *Directory) ApproveEdit(ctx context.Context, moderator *User, dec Decisi
 				updated_at = ? WHERE id = ?`, moderator.ID, formatTime(now), strings.TrimSpace(dec.Reason), formatTime(now), p.ID)
 			return touchSet{}, err
 		case p.Status != ProposalPending:
-			return touchSet{}, Errorf(ECONFLICT, "proposal %d is already %s", p.ID, p.Status)
+			return touchSet{}, alreadyDecided(p.ID, p.Status)
 		}
 		return d.applyProposal(ctx, tx, p, dec.Resolutions, moderator, "moderator", strings.TrimSpace(dec.Reason), now)
 	}); err != nil {
@@ -77,7 +76,7 @@ func (d *Directory) ApproveEdit(ctx context.Context, moderator *User, dec Decisi
 // restores the replaced values; ECONFLICT if others changed them since.
 func (d *Directory) RejectEdit(ctx context.Context, moderator *User, dec Decision) (*Proposal, error) {
 	if !moderator.IsModerator() {
-		return nil, Errorf(EFORBIDDEN, "only moderators can reject proposals")
+		return nil, NewError(EFORBIDDEN, keyRejectModerator, nil)
 	}
 	if err := checkReason(dec.Reason, true); err != nil {
 		return nil, err
@@ -101,7 +100,7 @@ func (d *Directory) RejectEdit(ctx context.Context, moderator *User, dec Decisio
 				return touchSet{}, err
 			}
 		case p.Status != ProposalPending:
-			return touchSet{}, Errorf(ECONFLICT, "proposal %d is already %s", p.ID, p.Status)
+			return touchSet{}, alreadyDecided(p.ID, p.Status)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE proposals SET status = 'rejected', needs_review = 0, reviewer_id = ?,
 			reviewed_at = ?, reason = ?, updated_at = ? WHERE id = ?`, moderator.ID, formatTime(now), reason, formatTime(now), p.ID)
@@ -142,8 +141,7 @@ func undoProposal(ctx context.Context, tx *sql.Tx, p *storedProposal, by *User, 
 		fields[k] = before[k]
 	}
 	if len(conflicts) > 0 {
-		return touchSet{}, &Error{Code: ECONFLICT, Conflicts: conflicts, Message: fmt.Sprintf(
-			"%s %s changed again after proposal %d: revert it to an earlier version from its history instead", p.TargetType, p.TargetID, p.ID)}
+		return touchSet{}, withConflicts(NewError(ECONFLICT, keyUndoConflict, Args{"type": p.TargetType, "id": p.TargetID, "proposal": p.ID}), conflicts)
 	}
 	return writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: "revert", AuthorID: by.ID, ProposalID: p.ID,
 		Reason: "proposal rejected: " + reason}, now)
@@ -222,7 +220,7 @@ func (d *Directory) RejectEdits(ctx context.Context, moderator *User, decs []Dec
 // WithdrawEdit lets an author withdraw their pending proposal.
 func (d *Directory) WithdrawEdit(ctx context.Context, u *User, id int64) (*Proposal, error) {
 	if u == nil {
-		return nil, Errorf(EUNAUTHORIZED, "log in to withdraw a proposal")
+		return nil, NewError(EUNAUTHORIZED, keyLoginToWithdraw, nil)
 	}
 	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
 		p, err := loadStoredProposal(ctx, tx, id)
@@ -230,10 +228,10 @@ func (d *Directory) WithdrawEdit(ctx context.Context, u *User, id int64) (*Propo
 			return touchSet{}, err
 		}
 		if p.AuthorID != u.ID {
-			return touchSet{}, Errorf(EFORBIDDEN, "only its author can withdraw a proposal")
+			return touchSet{}, NewError(EFORBIDDEN, keyNotAuthor, nil)
 		}
 		if p.Status != ProposalPending {
-			return touchSet{}, Errorf(ECONFLICT, "proposal %d is already %s", id, p.Status)
+			return touchSet{}, alreadyDecided(id, p.Status)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE proposals SET status = 'withdrawn', updated_at = ? WHERE id = ?`, formatTime(now), id)
 		return touchSet{}, err
@@ -247,14 +245,14 @@ func (d *Directory) WithdrawEdit(ctx context.Context, u *User, id int64) (*Propo
 // proposal, then applies the community threshold.
 func (d *Directory) Vote(ctx context.Context, u *User, id int64, value int) (*Proposal, error) {
 	if u == nil {
-		return nil, Errorf(EUNAUTHORIZED, "log in to vote")
+		return nil, NewError(EUNAUTHORIZED, keyLoginToVote, nil)
 	}
 	if value < -1 || value > 1 {
-		return nil, FieldError("value", "must be 1 (for), -1 (against) or 0 (take your vote back)")
+		return nil, FieldError("value", keyVoteValue, nil)
 	}
 	now := d.db.Now()
 	if u.Blocked(now) {
-		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s", u.BlockedUntil.Format("2006-01-02"))
+		return nil, blockedError(u)
 	}
 	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
 		p, err := loadStoredProposal(ctx, tx, id)
@@ -262,10 +260,10 @@ func (d *Directory) Vote(ctx context.Context, u *User, id int64, value int) (*Pr
 			return touchSet{}, err
 		}
 		if p.Status != ProposalPending {
-			return touchSet{}, Errorf(ECONFLICT, "proposal %d is %s: votes are closed", id, p.Status)
+			return touchSet{}, NewError(ECONFLICT, keyVotesClosed, Args{"id": id, "proposal_status": p.Status})
 		}
 		if p.AuthorID == u.ID {
-			return touchSet{}, Errorf(EFORBIDDEN, "you cannot vote on your own proposal")
+			return touchSet{}, NewError(EFORBIDDEN, keyOwnVote, nil)
 		}
 		if value == 0 {
 			_, err = tx.ExecContext(ctx, `DELETE FROM votes WHERE proposal_id = ? AND user_id = ?`, id, u.ID)
@@ -337,14 +335,14 @@ func (d *Directory) ApplyVotes(ctx context.Context) (int, error) {
 // CommentOn adds a remark to a proposal.
 func (d *Directory) CommentOn(ctx context.Context, u *User, id int64, body string) (*Proposal, error) {
 	if u == nil {
-		return nil, Errorf(EUNAUTHORIZED, "log in to comment")
+		return nil, NewError(EUNAUTHORIZED, keyLoginToComment, nil)
 	}
 	body = strings.TrimSpace(body)
 	if n := utf8.RuneCountInString(body); n < 1 || n > 2000 || !validText(body, true) {
-		return nil, FieldError("body", "must be 1 to 2000 characters of text")
+		return nil, FieldError("body", keyCommentBody, nil)
 	}
 	if u.Blocked(d.db.Now()) {
-		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s", u.BlockedUntil.Format("2006-01-02"))
+		return nil, blockedError(u)
 	}
 	if _, err := d.FindProposalByID(ctx, u, id); err != nil {
 		return nil, err
@@ -361,17 +359,17 @@ func (d *Directory) CommentOn(ctx context.Context, u *User, id int64, body strin
 // administrator may block a moderator. A zero until unblocks.
 func (d *Directory) BlockUser(ctx context.Context, moderator *User, userID int64, until time.Time, reason string) error {
 	if !moderator.IsModerator() {
-		return Errorf(EFORBIDDEN, "only moderators can block accounts")
+		return NewError(EFORBIDDEN, keyBlockModerators, nil)
 	}
 	target, err := d.FindUserByID(ctx, userID)
 	if err != nil {
 		return err
 	}
 	if target.ID == moderator.ID {
-		return Errorf(EINVALID, "you cannot block yourself")
+		return NewError(EINVALID, keyBlockSelf, nil)
 	}
 	if target.IsModerator() && !moderator.IsAdmin() {
-		return Errorf(EFORBIDDEN, "only an administrator can block a moderator")
+		return NewError(EFORBIDDEN, keyBlockModerator, nil)
 	}
 	now := d.db.Now()
 	if !until.IsZero() {
@@ -379,7 +377,7 @@ func (d *Directory) BlockUser(ctx context.Context, moderator *User, userID int64
 			return err
 		}
 		if !until.After(now) {
-			return FieldError("until", "must be in the future")
+			return FieldError("until", keyFuture, nil)
 		}
 	}
 	return d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {

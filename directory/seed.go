@@ -32,7 +32,7 @@ func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) erro
 	if v, err := getMeta(ctx, tx, metaDataset); err != nil {
 		return err
 	} else if v != "" {
-		return Errorf(ECONFLICT, "database already holds dataset %q", v)
+		return NewError(ECONFLICT, keySeeded, Args{"dataset": v})
 	}
 	now := formatTime(db.Now())
 

@@ -41,7 +41,7 @@ type DB struct {
 // schema up to date with the embedded migrations of its dialect.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if path == "" {
-		return nil, Errorf(EINVALID, "database path is required")
+		return nil, NewError(EINVALID, keyDBPath, nil)
 	}
 	var cfg openConfig
 	for _, o := range opts {
@@ -51,11 +51,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return openPostgres(ctx, path, cfg)
 	}
 	if len(cfg.replicas) > 0 {
-		return nil, Errorf(EINVALID, "read replicas need a PostgreSQL database: %s is a SQLite file", path)
+		return nil, NewError(EINVALID, keyReplicaSQLite, Args{"path": path})
 	}
 	if strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory") {
 		// Each pooled connection would get its own empty database.
-		return nil, Errorf(EINVALID, "in-memory databases are not supported: give a file path")
+		return nil, NewError(EINVALID, keyDBMemory, nil)
 	}
 	if err := CheckFolder(path); err != nil {
 		return nil, err
@@ -211,11 +211,11 @@ func formatError(err error) error {
 	}
 	switch se.ExtendedCode {
 	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
-		return Errorf(ECONFLICT, "a record with this identifier already exists")
+		return NewError(ECONFLICT, keyDBUnique, nil)
 	case sqlite3.ErrConstraintForeignKey:
-		return Errorf(EINVALID, "a referenced record does not exist")
+		return NewError(EINVALID, keyDBForeignKey, nil)
 	case sqlite3.ErrConstraintCheck, sqlite3.ErrConstraintNotNull:
-		return Errorf(EINVALID, "a value is out of its allowed range")
+		return NewError(EINVALID, keyDBCheck, nil)
 	}
 	return err
 }

@@ -187,7 +187,7 @@ func OpenSQL(dsn string, readOnly bool) (*sql.DB, error) {
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, Errorf(EINVALID, "the PostgreSQL URL does not parse: %v", err)
+		return nil, NewError(EINVALID, keyPostgresURL, Args{"err": err.Error()})
 	}
 	cfg.RuntimeParams["TimeZone"] = "UTC"
 	if readOnly {

@@ -67,7 +67,7 @@ func (db *DB) findActorRow(ctx context.Context, id string) (*Actor, error) {
 	row := db.read.QueryRowContext(ctx, `SELECT `+actorColumns+` FROM actors WHERE id = ? AND deleted = 0`, id)
 	a, _, _, err := scanActor(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "no actor %q", id)
+		return nil, NewError(ENOTFOUND, keyNoRecord, Args{"type": TypeActor, "id": id})
 	} else if err != nil {
 		return nil, err
 	}

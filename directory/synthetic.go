@@ -57,7 +57,7 @@ var (
 // of ten synthetic tools, so that tool filters do too.
 func (db *DB) SeedSynthetic(ctx context.Context, o SyntheticOptions, progress func(done int)) error {
 	if o.N < 1 || o.N > 10_000_000 {
-		return FieldError("n", "must be between 1 and 10000000")
+		return FieldError("n", KeyBetween, Args{"min": 1, "max": 10000000})
 	}
 	b, err := data.Load()
 	if err != nil {
@@ -81,7 +81,7 @@ func (db *DB) SeedSynthetic(ctx context.Context, o SyntheticOptions, progress fu
 	if v, err := getMeta(ctx, tx, metaDataset); err != nil {
 		return err
 	} else if v != "" {
-		return Errorf(ECONFLICT, "database already holds dataset %q: synthetic actors go in a database of their own", v)
+		return NewError(ECONFLICT, keySyntheticSeeded, Args{"dataset": v})
 	}
 	now := formatTime(db.Now())
 	const tools = 10

@@ -16,7 +16,7 @@ type ToolFilter struct {
 // FindTools returns the tools matching f, by name, each with its adopter count.
 func (d *Directory) FindTools(ctx context.Context, f ToolFilter) ([]Tool, error) {
 	if f.Theme != "" && !IsTheme(f.Theme) {
-		return nil, FieldError("theme", "must be one of %s (got %q)", strings.Join(Themes, ", "), f.Theme)
+		return nil, FieldError("theme", KeyOneOfGot, Args{"choices": strings.Join(Themes, ", "), "got": f.Theme})
 	}
 	q := Fold(f.Q)
 	d.mu.RLock()
@@ -60,7 +60,7 @@ func (d *Directory) FindToolBySlug(ctx context.Context, slug string) (*Tool, []A
 	defer d.mu.RUnlock()
 	t := d.tools[slug]
 	if t == nil {
-		return nil, nil, Errorf(ENOTFOUND, "no tool with slug %q", slug)
+		return nil, nil, NewError(ENOTFOUND, keyNoTool, Args{"id": slug})
 	}
 	c := *t
 	c.Adopters = len(d.byTool[slug])
@@ -105,7 +105,7 @@ func (d *Directory) AdoptionFeature(ctx context.Context, id string) ([]byte, err
 			}
 		}
 	}
-	return nil, Errorf(ENOTFOUND, "no adoption with id %q", id)
+	return nil, NewError(ENOTFOUND, keyNoAdoption, Args{"id": id})
 }
 
 // FindAdoptions returns adoptions as GeoJSON features (point = the adopter),

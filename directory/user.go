@@ -70,14 +70,14 @@ func validEmail(s string) bool {
 	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@'):], ".")
 }
 
-func checkPasswordRules(p Problems, field, password string) {
+func checkPasswordRules(p *Problems, field, password string) {
 	switch n := utf8.RuneCountInString(password); {
 	case !utf8.ValidString(password):
-		p.Add(field, "must be valid UTF-8 text")
+		p.Add(field, KeyUTF8, nil)
 	case n < MinPasswordLength:
-		p.Add(field, "must be at least %d characters long", MinPasswordLength)
+		p.Add(field, keyPasswordShort, Args{"min": MinPasswordLength})
 	case n > MaxPasswordLength:
-		p.Add(field, "must be at most %d characters long", MaxPasswordLength)
+		p.Add(field, keyPasswordLong, Args{"max": MaxPasswordLength})
 	}
 }
 
@@ -87,13 +87,13 @@ func (d *Directory) Register(ctx context.Context, r Registration) (*User, error)
 	p := Problems{}
 	email := normalizeEmail(r.Email)
 	if !validEmail(email) {
-		p.Add("email", "must be an e-mail address such as nom@mairie.fr")
+		p.Add("email", keyAccountEmail, nil)
 	}
 	name := strings.TrimSpace(r.DisplayName)
 	if n := utf8.RuneCountInString(name); n < 2 || n > 60 || !printable(name) {
-		p.Add("display_name", "must be 2 to 60 printable characters")
+		p.Add("display_name", keyDisplayName, nil)
 	}
-	checkPasswordRules(p, "password", r.Password)
+	checkPasswordRules(&p, "password", r.Password)
 	if err := p.Err("registration"); err != nil {
 		return nil, err
 	}
@@ -104,14 +104,14 @@ func (d *Directory) Register(ctx context.Context, r Registration) (*User, error)
 func (d *Directory) CreateUser(ctx context.Context, r Registration, role string) (*User, error) {
 	p := Problems{}
 	if !validEmail(normalizeEmail(r.Email)) {
-		p.Add("email", "must be an e-mail address")
+		p.Add("email", keyAccountEmail, nil)
 	}
 	if strings.TrimSpace(r.DisplayName) == "" {
-		p.Add("display_name", "is required")
+		p.Add("display_name", KeyRequired, nil)
 	}
-	checkPasswordRules(p, "password", r.Password)
+	checkPasswordRules(&p, "password", r.Password)
 	if !contains(Roles, role) {
-		p.Add("role", "must be one of %s", strings.Join(Roles, ", "))
+		p.Add("role", keyOneOf, Args{"choices": strings.Join(Roles, ", ")})
 	}
 	if err := p.Err("user"); err != nil {
 		return nil, err
@@ -130,8 +130,9 @@ func (d *Directory) createUser(ctx context.Context, email, name, password, role 
 		password_changed_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, email, name, hash, role, formatTime(now), formatTime(now)).Scan(&id)
 	if err != nil {
 		if ErrorCode(formatError(err)) == ECONFLICT {
-			return nil, &Error{Code: ECONFLICT, Message: "an account with this e-mail already exists",
-				Fields: map[string]string{"email": "is already registered: log in instead"}}
+			p := Problems{}
+			p.Add("email", keyEmailRegistered, nil)
+			return nil, p.Fail(ECONFLICT, keyAccountExists, nil)
 		}
 		return nil, err
 	}
@@ -158,7 +159,7 @@ func scanUser(s rowScanner) (*User, error) {
 func (d *Directory) FindUserByID(ctx context.Context, id int64) (*User, error) {
 	u, err := scanUser(d.db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "no user %d", id)
+		return nil, NewError(ENOTFOUND, keyNoUser, Args{"id": id})
 	} else if err != nil {
 		return nil, err
 	}
@@ -199,15 +200,17 @@ func (d *Directory) Authenticate(ctx context.Context, email, password string) (*
 		email).Scan(&id, &hash, &failures, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		checkPassword(dummyHash, password)
-		return nil, Errorf(EUNAUTHORIZED, "wrong e-mail or password")
+		return nil, NewError(EUNAUTHORIZED, keyWrongLogin, nil)
 	} else if err != nil {
 		return nil, err
 	}
 	now := d.db.Now()
 	if locked.Valid {
 		if until := parseTime(locked.String); now.Before(until) {
-			return nil, &Error{Code: ETOOMANY, Message: "too many failed logins: this account is locked for a while",
-				RetryAfter: until.Sub(now).Round(time.Second)}
+			wait := until.Sub(now).Round(time.Second)
+			err := NewError(ETOOMANY, keyAccountLocked, Args{"minutes": WaitMinutes(wait)})
+			err.RetryAfter = wait
+			return nil, err
 		}
 	}
 	if !checkPassword(hash, password) {
@@ -220,7 +223,7 @@ func (d *Directory) Authenticate(ctx context.Context, email, password string) (*
 			failures, lockUntil, id); err != nil {
 			return nil, err
 		}
-		return nil, Errorf(EUNAUTHORIZED, "wrong e-mail or password")
+		return nil, NewError(EUNAUTHORIZED, keyWrongLogin, nil)
 	}
 	if failures > 0 || locked.Valid {
 		if _, err := d.db.write.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, id); err != nil {
@@ -250,7 +253,7 @@ func (d *Directory) FindUserBySession(ctx context.Context, token string) (*User,
 	var expires string
 	err := d.db.read.QueryRowContext(ctx, `SELECT user_id, expires_at FROM sessions WHERE token_hash = ?`, tokenHash(token)).Scan(&id, &expires)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !d.db.Now().Before(parseTime(expires))) {
-		return nil, Errorf(EUNAUTHORIZED, "your session has ended: log in again")
+		return nil, NewError(EUNAUTHORIZED, keySessionEnded, nil)
 	} else if err != nil {
 		return nil, err
 	}
@@ -272,9 +275,9 @@ func (d *Directory) ChangePassword(ctx context.Context, u *User, current, next s
 	}
 	p := Problems{}
 	if !checkPassword(hash, current) {
-		p.Add("current_password", "is not your current password")
+		p.Add("current_password", keyCurrentPassword, nil)
 	}
-	checkPasswordRules(p, "new_password", next)
+	checkPasswordRules(&p, "new_password", next)
 	if err := p.Err("password change"); err != nil {
 		return err
 	}
@@ -313,7 +316,7 @@ type APIToken struct {
 func (d *Directory) CreateAPIToken(ctx context.Context, u *User, name string) (*APIToken, error) {
 	name = strings.TrimSpace(name)
 	if n := utf8.RuneCountInString(name); n < 1 || n > 80 || !printable(name) {
-		return nil, FieldError("name", "must be 1 to 80 printable characters, e.g. \"import script\"")
+		return nil, FieldError("name", keyTokenName, nil)
 	}
 	token, hash, err := newToken("vsn_")
 	if err != nil {
@@ -358,7 +361,7 @@ func (d *Directory) RevokeAPIToken(ctx context.Context, u *User, id int64) error
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(ENOTFOUND, "no active token %d", id)
+		return NewError(ENOTFOUND, keyNoToken, Args{"id": id})
 	}
 	return nil
 }
@@ -369,7 +372,7 @@ func (d *Directory) FindUserByAPIToken(ctx context.Context, token string) (*User
 	err := d.db.read.QueryRowContext(ctx, `SELECT id, user_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`,
 		tokenHash(token)).Scan(&id, &userID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(EUNAUTHORIZED, "unknown or revoked API token")
+		return nil, NewError(EUNAUTHORIZED, keyUnknownToken, nil)
 	} else if err != nil {
 		return nil, err
 	}
@@ -382,17 +385,17 @@ func (d *Directory) FindUserByAPIToken(ctx context.Context, token string) (*User
 // SetRole changes a user's role (admins only).
 func (d *Directory) SetRole(ctx context.Context, by *User, userID int64, role string) error {
 	if !by.IsAdmin() {
-		return Errorf(EFORBIDDEN, "only an administrator can change roles")
+		return NewError(EFORBIDDEN, keyRolesAdmin, nil)
 	}
 	if !contains(Roles, role) {
-		return FieldError("role", "must be one of %s", strings.Join(Roles, ", "))
+		return FieldError("role", keyOneOf, Args{"choices": strings.Join(Roles, ", ")})
 	}
 	res, err := d.db.write.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, role, userID)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(ENOTFOUND, "no user %d", userID)
+		return NewError(ENOTFOUND, keyNoUser, Args{"id": userID})
 	}
 	return nil
 }
@@ -401,7 +404,7 @@ func (d *Directory) SetRole(ctx context.Context, by *User, userID int64, role st
 // of an actor (admins only).
 func (d *Directory) SetRepresentative(ctx context.Context, by *User, userID int64, actorID string, represents bool) error {
 	if !by.IsAdmin() {
-		return Errorf(EFORBIDDEN, "only an administrator can verify representatives")
+		return NewError(EFORBIDDEN, keyRepresentativeAd, nil)
 	}
 	if _, err := d.FindUserByID(ctx, userID); err != nil {
 		return err
@@ -411,7 +414,7 @@ func (d *Directory) SetRepresentative(ctx context.Context, by *User, userID int6
 		return err
 	}
 	if _, _, err := d.ActorFeature(ctx, actorID); err != nil {
-		return FieldError("actor_id", "must be an existing actor id (got %q)", actorID)
+		return FieldError("actor_id", keyActorRef, Args{"got": actorID})
 	}
 	_, err := d.db.write.ExecContext(ctx, `INSERT INTO representatives (user_id, actor_id, granted_by, created_at)
 		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, userID, actorID, by.ID, formatTime(d.db.Now()))

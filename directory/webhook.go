@@ -111,7 +111,7 @@ type Delivery struct {
 // administrators, and the accounts an administrator gave the right to.
 func (d *Directory) mayManageWebhooks(ctx context.Context, u *User) error {
 	if u == nil {
-		return Errorf(EUNAUTHORIZED, "log in first (session cookie or Authorization: Bearer token)")
+		return NewError(EUNAUTHORIZED, keyWebhookLogin, nil)
 	}
 	if u.IsModerator() {
 		return nil
@@ -121,7 +121,7 @@ func (d *Directory) mayManageWebhooks(ctx context.Context, u *User) error {
 		return err
 	}
 	if !can {
-		return Errorf(EFORBIDDEN, "webhooks are for moderators, and for accounts an administrator allows (a regional site, a network)")
+		return NewError(EFORBIDDEN, keyWebhookRight, nil)
 	}
 	return nil
 }
@@ -130,14 +130,14 @@ func (d *Directory) mayManageWebhooks(ctx context.Context, u *User) error {
 // or takes the right back (administrators only).
 func (d *Directory) SetWebhookRight(ctx context.Context, by *User, userID int64, allowed bool) error {
 	if !by.IsAdmin() {
-		return Errorf(EFORBIDDEN, "only an administrator can give the webhooks right")
+		return NewError(EFORBIDDEN, keyWebhookAdmin, nil)
 	}
 	res, err := d.db.write.ExecContext(ctx, `UPDATE users SET can_webhooks = ? WHERE id = ?`, allowed, userID)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(ENOTFOUND, "no user %d", userID)
+		return NewError(ENOTFOUND, keyNoUser, Args{"id": userID})
 	}
 	return nil
 }
@@ -151,36 +151,40 @@ func (d *Directory) MayManageWebhooks(ctx context.Context, u *User) error {
 
 // checkWebhookURL checks the form of a webhook's URL; whether its host may
 // be reached (SSRF) is the caller's to check, before and at connect time.
-func checkWebhookURL(p Problems, raw string) string {
+func checkWebhookURL(p *Problems, raw string) string {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
 	switch {
 	case raw == "":
-		p.Add("url", "is required: the address events are posted to, e.g. https://example.org/voisinage-hook")
+		p.Add("url", keyWebhookURLRequired, nil)
 	case len(raw) > 2000 || !utf8.ValidString(raw):
-		p.Add("url", "must be at most 2000 characters")
+		p.Add("url", keyCharsMax, Args{"max": 2000})
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "":
-		p.Add("url", "must be an absolute http or https URL")
+		p.Add("url", KeyWebhookURL, nil)
 	case u.User != nil:
-		p.Add("url", "must not hold a user name or password: check the X-Voisinage-Signature header instead")
+		p.Add("url", keyWebhookURLUser, nil)
 	case u.Fragment != "":
-		p.Add("url", "must not have a #fragment")
+		p.Add("url", keyWebhookURLFragment, nil)
 	}
 	return raw
 }
 
 // checkFilterLocked validates and normalises a filter (d.mu held for reading).
-func (d *Directory) checkFilterLocked(p Problems, f WebhookFilter) WebhookFilter {
-	clean := func(field string, list []string, ok func(string) bool, what string) []string {
+func (d *Directory) checkFilterLocked(p *Problems, f WebhookFilter) WebhookFilter {
+	clean := func(field string, list []string, ok func(string) bool, what Key, choices []string) []string {
 		if len(list) > maxFilterValues {
-			p.Add(field, "must list at most %d values", maxFilterValues)
+			p.Add(field, keyTooManyItems, Args{"max": maxFilterValues})
 			return nil
 		}
 		out := []string{}
 		for _, v := range list {
 			v = strings.TrimSpace(v)
 			if !ok(v) {
-				p.Add(field, "%s (got %q)", what, v)
+				args := Args{"got": v}
+				if choices != nil {
+					args["choices"] = strings.Join(choices, ", ")
+				}
+				p.Add(field, what, args)
 				continue
 			}
 			if !slices.Contains(out, v) {
@@ -198,15 +202,15 @@ func (d *Directory) checkFilterLocked(p Problems, f WebhookFilter) WebhookFilter
 	}
 	return WebhookFilter{
 		Events: clean("events", f.Events, func(v string) bool { return slices.Contains(EventTypes, v) },
-			"must be event types among "+strings.Join(EventTypes, ", ")),
+			keyWebhookEvents, EventTypes),
 		Departements: clean("departements", f.Departements, func(v string) bool { return d.names[KindDepartement+":"+v] != "" },
-			"must be département codes such as 88, 2A or 974"),
+			keyWebhookDepts, nil),
 		Regions: clean("regions", f.Regions, func(v string) bool { return d.names[KindRegion+":"+v] != "" },
-			"must be région codes such as 44"),
-		EPCIs:  clean("epcis", f.EPCIs, live(KindEPCI), "must be ids of EPCI actors, such as epci-200068757"),
-		Tools:  clean("tools", f.Tools, func(v string) bool { return d.tools[v] != nil }, "must be tool slugs (see /api/tools)"),
-		Themes: clean("themes", f.Themes, IsTheme, "must be themes among "+strings.Join(Themes, ", ")),
-		Actors: clean("actors", f.Actors, live(""), "must be actor ids, such as commune-88160"),
+			keyWebhookRegions, nil),
+		EPCIs:  clean("epcis", f.EPCIs, live(KindEPCI), keyWebhookEPCIs, nil),
+		Tools:  clean("tools", f.Tools, func(v string) bool { return d.tools[v] != nil }, keyWebhookTools, nil),
+		Themes: clean("themes", f.Themes, IsTheme, keyWebhookThemes, Themes),
+		Actors: clean("actors", f.Actors, live(""), keyWebhookActors, nil),
 	}
 }
 
@@ -218,13 +222,13 @@ func (d *Directory) CreateWebhook(ctx context.Context, u *User, in WebhookInput)
 		return nil, err
 	}
 	p := Problems{}
-	rawURL := checkWebhookURL(p, in.URL)
+	rawURL := checkWebhookURL(&p, in.URL)
 	desc := strings.TrimSpace(in.Description)
 	if utf8.RuneCountInString(desc) > 200 || !printable(desc) {
-		p.Add("description", "must be at most 200 printable characters")
+		p.Add("description", keyWebhookDescription, nil)
 	}
 	d.mu.RLock()
-	f := d.checkFilterLocked(p, in.Filter)
+	f := d.checkFilterLocked(&p, in.Filter)
 	d.mu.RUnlock()
 	if err := p.Err("webhook"); err != nil {
 		return nil, err
@@ -234,7 +238,7 @@ func (d *Directory) CreateWebhook(ctx context.Context, u *User, in WebhookInput)
 		return nil, err
 	}
 	if n >= MaxWebhooksPerUser {
-		return nil, Errorf(ETOOMANY, "you have %d webhooks, the most an account may have: delete one first", n)
+		return nil, NewError(ETOOMANY, keyWebhookMax, Args{"count": n})
 	}
 	secret, err := randomHex("whsec_", 32)
 	if err != nil {
@@ -335,7 +339,7 @@ func (d *Directory) FindWebhook(ctx context.Context, u *User, id int64) (*Webhoo
 	w, err := scanWebhook(d.db.read.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks w
 		JOIN users u ON u.id = w.owner_id WHERE w.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && w.Owner.ID != u.ID && !u.IsAdmin()) {
-		return nil, Errorf(ENOTFOUND, "no webhook %d among yours", id)
+		return nil, NewError(ENOTFOUND, keyNoWebhook, Args{"id": id})
 	}
 	return w, err
 }
@@ -349,17 +353,17 @@ func (d *Directory) UpdateWebhook(ctx context.Context, u *User, id int64, patch 
 	}
 	p := Problems{}
 	if patch.URL != nil {
-		w.URL = checkWebhookURL(p, *patch.URL)
+		w.URL = checkWebhookURL(&p, *patch.URL)
 	}
 	if patch.Description != nil {
 		w.Description = strings.TrimSpace(*patch.Description)
 		if utf8.RuneCountInString(w.Description) > 200 || !printable(w.Description) {
-			p.Add("description", "must be at most 200 printable characters")
+			p.Add("description", keyWebhookDescription, nil)
 		}
 	}
 	if patch.Filter != nil {
 		d.mu.RLock()
-		w.Filter = d.checkFilterLocked(p, *patch.Filter)
+		w.Filter = d.checkFilterLocked(&p, *patch.Filter)
 		d.mu.RUnlock()
 	}
 	if err := p.Err("webhook"); err != nil {
@@ -419,7 +423,7 @@ func (d *Directory) FindDeliveries(ctx context.Context, u *User, webhookID int64
 		return nil, 0, err
 	}
 	if status != "" && status != DeliveryPending && status != DeliveryDelivered && status != DeliveryFailed {
-		return nil, 0, FieldError("status", "must be pending, delivered or failed")
+		return nil, 0, FieldError("status", keyDeliveryStatus, nil)
 	}
 	where, args := "webhook_id = ?", []any{webhookID}
 	if status != "" {
@@ -454,7 +458,7 @@ func (d *Directory) FindDelivery(ctx context.Context, u *User, webhookID int64, 
 	x, err := scanDelivery(d.db.read.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries
 		WHERE webhook_id = ? AND delivery_id = ?`, webhookID, deliveryID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "no delivery %q of webhook %d", deliveryID, webhookID)
+		return nil, NewError(ENOTFOUND, keyNoDelivery, Args{"delivery": deliveryID, "id": webhookID})
 	}
 	return x, err
 }
@@ -468,7 +472,7 @@ func (d *Directory) ReplayDelivery(ctx context.Context, u *User, webhookID int64
 		return nil, err
 	}
 	if !w.Active {
-		return nil, Errorf(ECONFLICT, "webhook %d is disabled: enable it first (PATCH {\"active\": true})", webhookID)
+		return nil, NewError(ECONFLICT, keyWebhookDisabled, Args{"id": webhookID})
 	}
 	old, err := d.FindDelivery(ctx, u, webhookID, deliveryID)
 	if err != nil {

@@ -4,9 +4,24 @@ package geo
 // field and says what to fix ("lat must be between -90 and 90"), so it is safe
 // to show to users as it is; the directory turns it into an EINVALID error.
 type CoordError struct {
-	Field  string // "lon", "lat", "minLon", "minLat", "maxLon" or "maxLat"
+	Field  string // "lon", "lat", "minLon", "minLat", "maxLon" or "maxLat"; "z", "x" or "y" for tiles
 	Reason string // e.g. "must be between -90 and 90"
+
+	// Kind, Min, Max and Zoom say the same as Reason for callers that word
+	// it themselves (the directory gives each kind a translatable key).
+	Kind     CoordProblem
+	Min, Max float64 // the range allowed (OutOfRange, TileOutOfRange)
+	Zoom     int     // the zoom level (TileOutOfRange)
 }
+
+// CoordProblem is what is wrong with a coordinate.
+type CoordProblem int
+
+const (
+	OutOfRange     CoordProblem = iota // outside [Min, Max]
+	MinAboveMax                        // minLat is greater than maxLat
+	TileOutOfRange                     // a tile's x or y is outside [Min, Max] at Zoom
+)
 
 // Error returns the field followed by the reason.
 func (e *CoordError) Error() string { return e.Field + " " + e.Reason }
@@ -40,7 +55,7 @@ func CheckBound(minLon, minLat, maxLon, maxLat float64) error {
 		return err
 	}
 	if minLat > maxLat {
-		return &CoordError{Field: "minLat", Reason: "must not be greater than maxLat"}
+		return &CoordError{Field: "minLat", Reason: "must not be greater than maxLat", Kind: MinAboveMax}
 	}
 	return nil
 }
@@ -49,14 +64,14 @@ func CheckBound(minLon, minLat, maxLon, maxLat float64) error {
 // fails them too.
 func checkLon(field string, lon float64) error {
 	if !(lon >= -180 && lon <= 180) {
-		return &CoordError{Field: field, Reason: "must be between -180 and 180"}
+		return &CoordError{Field: field, Reason: "must be between -180 and 180", Min: -180, Max: 180}
 	}
 	return nil
 }
 
 func checkLat(field string, lat float64) error {
 	if !(lat >= -90 && lat <= 90) {
-		return &CoordError{Field: field, Reason: "must be between -90 and 90"}
+		return &CoordError{Field: field, Reason: "must be between -90 and 90", Min: -90, Max: 90}
 	}
 	return nil
 }

@@ -55,14 +55,16 @@ type TileFeature struct {
 // straight from URLs, so the message is for the user.
 func checkTile(z, x, y uint32) error {
 	if z > MaxTileZoom {
-		return &CoordError{Field: "z", Reason: fmt.Sprintf("must be between 0 and %d", MaxTileZoom)}
+		return &CoordError{Field: "z", Reason: fmt.Sprintf("must be between 0 and %d", MaxTileZoom), Max: MaxTileZoom}
 	}
 	last := uint32(1)<<z - 1
 	if x > last {
-		return &CoordError{Field: "x", Reason: fmt.Sprintf("must be between 0 and %d at zoom %d", last, z)}
+		return &CoordError{Field: "x", Reason: fmt.Sprintf("must be between 0 and %d at zoom %d", last, z),
+			Kind: TileOutOfRange, Max: float64(last), Zoom: int(z)}
 	}
 	if y > last {
-		return &CoordError{Field: "y", Reason: fmt.Sprintf("must be between 0 and %d at zoom %d", last, z)}
+		return &CoordError{Field: "y", Reason: fmt.Sprintf("must be between 0 and %d at zoom %d", last, z),
+			Kind: TileOutOfRange, Max: float64(last), Zoom: int(z)}
 	}
 	return nil
 }

@@ -109,17 +109,34 @@ func (s *server) caller(ctx context.Context, req *mcp.CallToolRequest) (*directo
 		if h := req.Extra.Header.Get("Authorization"); h != "" {
 			scheme, tok, ok := strings.Cut(h, " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-				return nil, directory.Errorf(directory.EUNAUTHORIZED, "the Authorization header must be \"Bearer <API token>\"")
+				return nil, directory.NewError(directory.EUNAUTHORIZED, keyAuthHeader, nil)
 			}
 			token = strings.TrimSpace(tok)
 		}
 	}
 	if token == "" {
-		return nil, directory.Errorf(directory.EUNAUTHORIZED,
-			"propose_change needs an API token (create one on your account page, /compte): over HTTP send \"Authorization: Bearer <token>\"; with `voisinage mcp`, set %s", TokenEnv)
+		return nil, directory.NewError(directory.EUNAUTHORIZED, keyTokenNeeded, directory.Args{"env": TokenEnv})
 	}
 	return s.dir.FindUserByAPIToken(ctx, token)
 }
+
+// The errors of the MCP server's own checks (see directory/error.go).
+var (
+	keyAuthHeader  = directory.NewKey("mcp.auth_header", `the Authorization header must be "Bearer <API token>"`)
+	keyTokenNeeded = directory.NewKey("mcp.token_needed", "propose_change needs an API token (create one on your account page, /compte): "+
+		`over HTTP send "Authorization: Bearer <token>"; with `+"`voisinage mcp`"+`, set {env}`)
+	keyActorOrPoint = directory.NewKey("mcp.actor_or_point", "give either actor or lon and lat, not both")
+	keyNoActor      = directory.NewKey("mcp.no_actor", "no actor {id:q}: find its id with search_actors")
+	keyNoPoint      = directory.NewKey("mcp.no_point", "{name} has no known location yet: give lon and lat instead")
+	keyNoOrigin     = directory.NewKey("mcp.no_origin", "give an actor id, or lon and lat, to search from")
+	keyBBox         = directory.NewKey("mcp.bbox", "must be 4 numbers: [min lon, min lat, max lon, max lat]")
+	keyNoArea       = directory.NewKey("mcp.no_area", "give an area: bbox, departement, region or epci")
+	keyNoActorID    = directory.NewKey("mcp.no_actor_id", "no actor with id {id:q}")
+	keyFindActor    = directory.NewKey("mcp.find_actor", "find the id with search_actors (ids look like commune-88160, epci-200068757)")
+	keyNoTool       = directory.NewKey("mcp.no_tool", "no tool {slug:q}")
+	keyFindTool     = directory.NewKey("mcp.find_tool", "find the slug with list_tools")
+	keyNotJSON      = directory.NewKey("mcp.not_json", "is not a JSON value")
+)
 
 // toolError turns a directory error into the error a tool returns: its
 // code and, for each field, what to fix, so that the assistant can correct

@@ -105,17 +105,17 @@ func (s *server) findPeers(ctx context.Context, req *mcp.CallToolRequest, in Pee
 	var origin Origin
 	switch {
 	case in.Actor != "" && (in.Lon != nil || in.Lat != nil):
-		p.Add("actor", "give either actor or lon and lat, not both")
+		p.Add("actor", keyActorOrPoint, nil)
 	case in.Actor != "":
 		a, err := s.dir.FindActorByID(ctx, in.Actor)
 		if err != nil {
 			if directory.ErrorCode(err) == directory.ENOTFOUND {
-				return nil, PeersOutput{}, toolError(directory.FieldError("actor", "no actor %q: find its id with search_actors", in.Actor))
+				return nil, PeersOutput{}, toolError(directory.FieldError("actor", keyNoActor, directory.Args{"id": in.Actor}))
 			}
 			return nil, PeersOutput{}, toolError(err)
 		}
 		if a.Location == nil {
-			return nil, PeersOutput{}, toolError(directory.FieldError("actor", "%s has no known location yet: give lon and lat instead", a.Name))
+			return nil, PeersOutput{}, toolError(directory.FieldError("actor", keyNoPoint, directory.Args{"name": a.Name}))
 		}
 		q.Lon, q.Lat, q.ExcludeID = a.Location.Lon, a.Location.Lat, a.ID
 		origin = Origin{Actor: a.ID, Name: a.Name, Lon: a.Location.Lon, Lat: a.Location.Lat, Precision: a.Location.Precision}
@@ -123,7 +123,7 @@ func (s *server) findPeers(ctx context.Context, req *mcp.CallToolRequest, in Pee
 		q.Lon, q.Lat = *in.Lon, *in.Lat
 		origin = Origin{Lon: q.Lon, Lat: q.Lat}
 	default:
-		p.Add("actor", "give an actor id, or lon and lat, to search from")
+		p.Add("actor", keyNoOrigin, nil)
 	}
 	if err := p.Err("find_peers"); err != nil {
 		return nil, PeersOutput{}, toolError(err)
@@ -238,8 +238,9 @@ func (s *server) getActor(ctx context.Context, req *mcp.CallToolRequest, in Acto
 	raw, _, err := s.dir.ActorFeature(ctx, in.ID)
 	if err != nil {
 		if directory.ErrorCode(err) == directory.ENOTFOUND {
-			err = &directory.Error{Code: directory.ENOTFOUND, Message: fmt.Sprintf("no actor with id %q", in.ID),
-				Fields: map[string]string{"id": "find the id with search_actors (ids look like commune-88160, epci-200068757)"}}
+			p := directory.Problems{}
+			p.Add("id", keyFindActor, nil)
+			err = p.Fail(directory.ENOTFOUND, keyNoActorID, directory.Args{"id": in.ID})
 		}
 		return nil, ActorOutput{}, toolError(err)
 	}
@@ -330,8 +331,9 @@ func (s *server) getTool(ctx context.Context, req *mcp.CallToolRequest, in ToolI
 	t, adopters, err := s.dir.FindToolBySlug(ctx, in.Slug)
 	if err != nil {
 		if directory.ErrorCode(err) == directory.ENOTFOUND {
-			err = &directory.Error{Code: directory.ENOTFOUND, Message: fmt.Sprintf("no tool %q", in.Slug),
-				Fields: map[string]string{"slug": "find the slug with list_tools"}}
+			p := directory.Problems{}
+			p.Add("slug", keyFindTool, nil)
+			err = p.Fail(directory.ENOTFOUND, keyNoTool, directory.Args{"slug": in.Slug})
 		}
 		return nil, ToolOutput{}, toolError(err)
 	}
@@ -391,7 +393,7 @@ func (s *server) actorsInArea(ctx context.Context, req *mcp.CallToolRequest, in 
 	v := url.Values{}
 	if len(in.BBox) > 0 {
 		if len(in.BBox) != 4 {
-			p.Add("bbox", "must be 4 numbers: [min lon, min lat, max lon, max lat]")
+			p.Add("bbox", keyBBox, nil)
 		} else {
 			f.Bound = &orb.Bound{Min: orb.Point{in.BBox[0], in.BBox[1]}, Max: orb.Point{in.BBox[2], in.BBox[3]}}
 			parts := make([]string, 4)
@@ -418,7 +420,7 @@ func (s *server) actorsInArea(ctx context.Context, req *mcp.CallToolRequest, in 
 		v.Set("parent", id)
 	}
 	if len(in.BBox) == 0 && in.Departement == "" && in.Region == "" && in.EPCI == "" {
-		p.Add("bbox", "give an area: bbox, departement, region or epci")
+		p.Add("bbox", keyNoArea, nil)
 	}
 	if err := p.Err("actors_in_area"); err != nil {
 		return nil, AreaOutput{}, toolError(err)
@@ -507,7 +509,7 @@ func (s *server) proposeChange(ctx context.Context, req *mcp.CallToolRequest, in
 	for k, v := range in.Changes {
 		b, err := json.Marshal(v)
 		if err != nil {
-			return nil, ProposeOutput{}, toolError(directory.FieldError("changes."+k, "is not a JSON value"))
+			return nil, ProposeOutput{}, toolError(directory.FieldError("changes."+k, keyNotJSON, nil))
 		}
 		changes[k] = b
 	}

@@ -178,10 +178,9 @@ func (p *pages) handleRegisterPost(c *gin.Context) {
 			Password: ""}); err != nil {
 			// The empty password makes sure no account is created; its
 			// length is checked here with the domain's limits.
-			fields := directory.ErrorFields(err)
-			for k, m := range fields {
+			for k, pr := range directory.ErrorProblems(err) {
 				if ff := f.field(k); ff != nil && k != "password" {
-					ff.Error = cat.Problem(m)
+					ff.Error = cat.Problem(pr)
 				}
 			}
 		}

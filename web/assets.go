@@ -169,13 +169,16 @@ func (set *assetSet) URL(name string) string {
 	return a.url()
 }
 
+// keyNoFile answers a static path that names no asset.
+var keyNoFile = directory.NewKey("static.not_found", "no such file: {path}")
+
 // handleStatic serves /static/{hash}/{name}. With the current hash the file
 // may be cached for a year; an old hash (a page cached across a deploy) still
 // gets the current file, but not cached.
 func (p *pages) handleStatic(c *gin.Context) {
 	a, ok := p.assets.byName[strings.TrimPrefix(c.Param("name"), "/")]
 	if !ok {
-		p.s.writeError(c, directory.Errorf(directory.ENOTFOUND, "no such file: %s", c.Request.URL.Path))
+		p.s.writeError(c, directory.NewError(directory.ENOTFOUND, keyNoFile, directory.Args{"path": c.Request.URL.Path}))
 		return
 	}
 	h := c.Writer.Header()

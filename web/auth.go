@@ -50,11 +50,14 @@ func currentUser(c *gin.Context) *directory.User {
 	return u
 }
 
+// keyLogInFirst refuses an API write by nobody.
+var keyLogInFirst = directory.NewKey("auth.required", "log in first (session cookie or Authorization: Bearer token)")
+
 // requireUser answers 401 and returns nil when nobody is logged in.
 func (s *Server) requireUser(c *gin.Context) *directory.User {
 	u := currentUser(c)
 	if u == nil {
-		s.writeError(c, directory.Errorf(directory.EUNAUTHORIZED, "log in first (session cookie or Authorization: Bearer token)"))
+		s.writeError(c, directory.NewError(directory.EUNAUTHORIZED, keyLogInFirst, nil))
 	}
 	return u
 }

@@ -19,16 +19,34 @@ import (
 // maxBody bounds every request body: proposals are small.
 const maxBody = 1 << 20
 
+// The problems of a JSON request body.
+var (
+	keyBodyJSON     = directory.NewKey("body.content_type", "send the body as JSON with Content-Type: application/json")
+	keyContentType  = directory.NewKey("body.content_type_field", "must be application/json")
+	keyBodyTooLarge = directory.NewKey("body.too_large", "the body is too large: at most 1 MiB")
+	keyBodyMax      = directory.NewKey("body.max", "must be at most 1 MiB")
+	keyBodyEmpty    = directory.NewKey("body.empty", "is empty: send a JSON object")
+	keyBodySyntax   = directory.NewKey("body.syntax", "is not valid JSON: {err}")
+	keyBodyField    = directory.NewKey("body.unknown_field", "is not a field of this request; fields here: {fields}")
+	keyBodyObject   = directory.NewKey("body.object", "must be one JSON object ({err})")
+	keyWantString   = directory.NewKey("json.string", "must be a string")
+	keyWantBool     = directory.NewKey("json.bool", "must be true or false")
+	keyWantInteger  = directory.NewKey("json.integer", "must be an integer")
+	keyWantNumber   = directory.NewKey("json.number", "must be a number")
+	keyWantList     = directory.NewKey("json.list", "must be a list")
+	keyWantObject   = directory.NewKey("json.object", "must be an object")
+	keyWantOther    = directory.NewKey("json.other", "must be of another type")
+)
+
 // bindJSON decodes the request's JSON body into v, strictly: the body must
 // be application/json, one object, at most maxBody bytes, with no unknown
 // field. Otherwise it answers 4xx naming what to fix and returns false.
 func (s *Server) bindJSON(c *gin.Context, v any) bool {
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if mt != "application/json" {
-		c.Header("Cache-Control", "no-store")
-		c.AbortWithStatusJSON(http.StatusUnsupportedMediaType, errorBody{Code: directory.EINVALID,
-			Description: "send the body as JSON with Content-Type: application/json",
-			Fields:      map[string]string{"Content-Type": "must be application/json"}})
+		p := directory.Problems{}
+		p.Add("Content-Type", keyContentType, nil)
+		s.writeError(c, withStatus(http.StatusUnsupportedMediaType, p.Fail(directory.EINVALID, keyBodyJSON, nil)))
 		return false
 	}
 	// The body is read whole (it is small) so that an unknown field can be
@@ -55,49 +73,50 @@ func (s *Server) bindJSON(c *gin.Context, v any) bool {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &maxErr):
-		c.Header("Cache-Control", "no-store")
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, errorBody{Code: directory.EINVALID,
-			Description: "the body is too large: at most 1 MiB", Fields: map[string]string{"body": "must be at most 1 MiB"}})
+		p := directory.Problems{}
+		p.Add("body", keyBodyMax, nil)
+		s.writeError(c, withStatus(http.StatusRequestEntityTooLarge, p.Fail(directory.EINVALID, keyBodyTooLarge, nil)))
 		return false
 	case errors.Is(err, io.EOF):
-		s.writeError(c, directory.FieldError("body", "is empty: send a JSON object"))
+		s.writeError(c, directory.FieldError("body", keyBodyEmpty, nil))
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
-		s.writeError(c, directory.FieldError("body", "is not valid JSON: %s", shortErr(err)))
+		s.writeError(c, directory.FieldError("body", keyBodySyntax, directory.Args{"err": shortErr(err)}))
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {
 			field = "body"
 		}
-		s.writeError(c, directory.FieldError(field, "must be %s", jsonKind(typeErr.Type)))
+		s.writeError(c, directory.FieldError(field, jsonKind(typeErr.Type), nil))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		path, known := unknownField(reflect.TypeOf(v), raw, name, "")
 		if path == "" {
 			path, known = name, jsonFields(v)
 		}
-		s.writeError(c, directory.FieldError(path, "is not a field of this request; fields here: %s", strings.Join(known, ", ")))
+		s.writeError(c, directory.FieldError(path, keyBodyField, directory.Args{"fields": strings.Join(known, ", ")}))
 	default:
-		s.writeError(c, directory.FieldError("body", "must be one JSON object (%s)", shortErr(err)))
+		s.writeError(c, directory.FieldError("body", keyBodyObject, directory.Args{"err": shortErr(err)}))
 	}
 	return false
 }
 
-func jsonKind(t reflect.Type) string {
+// jsonKind is the problem of a JSON value of the wrong type for t.
+func jsonKind(t reflect.Type) directory.Key {
 	switch t.Kind() {
 	case reflect.String:
-		return "a string"
+		return keyWantString
 	case reflect.Bool:
-		return "true or false"
+		return keyWantBool
 	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint32, reflect.Uint64:
-		return "an integer"
+		return keyWantInteger
 	case reflect.Float64, reflect.Float32:
-		return "a number"
+		return keyWantNumber
 	case reflect.Slice:
-		return "a list"
+		return keyWantList
 	case reflect.Map, reflect.Struct:
-		return "an object"
+		return keyWantObject
 	}
-	return "of another type"
+	return keyWantOther
 }
 
 // jsonFields lists the JSON field names of the struct v points to.

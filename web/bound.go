@@ -97,10 +97,14 @@ func (b *expensive) queue(c *gin.Context) bool {
 	}
 }
 
+// keyBusy answers a request the server has no room for now.
+var keyBusy = directory.NewKey("http.busy", "the server is busy with other requests: try again in a few seconds")
+
 // saturated answers 503 with Retry-After: the request was fine, the server
 // is busy.
 func (s *Server) saturated(c *gin.Context) {
 	s.metrics.saturated.Inc()
-	s.writeError(c, &directory.Error{Code: directory.EUNAVAILABLE, RetryAfter: expensiveRetry,
-		Message: "the server is busy with other requests: try again in a few seconds"})
+	err := directory.NewError(directory.EUNAVAILABLE, keyBusy, nil)
+	err.RetryAfter = expensiveRetry
+	s.writeError(c, err)
 }

@@ -28,6 +28,12 @@ func (s *Server) registerClusterRoutes() {
 	s.get("/api/tiles/:z/:x/:y", s.handleTile)
 }
 
+var (
+	keyZoomRequired = directory.NewKey("clusters.zoom", "is required: the map's zoom level, 0 to {max}")
+	keyTileNumber   = directory.NewKey("tile.number", "must be a tile number, a non-negative integer (got {got:q})")
+	keyTileSuffix   = directory.NewKey("tile.suffix", "must end with .mvt, as in /api/tiles/6/32/22.mvt")
+)
+
 // handleClusters answers what a map shows at a zoom: clusters (cluster:
 // true, count, bbox, expansion_zoom, and ids when small) and lone actors.
 func (s *Server) handleClusters(c *gin.Context) {
@@ -36,7 +42,7 @@ func (s *Server) handleClusters(c *gin.Context) {
 	q.Filter.Bound = p.bbox("bbox")
 	q.Filter.UpdatedFrom, q.Filter.UpdatedTo = p.datetime("datetime")
 	if !p.has("zoom") {
-		p.problems.Add("zoom", "is required: the map's zoom level, 0 to %d", geo.MaxClusterZoom)
+		p.problems.Add("zoom", keyZoomRequired, directory.Args{"max": geo.MaxClusterZoom})
 	} else {
 		q.Zoom = p.integer("zoom", 0, 0, geo.MaxClusterZoom, false)
 	}
@@ -81,13 +87,13 @@ func (s *Server) handleTile(c *gin.Context) {
 	coord := func(name, v string) uint32 {
 		n, err := strconv.ParseUint(v, 10, 32)
 		if err != nil {
-			p.problems.Add(name, "must be a tile number, a non-negative integer (got %q)", v)
+			p.problems.Add(name, keyTileNumber, directory.Args{"got": v})
 		}
 		return uint32(n)
 	}
 	yv, ok := strings.CutSuffix(c.Param("y"), ".mvt")
 	if !ok {
-		p.problems.Add("y", "must end with .mvt, as in /api/tiles/6/32/22.mvt")
+		p.problems.Add("y", keyTileSuffix, nil)
 	}
 	z, x, y := coord("z", c.Param("z")), coord("x", c.Param("x")), coord("y", yv)
 	if err := p.err(); err != nil {

@@ -875,7 +875,7 @@ func (p *pages) loadAdoption(c *gin.Context, cat *catalog) (*directory.Actor, *d
 			return a, &a.Adoptions[i], names.tool(c.Param("tool"))
 		}
 	}
-	p.renderError(c, cat, directory.Errorf(directory.ENOTFOUND, "no adoption"))
+	p.renderError(c, cat, directory.NewError(directory.ENOTFOUND, keyNoPage, directory.Args{"path": c.Request.URL.Path}))
 	return nil, nil, ""
 }
 
@@ -1081,6 +1081,9 @@ func (p *pages) handleToolDelete(c *gin.Context) {
 	p.renderDelete(c, cat, status, d)
 }
 
+// keyReportTarget: the report form was opened without a record to report.
+var keyReportTarget = directory.NewKey("report.no_target", "say what you are reporting (an actor or a tool)")
+
 // reportTarget reads which record a report is about: ?acteur=, ?outil=
 // (and ?acteur=&outil= for an adoption), or the posted equivalents.
 func (p *pages) reportTarget(c *gin.Context, cat *catalog) (typ, id, name, back string, err error) {
@@ -1113,7 +1116,7 @@ func (p *pages) reportTarget(c *gin.Context, cat *catalog) (typ, id, name, back 
 		}
 		return directory.TypeTool, t.Slug, t.Name, "/outils/" + url.PathEscape(t.Slug), nil
 	}
-	return "", "", "", "", directory.Errorf(directory.ENOTFOUND, "%s", cat.T("report.noTarget"))
+	return "", "", "", "", directory.NewError(directory.ENOTFOUND, keyReportTarget, nil)
 }
 
 // handleReport serves and takes the report form; visitors may report

@@ -7,6 +7,14 @@
 // server-rendered pages with their message catalogs, templates and embedded
 // static assets (Leaflet vendored under static/vendor).
 //
+// Errors: every error response goes through writeError (error.go), whose JSON
+// body carries the English message and the error's key and arguments.
+// Pages word errors from the key, never from the message: errorText and
+// catalog.Problem (forms.go) look up "err." + key in i18n/*.json. The keys
+// web adds for its own checks (query parameters, JSON bodies…) are declared
+// with directory.NewKey beside the handler that returns them; see "How to
+// add an error" in directory/error.go.
+//
 // It imports directory (and, through it, geo), data (France's outline for
 // the maps), mcpserver (the MCP server it mounts) and webhook (the guard
 // that checks webhook addresses); nothing of the project imports web but cmd.

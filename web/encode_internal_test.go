@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -73,8 +72,8 @@ func TestParseParamsLikeParseQuery(t *testing.T) {
 		for _, v := range p.values {
 			got[v.name] = append(got[v.name], v.value)
 		}
-		if (werr != nil) != strings.HasPrefix(p.problems.m["query"], "is malformed") {
-			t.Errorf("%q: error %v, problems %v", raw, werr, p.problems.m)
+		if (werr != nil) != (p.problems["query"].Key == "param.malformed") {
+			t.Errorf("%q: error %v, problems %v", raw, werr, p.problems)
 		}
 		if werr == nil && got.Encode() != want.Encode() {
 			t.Errorf("%q: %v, want %v", raw, got, want)

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,6 +24,16 @@ var codes = map[string]int{
 	directory.EINTERNAL:     http.StatusInternalServerError,
 }
 
+// keyNoPage answers a path that no route serves.
+var keyNoPage = directory.NewKey("page.not_found", "no such page: {path}")
+
+// tooMany is an ETOOMANY error that says when to try again.
+func tooMany(k directory.Key, wait time.Duration) *directory.Error {
+	err := directory.NewError(directory.ETOOMANY, k, directory.Args{"minutes": directory.WaitMinutes(wait)})
+	err.RetryAfter = wait
+	return err
+}
+
 // errorStatus returns the HTTP status for a domain error code.
 func errorStatus(code string) int {
 	if s, ok := codes[code]; ok {
@@ -29,15 +42,49 @@ func errorStatus(code string) int {
 	return http.StatusInternalServerError
 }
 
+// statusError is a domain error answered with a status more precise than
+// its code's (413 for a body too large, 415 for a wrong media type…).
+type statusError struct {
+	status int
+	err    *directory.Error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+// withStatus makes err answer with status instead of its code's.
+func withStatus(status int, err *directory.Error) error {
+	return &statusError{status: status, err: err}
+}
+
 // errorBody is the JSON body of every error response. code and description
 // follow the OGC API exception schema; fields names each offending
 // parameter or field with what to fix.
 type errorBody struct {
 	Code        string                        `json:"code"`
 	Description string                        `json:"description"`
+	Key         string                        `json:"key,omitempty"`
+	Args        directory.Args                `json:"args,omitempty"`
 	Fields      map[string]string             `json:"fields,omitempty"`
+	FieldKeys   map[string]directory.Problem  `json:"field_keys,omitempty"`
 	Conflicts   map[string]directory.Conflict `json:"conflicts,omitempty"`
 	RetryAfter  int                           `json:"retry_after_s,omitempty"`
+}
+
+// newErrorBody is the JSON body of err: its English message (and each
+// field's) for people, its key and arguments (and each field's) for
+// programs that word or translate errors themselves.
+func newErrorBody(err error) *errorBody {
+	key, args := directory.ErrorKey(err)
+	return &errorBody{
+		Code:        directory.ErrorCode(err),
+		Description: directory.ErrorMessage(err),
+		Key:         key,
+		Args:        args,
+		Fields:      directory.ErrorFields(err),
+		FieldKeys:   directory.ErrorProblems(err),
+		Conflicts:   directory.ErrorConflicts(err),
+	}
 }
 
 // writeError writes err as JSON with its status. Internal errors are logged
@@ -50,17 +97,17 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Writer.Header().Del("ETag")
-	body := errorBody{
-		Code:        code,
-		Description: directory.ErrorMessage(err),
-		Fields:      directory.ErrorFields(err),
-		Conflicts:   directory.ErrorConflicts(err),
-	}
+	body := newErrorBody(err)
 	if d := directory.ErrorRetryAfter(err); d > 0 || code == directory.ETOOMANY {
 		c.Header("Retry-After", retryAfterSeconds(d))
 		body.RetryAfter, _ = strconv.Atoi(retryAfterSeconds(d))
 	}
-	c.AbortWithStatusJSON(errorStatus(code), body)
+	status := errorStatus(code)
+	var se *statusError
+	if errors.As(err, &se) {
+		status = se.status
+	}
+	c.AbortWithStatusJSON(status, body)
 }
 
 // recovery turns a panic into a logged 500 with the usual error body instead
@@ -69,6 +116,6 @@ func (s *Server) recovery() gin.HandlerFunc {
 	return gin.CustomRecovery(func(c *gin.Context, rec any) {
 		s.log.ErrorContext(c.Request.Context(), "panic", "method", c.Request.Method,
 			"path", c.Request.URL.Path, "panic", rec)
-		s.writeError(c, directory.Errorf(directory.EINTERNAL, "panic"))
+		s.writeError(c, fmt.Errorf("panic: %v", rec))
 	})
 }

@@ -187,6 +187,11 @@ func (s *Server) handleChangesFeed(c *gin.Context) {
 	s.writeAtom(c, feed)
 }
 
+var (
+	keyFeedToken      = directory.NewKey("feed.token", "the queue feed needs a moderator's API token: add ?token=…")
+	keyFeedModerators = directory.NewKey("feed.moderators", "the queue feed is for moderators")
+)
+
 // handleQueueFeed is the Atom feed of the pending queue, for moderators. Feed
 // readers cannot log in, so it also takes an API token as ?token=.
 func (s *Server) handleQueueFeed(c *gin.Context) {
@@ -200,11 +205,11 @@ func (s *Server) handleQueueFeed(c *gin.Context) {
 		u, _ = s.dir.FindUserByAPIToken(c.Request.Context(), tok)
 	}
 	if u == nil {
-		s.writeError(c, directory.Errorf(directory.EUNAUTHORIZED, "the queue feed needs a moderator's API token: add ?token=…"))
+		s.writeError(c, directory.NewError(directory.EUNAUTHORIZED, keyFeedToken, nil))
 		return
 	}
 	if !u.IsModerator() {
-		s.writeError(c, directory.Errorf(directory.EFORBIDDEN, "the queue feed is for moderators"))
+		s.writeError(c, directory.NewError(directory.EFORBIDDEN, keyFeedModerators, nil))
 		return
 	}
 	list, _, err := s.dir.FindProposals(c.Request.Context(), u, directory.ProposalFilter{

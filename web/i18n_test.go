@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,18 +11,7 @@ import (
 // same keys, that no message is empty, and that every key the templates
 // and scripts ask for exists: a missing one would show its key to users.
 func TestCatalogsMatch(t *testing.T) {
-	load := func(lang string) map[string]string {
-		b, err := os.ReadFile("i18n/" + lang + ".json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("%s.json: %v", lang, err)
-		}
-		return m
-	}
-	fr, en := load("fr"), load("en")
+	fr, en := loadCatalog(t, "fr"), loadCatalog(t, "en")
 	for k, v := range fr {
 		if _, ok := en[k]; !ok {
 			t.Errorf("%q is in fr.json, not in en.json", k)

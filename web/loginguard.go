@@ -85,6 +85,9 @@ func timeOrZero(f *ipFailures) time.Time {
 	return f.lockedUntil
 }
 
+// keyAddressLocked refuses a login from an address locked out by the LoginGuard.
+var keyAddressLocked = directory.NewKey("login.address_locked", "too many failed logins from your address: try again in {minutes} minutes")
+
 // loginRoutes are the routes that check a password: the API's and the login
 // form's. Both answer 401 to a wrong one.
 var loginRoutes = map[string]bool{"/api/login": true, "/connexion": true}
@@ -122,8 +125,7 @@ func (s *Server) guardLogin() gin.HandlerFunc {
 				c.Abort()
 				return
 			}
-			s.writeError(c, &directory.Error{Code: directory.ETOOMANY, RetryAfter: wait.Round(time.Second),
-				Message: "too many failed logins from your address: wait a little and try again"})
+			s.writeError(c, tooMany(keyAddressLocked, wait.Round(time.Second)))
 			return
 		}
 		c.Next()

@@ -15,11 +15,13 @@ import (
 // [[name, lon, lat, population, approximate], …], most populous first (the
 // order in which the map places labels, skipping those that would overlap).
 
+// keyNoLabels answers a département the label files do not cover.
+var keyNoLabels = directory.NewKey("labels.no_departement", "no département {got:q}: ask /carte/noms/{code}.json with an INSEE département code such as 88 or 2A")
+
 func (p *pages) handleCommuneLabels(c *gin.Context) {
 	code, ok := strings.CutSuffix(c.Param("file"), ".json")
 	if !ok || code == "" || p.s.dir.PlaceName(directory.KindDepartement, code) == "" {
-		p.s.writeError(c, directory.Errorf(directory.ENOTFOUND,
-			"no département %q: ask /carte/noms/{code}.json with an INSEE département code such as 88 or 2A", strings.TrimSuffix(c.Param("file"), ".json")))
+		p.s.writeError(c, directory.NewError(directory.ENOTFOUND, keyNoLabels, directory.Args{"got": strings.TrimSuffix(c.Param("file"), ".json")}))
 		return
 	}
 	labels := p.s.dir.CommuneLabels(c.Request.Context(), code)

@@ -188,6 +188,12 @@ func (s *Server) handleReportResolve(c *gin.Context) {
 	c.JSON(http.StatusOK, toReportJSON(r))
 }
 
+var (
+	keyBlockDaysOrUntil = directory.NewKey("block.days_or_until", "give either days or until, not both")
+	keyBlockUntil       = directory.NewKey("block.until", "must be an RFC 3339 date-time such as 2027-01-31T00:00:00Z")
+	keyBlockDays        = directory.NewKey("block.days", "must be a number of days between 1 and 3650 (or give until)")
+)
+
 func (s *Server) handleUserBlock(c *gin.Context) {
 	u := s.requireUser(c)
 	if u == nil {
@@ -208,19 +214,19 @@ func (s *Server) handleUserBlock(c *gin.Context) {
 	var until time.Time
 	switch {
 	case b.Until != "" && b.Days != 0:
-		s.writeError(c, directory.FieldError("until", "give either days or until, not both"))
+		s.writeError(c, directory.FieldError("until", keyBlockDaysOrUntil, nil))
 		return
 	case b.Until != "":
 		t, err := time.Parse(time.RFC3339, b.Until)
 		if err != nil {
-			s.writeError(c, directory.FieldError("until", "must be an RFC 3339 date-time such as 2027-01-31T00:00:00Z"))
+			s.writeError(c, directory.FieldError("until", keyBlockUntil, nil))
 			return
 		}
 		until = t
 	case b.Days >= 1 && b.Days <= 3650:
 		until = time.Now().Add(time.Duration(b.Days) * 24 * time.Hour)
 	default:
-		s.writeError(c, directory.FieldError("days", "must be a number of days between 1 and 3650 (or give until)"))
+		s.writeError(c, directory.FieldError("days", keyBlockDays, nil))
 		return
 	}
 	if err := s.dir.BlockUser(c.Request.Context(), u, id, until, b.Reason); err != nil {

@@ -265,7 +265,7 @@ func (p *pages) handleDecidePost(c *gin.Context) {
 		_, err = p.s.dir.RejectEdit(c.Request.Context(), u, dec)
 		done = "rejected"
 	default:
-		err = directory.FieldError("action", "must be approve or reject")
+		err = directory.FieldError("action", keyReviewAction, nil)
 	}
 	if err == nil {
 		redirectTo(c, l.back, "", "fait", done, "n", itoa(id))
@@ -290,8 +290,8 @@ func decisionError(cat *catalog, err error) string {
 		slices.Sort(names)
 		return cat.Tf("queue.conflictError", strings.Join(names, ", "))
 	}
-	if f := directory.ErrorFields(err); f["reason"] != "" {
-		return cat.Problem(f["reason"])
+	if pr, ok := directory.ErrorProblems(err)["reason"]; ok {
+		return cat.Problem(pr)
 	}
 	return errorText(cat, err)
 }

@@ -22,6 +22,11 @@ func (s *Server) registerNearbyRoutes() {
 
 // handleNearby answers "the actors nearest to this point (or to this actor)
 // that match these filters", nearest first, each with distance_m.
+var (
+	keyActorOrPoint = directory.NewKey("nearby.actor_or_point", "give either actor or lon and lat, not both")
+	keyActorNoPoint = directory.NewKey("nearby.no_point", "has no known location yet: give lon and lat, or place it on the map first")
+)
+
 func (s *Server) handleNearby(c *gin.Context) {
 	p := parseParams(c.Request.URL.RawQuery, nearbyParams)
 	q := directory.NearbyQuery{Filter: actorFilter(p)}
@@ -30,7 +35,7 @@ func (s *Server) handleNearby(c *gin.Context) {
 	actor := p.str("actor")
 	if actor != "" {
 		if p.has("lon") || p.has("lat") {
-			p.problems.Add("actor", "give either actor or lon and lat, not both")
+			p.problems.Add("actor", keyActorOrPoint, nil)
 		}
 	} else {
 		lon, okLon := p.lon("lon", true)
@@ -51,7 +56,7 @@ func (s *Server) handleNearby(c *gin.Context) {
 			return
 		}
 		if a.Location == nil {
-			s.writeError(c, directory.FieldError("actor", "has no known location yet: give lon and lat, or place it on the map first"))
+			s.writeError(c, directory.FieldError("actor", keyActorNoPoint, nil))
 			return
 		}
 		origin = a.Location
@@ -87,7 +92,7 @@ func (s *Server) handleSearch(c *gin.Context) {
 	limit := p.integer("limit", 10, 1, 100, false)
 	kinds := p.list("kind")
 	if !p.has("q") {
-		p.problems.Add("q", "is required: the start of a name, e.g. q=epinal")
+		p.problems.Add("q", directory.KeySearchQuery, nil)
 	}
 	if err := p.err(); err != nil {
 		s.writeError(c, err)

@@ -44,12 +44,18 @@ type oembedResponse struct {
 	Height       int    `json:"height"`
 }
 
+var (
+	keyOEmbedURL  = directory.NewKey("oembed.url", "is required: the URL of a map, tool or actor page of this site")
+	keyOEmbedSite = directory.NewKey("oembed.site", "url must be a page of this site ({base})")
+	keyOEmbedView = directory.NewKey("oembed.view", "no embeddable view at {path}: use the map (/), a tool (/outils/…) or an actor (/acteurs/…)")
+)
+
 // handleOEmbed answers /oembed?url=…&maxwidth=&maxheight=&format=json.
 func (p *pages) handleOEmbed(c *gin.Context) {
 	pr := parseParams(c.Request.URL.RawQuery, oembedParams)
 	raw := pr.str("url")
 	if raw == "" {
-		pr.problems.Add("url", "is required: the URL of a map, tool or actor page of this site")
+		pr.problems.Add("url", keyOEmbedURL, nil)
 	}
 	maxW := pr.integer("maxwidth", 0, 1, 10000, true)
 	maxH := pr.integer("maxheight", 0, 1, 10000, true)
@@ -69,7 +75,7 @@ func (p *pages) handleOEmbed(c *gin.Context) {
 	u, err := url.Parse(raw)
 	bu, _ := url.Parse(base)
 	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, bu.Host) {
-		p.s.writeError(c, directory.Errorf(directory.ENOTFOUND, "url must be a page of this site (%s)", base))
+		p.s.writeError(c, directory.NewError(directory.ENOTFOUND, keyOEmbedSite, directory.Args{"base": base}))
 		return
 	}
 	in := u.Query()
@@ -105,7 +111,7 @@ func (p *pages) handleOEmbed(c *gin.Context) {
 		q.Set("radius_km", "20")
 		keep("lang")
 	default:
-		p.s.writeError(c, directory.Errorf(directory.ENOTFOUND, "no embeddable view at %s: use the map (/), a tool (/outils/…) or an actor (/acteurs/…)", u.Path))
+		p.s.writeError(c, directory.NewError(directory.ENOTFOUND, keyOEmbedView, directory.Args{"path": u.Path}))
 		return
 	}
 	w, h := oembedWidth, oembedHeight

@@ -170,6 +170,9 @@ func (s *Server) handleCollections(c *gin.Context) {
 	})
 }
 
+// keyNoCollection: an OGC collection that does not exist.
+var keyNoCollection = directory.NewKey("ogc.no_collection", "no collection {id:q}: see /api/collections")
+
 func (s *Server) findCollection(c *gin.Context) (string, bool) {
 	id := c.Param("collection")
 	for _, col := range collections {
@@ -177,7 +180,7 @@ func (s *Server) findCollection(c *gin.Context) (string, bool) {
 			return id, true
 		}
 	}
-	s.writeError(c, directory.Errorf(directory.ENOTFOUND, "no collection %q: see /api/collections", id))
+	s.writeError(c, directory.NewError(directory.ENOTFOUND, keyNoCollection, directory.Args{"id": id}))
 	return "", false
 }
 

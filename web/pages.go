@@ -407,7 +407,7 @@ func (p *pages) renderError(c *gin.Context, cat *catalog, err error) {
 	if status == http.StatusNotFound {
 		title, msg = cat.T("error.notfound.title"), cat.T("error.notfound")
 	} else if code != directory.EINTERNAL {
-		msg = directory.ErrorMessage(err)
+		msg = errorText(cat, err)
 	}
 	pg := p.newPage(c, cat, "error", "", title)
 	pg.Data = struct{ Message string }{msg}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"net/url"
 	"slices"
@@ -16,29 +15,39 @@ import (
 	"github.com/voisinage/voisinage/directory"
 )
 
+// The problems a query parameter may have (see directory/error.go).
+var (
+	keyQueryMalformed = directory.NewKey("param.malformed", "is malformed ({err}): escape special characters with %XX")
+	keyParamName      = directory.NewKey("param.bad_name", "has a parameter without a valid name (names are short UTF-8 words such as bbox or limit)")
+	keyParamNone      = directory.NewKey("param.none_taken", "is not a parameter of this endpoint, which takes none")
+	keyParamUnknown   = directory.NewKey("param.unknown", "is not a parameter of this endpoint; accepted: {accepted}")
+	keyParamTwice     = directory.NewKey("param.twice", "must be given once (use commas for several values)")
+	keyParamInt       = directory.NewKey("param.int_between", "must be an integer between {min} and {max} (got {got})")
+	keyParamDecimal   = directory.NewKey("param.decimal", "must be a decimal number (got {got:q})")
+	keyParamLon       = directory.NewKey("param.lon", "must be a longitude between -180 and 180 (got {got})")
+	keyParamLat       = directory.NewKey("param.lat", "must be a latitude between -90 and 90 (got {got})")
+	keyParamKm        = directory.NewKey("param.km", "must be a distance in kilometres between 0 and 20040 (got {got})")
+	keyBboxCount      = directory.NewKey("bbox.count", bboxHelp+"; got {count} values")
+	keyBboxNumber     = directory.NewKey("bbox.number", bboxHelp+"; value {index} ({got:q}) is not a number")
+	keyBboxLon        = directory.NewKey("bbox.lon", "longitudes must be between -180 and 180")
+	keyBboxLat        = directory.NewKey("bbox.lat", "latitudes must be between -90 and 90")
+	keyBboxOrder      = directory.NewKey("bbox.order", "minLat ({min_lat}) must not be greater than maxLat ({max_lat})")
+	keyDatetime       = directory.NewKey("param.datetime", "must be an RFC 3339 date-time or date, or an interval start/end with .. for an open end (got {got:q})")
+	keyDatetimeOrder  = directory.NewKey("param.datetime_order", "start must not be after end")
+)
+
+const bboxHelp = "must be minLon,minLat,maxLon,maxLat in WGS 84 degrees (4 numbers, or 6 with heights), e.g. 6.3,48.1,6.6,48.3"
+
 // params reads a request's query parameters strictly: an unknown or repeated
 // parameter, or a value of the wrong shape, is a problem named after the
 // parameter, and all problems are reported at once as one 400.
 type params struct {
 	values   []param // in the order given
-	problems lazyProblems
+	problems directory.Problems
 }
 
 // param is one name=value of a query.
 type param struct{ name, value string }
-
-// lazyProblems is a directory.Problems made on the first problem: most
-// requests have none, and need no map.
-type lazyProblems struct{ m directory.Problems }
-
-func (p *lazyProblems) Add(field, format string, args ...any) {
-	if p.m == nil {
-		p.m = directory.Problems{}
-	}
-	p.m.Add(field, format, args...)
-}
-
-func (p *lazyProblems) Err(what string) error { return p.m.Err(what) }
 
 // parseParams parses rawQuery and refuses parameters outside allowed. It
 // reads the query as url.ParseQuery does, into a slice: no map per request.
@@ -71,7 +80,7 @@ func parseParams(rawQuery string, allowed []string) *params {
 		p.values = append(p.values, param{k, v})
 	}
 	if err != nil {
-		p.problems.Add("query", "is malformed (%s): escape special characters with %%XX", shortErr(err))
+		p.problems.Add("query", keyQueryMalformed, directory.Args{"err": shortErr(err)})
 		p.values = nil
 	}
 	for i, v := range p.values {
@@ -80,18 +89,18 @@ func parseParams(rawQuery string, allowed []string) *params {
 		case name == "" || len(name) > 100 || !utf8.ValidString(name):
 			// Named after the query: a 400 must name what to fix, and such a
 			// name cannot be shown (or is a flood).
-			p.problems.Add("query", "has a parameter without a valid name (names are short UTF-8 words such as bbox or limit)")
+			p.problems.Add("query", keyParamName, nil)
 		case !slices.Contains(allowed, name):
 			if len(allowed) == 0 {
-				p.problems.Add(name, "is not a parameter of this endpoint, which takes none")
+				p.problems.Add(name, keyParamNone, nil)
 			} else {
-				p.problems.Add(name, "is not a parameter of this endpoint; accepted: %s", strings.Join(allowed, ", "))
+				p.problems.Add(name, keyParamUnknown, directory.Args{"accepted": strings.Join(allowed, ", ")})
 			}
 		case slices.ContainsFunc(p.values[:i], func(o param) bool { return o.name == name }):
 			// Allowed names are few: the look back is short.
-			p.problems.Add(name, "must be given once (use commas for several values)")
+			p.problems.Add(name, keyParamTwice, nil)
 		case !utf8.ValidString(v.value):
-			p.problems.Add(name, "must be valid UTF-8 text")
+			p.problems.Add(name, directory.KeyUTF8, nil)
 		}
 	}
 	return p
@@ -153,14 +162,14 @@ func (p *params) integer(name string, def, lo, hi int, clamp bool) int {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && !strings.HasPrefix(s, "-") && clamp {
 			return hi
 		}
-		p.problems.Add(name, "must be an integer between %d and %d (got %q)", lo, hi, truncate(s))
+		p.problems.Add(name, keyParamInt, directory.Args{"min": lo, "max": hi, "got": strconv.Quote(truncate(s))})
 		return def
 	}
 	if n > hi && clamp {
 		return hi
 	}
 	if n < lo || n > hi {
-		p.problems.Add(name, "must be an integer between %d and %d (got %d)", lo, hi, n)
+		p.problems.Add(name, keyParamInt, directory.Args{"min": lo, "max": hi, "got": n})
 		return def
 	}
 	return n
@@ -171,13 +180,13 @@ func (p *params) integer(name string, def, lo, hi int, clamp bool) int {
 func (p *params) number(name string, required bool) (float64, bool) {
 	if !p.has(name) || p.get(name) == "" {
 		if required {
-			p.problems.Add(name, "is required")
+			p.problems.Add(name, directory.KeyRequired, nil)
 		}
 		return 0, false
 	}
 	f, ok := parseFinite(p.get(name))
 	if !ok {
-		p.problems.Add(name, "must be a decimal number (got %q)", truncate(p.get(name)))
+		p.problems.Add(name, keyParamDecimal, directory.Args{"got": truncate(p.get(name))})
 	}
 	return f, ok
 }
@@ -200,7 +209,7 @@ func parseFinite(s string) (float64, bool) {
 func (p *params) lon(name string, required bool) (float64, bool) {
 	v, ok := p.number(name, required)
 	if ok && (v < -180 || v > 180) {
-		p.problems.Add(name, "must be a longitude between -180 and 180 (got %g)", v)
+		p.problems.Add(name, keyParamLon, directory.Args{"got": v})
 		return 0, false
 	}
 	return v, ok
@@ -209,13 +218,11 @@ func (p *params) lon(name string, required bool) (float64, bool) {
 func (p *params) lat(name string, required bool) (float64, bool) {
 	v, ok := p.number(name, required)
 	if ok && (v < -90 || v > 90) {
-		p.problems.Add(name, "must be a latitude between -90 and 90 (got %g)", v)
+		p.problems.Add(name, keyParamLat, directory.Args{"got": v})
 		return 0, false
 	}
 	return v, ok
 }
-
-const bboxHelp = "must be minLon,minLat,maxLon,maxLat in WGS 84 degrees (4 numbers, or 6 with heights), e.g. 6.3,48.1,6.6,48.3"
 
 // bbox reads an OGC bbox: 4 numbers (or 6 with heights, which are ignored),
 // lon/lat in range, minLat ≤ maxLat; minLon > maxLon crosses the antimeridian.
@@ -225,14 +232,14 @@ func (p *params) bbox(name string) *orb.Bound {
 	}
 	parts := strings.Split(p.get(name), ",")
 	if len(parts) != 4 && len(parts) != 6 {
-		p.problems.Add(name, "%s; got %d values", bboxHelp, len(parts))
+		p.problems.Add(name, keyBboxCount, directory.Args{"count": len(parts)})
 		return nil
 	}
 	nums := make([]float64, len(parts))
 	for i, s := range parts {
 		f, ok := parseFinite(s)
 		if !ok {
-			p.problems.Add(name, "%s; value %d (%q) is not a number", bboxHelp, i+1, truncate(s))
+			p.problems.Add(name, keyBboxNumber, directory.Args{"index": i + 1, "got": truncate(s)})
 			return nil
 		}
 		nums[i] = f
@@ -243,11 +250,11 @@ func (p *params) bbox(name string) *orb.Bound {
 	minLon, minLat, maxLon, maxLat := nums[0], nums[1], nums[2], nums[3]
 	switch {
 	case minLon < -180 || minLon > 180 || maxLon < -180 || maxLon > 180:
-		p.problems.Add(name, "longitudes must be between -180 and 180")
+		p.problems.Add(name, keyBboxLon, nil)
 	case minLat < -90 || minLat > 90 || maxLat < -90 || maxLat > 90:
-		p.problems.Add(name, "latitudes must be between -90 and 90")
+		p.problems.Add(name, keyBboxLat, nil)
 	case minLat > maxLat:
-		p.problems.Add(name, "minLat (%g) must not be greater than maxLat (%g)", minLat, maxLat)
+		p.problems.Add(name, keyBboxOrder, directory.Args{"min_lat": minLat, "max_lat": maxLat})
 	default:
 		return &orb.Bound{Min: orb.Point{minLon, minLat}, Max: orb.Point{maxLon, maxLat}}
 	}
@@ -262,7 +269,7 @@ func (p *params) datetime(name string) (from, to time.Time) {
 	}
 	v := p.get(name)
 	bad := func() {
-		p.problems.Add(name, "must be an RFC 3339 date-time or date, or an interval start/end with .. for an open end (got %q)", truncate(v))
+		p.problems.Add(name, keyDatetime, directory.Args{"got": truncate(v)})
 	}
 	start, end, interval := strings.Cut(v, "/")
 	parse := func(s string, endOfDay bool) (time.Time, bool) {
@@ -299,7 +306,7 @@ func (p *params) datetime(name string) (from, to time.Time) {
 		return time.Time{}, time.Time{}
 	}
 	if !from.IsZero() && !to.IsZero() && from.After(to) {
-		p.problems.Add(name, "start must not be after end")
+		p.problems.Add(name, keyDatetimeOrder, nil)
 	}
 	return from, to
 }
@@ -311,7 +318,7 @@ func (p *params) oneOf(name, def string, values ...string) string {
 	}
 	v := p.get(name)
 	if !slices.Contains(values, v) {
-		p.problems.Add(name, "must be one of %s (got %q)", strings.Join(values, ", "), truncate(v))
+		p.problems.Add(name, directory.KeyOneOfGot, directory.Args{"choices": strings.Join(values, ", "), "got": truncate(v)})
 		return def
 	}
 	return v
@@ -332,7 +339,7 @@ func (p *params) kilometres(name string) float64 {
 		return 0
 	}
 	if v <= 0 || v > 20040 {
-		p.problems.Add(name, "must be a distance in kilometres between 0 and 20040 (got %s)", fmt.Sprint(v))
+		p.problems.Add(name, keyParamKm, directory.Args{"got": v})
 		return 0
 	}
 	return v * 1000

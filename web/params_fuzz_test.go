@@ -32,7 +32,7 @@ func FuzzParseParams(f *testing.F) {
 			if b.Min[0] < -180 || b.Max[0] > 180 || b.Min[1] < -90 || b.Max[1] > 90 || b.Min[1] > b.Max[1] {
 				t.Fatalf("%q: bbox %v out of range or upside down", raw, b)
 			}
-		} else if p.has("bbox") && p.problems.m["bbox"] == "" && p.problems.m["query"] == "" {
+		} else if p.has("bbox") && !p.problems.Has("bbox") && !p.problems.Has("query") {
 			t.Fatalf("%q: bbox refused without a problem named bbox", raw)
 		}
 		if n := p.integer("limit", 10, 1, 10000, true); n < 1 || n > 10000 {
@@ -51,16 +51,16 @@ func FuzzParseParams(f *testing.F) {
 			t.Fatalf("%q: max_km → %v m", raw, m)
 		}
 		from, to := p.datetime("datetime")
-		if p.problems.m["datetime"] == "" && !from.IsZero() && !to.IsZero() && from.After(to) {
+		if !p.problems.Has("datetime") && !from.IsZero() && !to.IsZero() && from.After(to) {
 			t.Fatalf("%q: datetime from %v after to %v accepted", raw, from, to)
 		}
 		p.oneOf("f", "json", "json", "csv")
-		for name, msg := range p.problems.m {
-			if name == "" || msg == "" || strings.ContainsAny(name, "\n") && !p.has(name) {
+		for name, msg := range p.problems {
+			if name == "" || msg.Key == "" || msg.Message == "" || strings.ContainsAny(name, "\n") && !p.has(name) {
 				t.Fatalf("%q: problem %q: %q", raw, name, msg)
 			}
 		}
-		if err := p.err(); (err == nil) != (len(p.problems.m) == 0) {
+		if err := p.err(); (err == nil) != (len(p.problems) == 0) {
 			t.Fatalf("%q: err %v with problems %v", raw, err, p.problems)
 		}
 	})

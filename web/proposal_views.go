@@ -264,14 +264,14 @@ func (p *pages) handleRevertPost(c *gin.Context) {
 	}
 	nv, err := p.s.dir.Revert(c.Request.Context(), u, typ, id, version, postValue(c, "reason"))
 	if err != nil {
-		key := "other"
+		key, problems := "other", directory.ErrorProblems(err)
 		switch {
-		case directory.ErrorFields(err)["reason"] != "":
+		case problems["reason"].Key != "":
 			key = "reason"
-			if !strings.HasPrefix(directory.ErrorFields(err)["reason"], "is required") {
+			if problems["reason"].Key != directory.KeyReasonRequired.Name() {
 				key = "reasonLong"
 			}
-		case directory.ErrorFields(err)["version"] != "":
+		case problems["version"].Key != "":
 			key = "version"
 		case directory.ErrorCode(err) == directory.ECONFLICT:
 			key = "conflict"

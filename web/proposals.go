@@ -41,6 +41,15 @@ type geometryBody struct {
 	Coordinates []float64 `json:"coordinates"`
 }
 
+var (
+	keyGeometryPoint   = directory.NewKey("proposal.geometry_point", `must be a GeoJSON Point: {"type":"Point","coordinates":[lon, lat]}`)
+	keyGeometryTwice   = directory.NewKey("proposal.geometry_twice", "give the point either as geometry or as changes.lon/lat, not both")
+	keyReviewAction    = directory.NewKey("review.action", "must be approve or reject")
+	keyReviewIDs       = directory.NewKey("review.ids", "must list 1 to {max} proposal ids")
+	keyReviewModerator = directory.NewKey("moderation.review", "only moderators can review proposals")
+	keyVoteRequired    = directory.NewKey("vote.required", "is required: 1 (for), -1 (against) or 0 (take back)")
+)
+
 func (s *Server) proposalInput(c *gin.Context) (directory.ProposalInput, bool) {
 	var b proposalBody
 	if !s.bindJSON(c, &b) {
@@ -50,11 +59,11 @@ func (s *Server) proposalInput(c *gin.Context) (directory.ProposalInput, bool) {
 		BaseVersion: b.BaseVersion, Changes: b.Changes, Comment: b.Comment, Source: b.Source}
 	if b.Geometry != nil {
 		if b.Geometry.Type != "Point" || len(b.Geometry.Coordinates) != 2 {
-			s.writeError(c, directory.FieldError("geometry", "must be a GeoJSON Point: {\"type\":\"Point\",\"coordinates\":[lon, lat]}"))
+			s.writeError(c, directory.FieldError("geometry", keyGeometryPoint, nil))
 			return in, false
 		}
 		if _, ok := b.Changes["lon"]; ok {
-			s.writeError(c, directory.FieldError("geometry", "give the point either as geometry or as changes.lon/lat, not both"))
+			s.writeError(c, directory.FieldError("geometry", keyGeometryTwice, nil))
 			return in, false
 		}
 		if in.Changes == nil {
@@ -229,17 +238,17 @@ func (s *Server) handleReviewBulk(c *gin.Context) {
 	}
 	p := directory.Problems{}
 	if b.Action != "approve" && b.Action != "reject" {
-		p.Add("action", "must be approve or reject")
+		p.Add("action", keyReviewAction, nil)
 	}
 	if len(b.IDs) == 0 || len(b.IDs) > 200 {
-		p.Add("ids", "must list 1 to 200 proposal ids")
+		p.Add("ids", keyReviewIDs, directory.Args{"max": 200})
 	}
 	if err := p.Err("review"); err != nil {
 		s.writeError(c, err)
 		return
 	}
 	if !u.IsModerator() {
-		s.writeError(c, directory.Errorf(directory.EFORBIDDEN, "only moderators can review proposals"))
+		s.writeError(c, directory.NewError(directory.EFORBIDDEN, keyReviewModerator, nil))
 		return
 	}
 	decs := make([]directory.Decision, len(b.IDs))
@@ -264,8 +273,7 @@ func (s *Server) handleReviewBulk(c *gin.Context) {
 		if r.Err != nil {
 			code := directory.ErrorCode(r.Err)
 			out[i].Status = errorStatus(code)
-			out[i].Error = &errorBody{Code: code, Description: directory.ErrorMessage(r.Err),
-				Fields: directory.ErrorFields(r.Err), Conflicts: directory.ErrorConflicts(r.Err)}
+			out[i].Error = newErrorBody(r.Err)
 		} else {
 			done++
 		}
@@ -290,7 +298,7 @@ func (s *Server) handleProposalVote(c *gin.Context) {
 		return
 	}
 	if b.Value == nil {
-		s.writeError(c, directory.FieldError("value", "is required: 1 (for), -1 (against) or 0 (take back)"))
+		s.writeError(c, directory.FieldError("value", keyVoteRequired, nil))
 		return
 	}
 	p, err := s.dir.Vote(c.Request.Context(), u, id, *b.Value)

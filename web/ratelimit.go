@@ -89,6 +89,9 @@ func (l *limiters) allow(key string, lim Limit, now time.Time) (bool, time.Durat
 	return true, 0
 }
 
+// keyAddressRate refuses a request over its address's rate limit.
+var keyAddressRate = directory.NewKey("rate.address", "too many requests from your address: wait a little and try again")
+
 // allowIP applies the per-IP limit of a route class; it answers 429 with
 // Retry-After and returns false when the client is over it.
 func (s *Server) allowIP(c *gin.Context, class string) bool {
@@ -118,8 +121,7 @@ func (s *Server) allowIP(c *gin.Context, class string) bool {
 		ok, wait = s.limits.allow(key, lim, time.Now())
 	}
 	if !ok {
-		s.writeError(c, &directory.Error{Code: directory.ETOOMANY, RetryAfter: wait,
-			Message: "too many requests from your address: wait a little and try again"})
+		s.writeError(c, tooMany(keyAddressRate, wait))
 	}
 	return ok
 }

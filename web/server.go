@@ -119,7 +119,7 @@ func NewServer(cfg Config, dir *directory.Directory) (*Server, error) {
 	e.Use(s.observe(), s.recovery(), s.crossOrigin(), shareData(), s.conditional(), compress(), s.authenticate(),
 		s.limitWrites(), s.guardLogin(), s.boundExpensive())
 	e.NoRoute(func(c *gin.Context) {
-		s.writeError(c, directory.Errorf(directory.ENOTFOUND, "no such page: %s", c.Request.URL.Path))
+		s.writeError(c, directory.NewError(directory.ENOTFOUND, keyNoPage, directory.Args{"path": c.Request.URL.Path}))
 	})
 	e.NoMethod(func(c *gin.Context) {
 		c.Header("Allow", "GET, HEAD")

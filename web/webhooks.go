@@ -159,6 +159,12 @@ func (s *Server) handleWebhookIndex(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"webhooks": out, "event_types": directory.EventTypes})
 }
 
+// The problems of the webhook routes' own checks.
+var (
+	keyWebhookActive  = directory.NewKey("webhook.active", "is not set when registering: a new webhook is active")
+	keyWebhookAllowed = directory.NewKey("webhook.allowed", "is required: true to let the account manage webhooks, false to take the right back")
+)
+
 func (s *Server) handleWebhookCreate(c *gin.Context) {
 	u := s.requireUser(c)
 	if u == nil {
@@ -169,7 +175,7 @@ func (s *Server) handleWebhookCreate(c *gin.Context) {
 		return
 	}
 	if b.Active != nil {
-		s.writeError(c, directory.FieldError("active", "is not set when registering: a new webhook is active"))
+		s.writeError(c, directory.FieldError("active", keyWebhookActive, nil))
 		return
 	}
 	in := directory.WebhookInput{}
@@ -360,7 +366,7 @@ func (s *Server) handleWebhookRight(c *gin.Context) {
 		return
 	}
 	if b.Allowed == nil {
-		s.writeError(c, directory.FieldError("allowed", "is required: true to let the account manage webhooks, false to take the right back"))
+		s.writeError(c, directory.FieldError("allowed", keyWebhookAllowed, nil))
 		return
 	}
 	if err := s.dir.SetWebhookRight(c.Request.Context(), u, id, *b.Allowed); err != nil {

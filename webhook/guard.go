@@ -77,13 +77,19 @@ func Refused(ip netip.Addr) string {
 	return ""
 }
 
+// The problems CheckURL finds with a webhook's URL (see directory/error.go).
+var (
+	keyUnresolved = directory.NewKey("webhook.unresolved", "its host {host} does not resolve: check the name")
+	keyRefused    = directory.NewKey("webhook.refused", "its host {host} is {why} ({addr}): webhooks only reach public addresses")
+)
+
 // CheckURL checks, when a webhook is registered or its URL changed, that
 // its host resolves and that every address it resolves to may be reached.
 // It returns EINVALID naming the field url.
 func (g Guard) CheckURL(ctx context.Context, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Hostname() == "" {
-		return directory.FieldError("url", "must be an absolute http or https URL")
+		return directory.FieldError("url", directory.KeyWebhookURL, nil)
 	}
 	if g.AllowPrivate {
 		return nil
@@ -101,7 +107,7 @@ func (g Guard) CheckURL(ctx context.Context, raw string) error {
 		defer cancel()
 		ips, err := r.LookupIPAddr(ctx, host)
 		if err != nil || len(ips) == 0 {
-			return directory.FieldError("url", "its host %s does not resolve: check the name", host)
+			return directory.FieldError("url", keyUnresolved, directory.Args{"host": host})
 		}
 		for _, ip := range ips {
 			if a, ok := netip.AddrFromSlice(ip.IP); ok {
@@ -111,7 +117,7 @@ func (g Guard) CheckURL(ctx context.Context, raw string) error {
 	}
 	for _, a := range addrs {
 		if why := Refused(a); why != "" {
-			return directory.FieldError("url", "its host %s is %s (%s): webhooks only reach public addresses", host, why, a)
+			return directory.FieldError("url", keyRefused, directory.Args{"host": host, "why": why, "addr": a.String()})
 		}
 	}
 	return nil

@@ -61,8 +61,8 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return errors.New("restore: give the backup file's path")
 	}
-	if directory.IsPostgresURL(*dbPath) {
-		return fmt.Errorf("restore: %s is a PostgreSQL database: copy a backup into a new, empty one with `voisinage migrate-db -from BACKUP.db -to %s` (or restore a pg_dump with pg_restore)", directory.RedactURL(*dbPath), directory.RedactURL(*dbPath))
+	if err := directory.CheckRestore(*dbPath); err != nil {
+		return fmt.Errorf("restore: %s", errorText(err))
 	}
 	unlock, err := lockDatabase(*dbPath)
 	switch {

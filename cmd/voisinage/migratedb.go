@@ -37,13 +37,10 @@ func runMigrateDB(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fs.Usage()
 		return errors.New("migrate-db: give -from and -to")
 	}
-	if *from == *to {
-		return errors.New("migrate-db: -from and -to name the same database")
+	if err := directory.CheckCopy(*from, *to); err != nil {
+		return fmt.Errorf("migrate-db: %s", errorText(err))
 	}
 	if !directory.IsPostgresURL(*from) {
-		if _, err := os.Stat(*from); err != nil {
-			return fmt.Errorf("migrate-db: no SQLite database at %s", *from)
-		}
 		// A server on the file would go on writing what the copy misses.
 		unlock, err := lockDatabase(*from)
 		if err != nil {
@@ -52,9 +49,6 @@ func runMigrateDB(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer unlock()
 	}
 	if !directory.IsPostgresURL(*to) {
-		if _, err := os.Stat(*to); err == nil {
-			return fmt.Errorf("migrate-db: %s exists: give a new file", *to)
-		}
 		unlock, err := lockDatabase(*to)
 		if err != nil {
 			return fmt.Errorf("migrate-db: %w", err)
