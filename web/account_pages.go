@@ -128,7 +128,7 @@ func (p *pages) handleLoginPost(c *gin.Context) {
 		return
 	}
 	if err := p.startPageSession(c, u); err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	redirectTo(c, orDefault(back, "/compte"), "", "fait", "login")
@@ -206,7 +206,7 @@ func (p *pages) handleRegisterPost(c *gin.Context) {
 		return
 	}
 	if err := p.startPageSession(c, u); err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	redirectTo(c, orDefault(back, "/compte"), "", "fait", "welcome")
@@ -215,7 +215,7 @@ func (p *pages) handleRegisterPost(c *gin.Context) {
 func (p *pages) handleLogoutPost(c *gin.Context) {
 	if tok, err := c.Cookie(sessionCookie); err == nil && tok != "" {
 		if err := p.s.dir.DeleteSession(c.Request.Context(), tok); err != nil {
-			p.renderError(c, p.lang(c, false), err)
+			p.s.writeError(c, err)
 			return
 		}
 	}
@@ -261,7 +261,7 @@ func (p *pages) renderAccount(c *gin.Context, cat *catalog, u *directory.User, s
 	ctx := c.Request.Context()
 	tokens, err := p.s.dir.FindAPITokens(ctx, u)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	d := accountData{User: u, Represents: p.s.dir.FindActorRefs(ctx, u.Represents), Tokens: tokens, NewToken: created,
@@ -309,7 +309,7 @@ func (p *pages) handlePasswordPost(c *gin.Context) {
 	}
 	// Every session ended with the change; this browser gets a fresh one.
 	if err := p.startPageSession(c, u); err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	redirectTo(c, "/compte", "", "fait", "password")
@@ -350,7 +350,7 @@ func (p *pages) handleTokenRevokePost(c *gin.Context) {
 		err = p.s.dir.RevokeAPIToken(c.Request.Context(), u, id)
 	}
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	redirectTo(c, "/compte", "#jetons", "fait", "tokenRevoked")
@@ -409,7 +409,7 @@ func (p *pages) renderMine(c *gin.Context, cat *catalog, u *directory.User, stat
 	}
 	list, total, err := p.s.dir.FindProposals(ctx, u, f)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	names := &recordNames{ctx: ctx, dir: p.s.dir}
@@ -473,7 +473,7 @@ func (p *pages) handleWithdrawPost(c *gin.Context) {
 	case directory.ECONFLICT, directory.EFORBIDDEN:
 		p.renderMine(c, cat, u, errorStatus(code), map[int64]string{id: errorText(cat, err)})
 	default:
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 	}
 }
 

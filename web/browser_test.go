@@ -647,6 +647,9 @@ func TestBrowser(t *testing.T) {
 			{"/recherche?q=epinal", `true`},
 			{"/embed?tool=wiki&view=both", `document.querySelector(".actor-marker")`},
 			{"/acteurs/nope", `true`},
+			// A browser gets error pages, not JSON, from the API too.
+			{"/api/nulle-part", `document.contentType == "text/html" && document.querySelector("main h1") !== null`},
+			{"/api/collections/actors/items?bogus=1", `document.contentType == "text/html" && document.querySelector("main h1") !== null`},
 		} {
 			b.nav(p.path)
 			b.wait(p.ready)

@@ -412,7 +412,7 @@ func (f *form) value(name string) string {
 func (p *pages) loadActor(c *gin.Context, cat *catalog) *directory.Actor {
 	a, err := p.s.dir.FindActorByID(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return nil
 	}
 	return a
@@ -447,7 +447,7 @@ func (p *pages) handleActorCorrect(c *gin.Context) {
 	}
 	menus, err := p.menus(c, cat)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	f := &form{}
@@ -608,7 +608,7 @@ func (p *pages) handleActorNew(c *gin.Context) {
 	}
 	menus, err := p.menus(c, cat)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	f := &form{}
@@ -820,7 +820,7 @@ func (p *pages) handleAdoptionNew(c *gin.Context) {
 	}
 	tools, err := p.s.dir.FindTools(c.Request.Context(), directory.ToolFilter{})
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	var menu []option
@@ -875,7 +875,7 @@ func (p *pages) loadAdoption(c *gin.Context, cat *catalog) (*directory.Actor, *d
 			return a, &a.Adoptions[i], names.tool(c.Param("tool"))
 		}
 	}
-	p.renderError(c, cat, directory.NewError(directory.ENOTFOUND, keyNoPage, directory.Args{"path": c.Request.URL.Path}))
+	p.s.writeError(c, directory.NewError(directory.ENOTFOUND, keyNoPage, directory.Args{"path": c.Request.URL.Path}))
 	return nil, nil, ""
 }
 
@@ -1022,7 +1022,7 @@ func (p *pages) handleToolNew(c *gin.Context) {
 func (p *pages) loadTool(c *gin.Context, cat *catalog) *directory.Tool {
 	t, _, err := p.s.dir.FindToolBySlug(c.Request.Context(), c.Param("slug"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return nil
 	}
 	return t
@@ -1129,7 +1129,7 @@ func (p *pages) handleReport(c *gin.Context) {
 	}
 	typ, id, name, back, err := p.reportTarget(c, cat)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	f := &form{}
@@ -1197,7 +1197,7 @@ func (p *pages) handleThanks(c *gin.Context) {
 		pr, err = p.s.dir.FindProposalByID(c.Request.Context(), u, id)
 	}
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	v := newProposalView(cat, &recordNames{ctx: c.Request.Context(), dir: p.s.dir}, pr, u)

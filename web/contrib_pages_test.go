@@ -245,7 +245,7 @@ func TestContribPages_LoginRegisterLogout(t *testing.T) {
 		anon.post("/connexion", url.Values{"email": {"agent@mairie.example"}, "password": {"wrong-password"}})
 	}
 	r = anon.post("/connexion", url.Values{"email": {"agent@mairie.example"}, "password": {"a-long-enough-password"}}).
-		status(http.StatusTooManyRequests).has("verrouillé pendant 15 min")
+		status(http.StatusTooManyRequests).has("verrouillé pendant 15\u00a0min")
 	if r.Header().Get("Retry-After") == "" {
 		t.Error("no Retry-After on a locked account")
 	}

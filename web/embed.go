@@ -101,13 +101,13 @@ func (p *pages) handleEmbed(c *gin.Context) {
 		found, _, err := p.s.dir.Nearby(ctx, directory.NearbyQuery{Lon: d.Origin.Lon, Lat: d.Origin.Lat,
 			Limit: embedListMax, MaxMeters: d.RadiusKm * 1000, Filter: f.actorFilter()})
 		if err != nil {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		for _, n := range found {
 			v, err := decodeFeature(n.Feature)
 			if err != nil {
-				p.renderError(c, cat, err)
+				p.s.writeError(c, err)
 				return
 			}
 			v.Distance = n.Meters
@@ -129,7 +129,7 @@ func (p *pages) handleEmbed(c *gin.Context) {
 			}
 			v, err := decodeFeature(raw)
 			if err != nil {
-				p.renderError(c, cat, err)
+				p.s.writeError(c, err)
 				return
 			}
 			if v.HasPoint {
@@ -154,20 +154,20 @@ func (p *pages) handleEmbed(c *gin.Context) {
 		af.Limit = embedListMax
 		page, err := p.s.dir.FindActors(ctx, af)
 		if err != nil {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		d.Matched = page.Matched
 		if !page.Counted {
 			// The embed states a total: count, whatever it costs.
 			if d.Matched, err = p.s.dir.CountActors(ctx, af); err != nil {
-				p.renderError(c, cat, err)
+				p.s.writeError(c, err)
 				return
 			}
 		}
 		if !page.More {
 			if d.Items, err = decodeFeatures(page.Features); err != nil {
-				p.renderError(c, cat, err)
+				p.s.writeError(c, err)
 				return
 			}
 			d.Complete = true
@@ -271,7 +271,7 @@ func (p *pages) handleBuilder(c *gin.Context) {
 	cat := p.lang(c, true)
 	menus, err := p.menus(c, cat)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	base := p.s.baseURL(c.Request)

@@ -33,7 +33,7 @@ var keyFormBody = directory.NewKey("form.bad_body", "the form sent is too long o
 func (p *pages) parseForm(c *gin.Context, cat *catalog) bool {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBody)
 	if err := c.Request.ParseForm(); err != nil {
-		p.renderError(c, cat, directory.NewError(directory.EINVALID, keyFormBody, nil))
+		p.s.writeError(c, directory.NewError(directory.EINVALID, keyFormBody, nil))
 		return false
 	}
 	return true

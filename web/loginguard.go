@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -115,16 +113,7 @@ func (s *Server) guardLogin() gin.HandlerFunc {
 			wait = s.loginFailures.lockedFor(ip, time.Now())
 		}
 		if wait > 0 {
-			if !strings.HasPrefix(c.FullPath(), "/api/") {
-				// The login form's browser gets a page, in the site's language.
-				c.Header("Retry-After", retryAfterSeconds(wait))
-				c.Header("Cache-Control", "no-store")
-				c.Data(http.StatusTooManyRequests, "text/html; charset=utf-8", []byte(`<!doctype html><html lang="fr"><meta charset="utf-8">`+
-					`<title>Trop de tentatives</title><p>Trop de connexions échouées depuis votre adresse : réessayez dans `+
-					strconv.Itoa(int(wait.Minutes())+1)+` minutes.</p><p lang="en">Too many failed logins from your address: try again later.</p></html>`))
-				c.Abort()
-				return
-			}
+			// The login form's browser gets a page in its language, scripts JSON.
 			s.writeError(c, tooMany(keyAddressLocked, wait.Round(time.Second)))
 			return
 		}

@@ -149,12 +149,12 @@ func (p *pages) renderListing(c *gin.Context, cat *catalog, u *directory.User, l
 	}
 	list, total, err := p.s.dir.FindProposals(ctx, u, f)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	menus, err := p.menus(c, cat)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	d := proposalsData{View: l.view, Total: total, Filter: qf, Menus: menus, Return: l.back, Message: l.message, Bulk: l.bulk,
@@ -246,7 +246,7 @@ func (p *pages) handleDecidePost(c *gin.Context) {
 	l := listingFrom(c, "/moderation")
 	id, err := directory.ParseID("id", c.Param("id"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	dec := directory.Decision{ID: id, Reason: postValue(c, "reason"), Resolutions: map[string]string{}}
@@ -272,7 +272,7 @@ func (p *pages) handleDecidePost(c *gin.Context) {
 		return
 	}
 	if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	l.errors[id] = cardError{Message: decisionError(cat, err), Reason: dec.Reason}
@@ -365,7 +365,7 @@ func (p *pages) handleBlockPost(c *gin.Context) {
 	l := listingFrom(c, "/moderation")
 	id, err := directory.ParseID("id", c.Param("id"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	days, ok := parseInt(postValue(c, "days"))
@@ -377,7 +377,7 @@ func (p *pages) handleBlockPost(c *gin.Context) {
 	err = p.s.dir.BlockUser(c.Request.Context(), u, id, time.Now().Add(time.Duration(days)*24*time.Hour), postValue(c, "reason"))
 	if err != nil {
 		if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		l.message, l.status = cat.Tf("block.failed", decisionError(cat, err)), errorStatus(directory.ErrorCode(err))
@@ -388,7 +388,7 @@ func (p *pages) handleBlockPost(c *gin.Context) {
 }
 
 func (p *pages) handleUnblockPost(c *gin.Context) {
-	cat, u := p.beginPost(c, true)
+	_, u := p.beginPost(c, true)
 	if u == nil {
 		return
 	}
@@ -398,7 +398,7 @@ func (p *pages) handleUnblockPost(c *gin.Context) {
 		err = p.s.dir.BlockUser(c.Request.Context(), u, id, time.Time{}, "")
 	}
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	redirectTo(c, l.back, "", "fait", "unblocked")
@@ -413,7 +413,7 @@ func (p *pages) handleVotePost(c *gin.Context) {
 	l := listingFrom(c, "/propositions")
 	id, err := directory.ParseID("id", c.Param("id"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	value, err := strconv.Atoi(postValue(c, "value"))
@@ -422,7 +422,7 @@ func (p *pages) handleVotePost(c *gin.Context) {
 	}
 	if _, err := p.s.dir.Vote(c.Request.Context(), u, id, value); err != nil {
 		if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		l.errors[id] = cardError{Message: errorText(cat, err)}
@@ -446,13 +446,13 @@ func (p *pages) handleCommentPost(c *gin.Context) {
 	l := listingFrom(c, "/propositions")
 	id, err := directory.ParseID("id", c.Param("id"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	body := strings.TrimSpace(strings.ReplaceAll(c.Request.PostForm.Get("body"), "\r\n", "\n"))
 	if _, err := p.s.dir.CommentOn(c.Request.Context(), u, id, body); err != nil {
 		if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		l.errors[id] = cardError{Message: cat.Tf("comment.failed", errorText(cat, err)), Reason: body}
@@ -523,7 +523,7 @@ func (p *pages) renderReports(c *gin.Context, cat *catalog, u *directory.User, b
 	offset, _ := parseInt(q.Get("depart"))
 	list, total, err := p.s.dir.FindReports(ctx, u, st, pageSize, offset)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	d := reportsData{Status: st, Total: total, Return: back}
@@ -592,13 +592,13 @@ func (p *pages) handleReportResolvePost(c *gin.Context) {
 	back := orDefault(localPath(postValue(c, "retour")), "/moderation/signalements")
 	id, err := directory.ParseID("id", c.Param("id"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	st, note := postValue(c, "status"), postValue(c, "note")
 	if _, err := p.s.dir.ResolveReport(c.Request.Context(), u, id, st, note); err != nil {
 		if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		p.renderReports(c, cat, u, back, errorStatus(directory.ErrorCode(err)), map[int64]cardError{id: {Message: errorText(cat, err), Reason: note}})

@@ -45,9 +45,10 @@ type oembedResponse struct {
 }
 
 var (
-	keyOEmbedURL  = directory.NewKey("oembed.url", "is required: the URL of a map, tool or actor page of this site")
-	keyOEmbedSite = directory.NewKey("oembed.site", "url must be a page of this site ({base})")
-	keyOEmbedView = directory.NewKey("oembed.view", "no embeddable view at {path}: use the map (/), a tool (/outils/…) or an actor (/acteurs/…)")
+	keyOEmbedURL    = directory.NewKey("oembed.url", "is required: the URL of a map, tool or actor page of this site")
+	keyOEmbedSite   = directory.NewKey("oembed.site", "url must be a page of this site ({base})")
+	keyOEmbedFormat = directory.NewKey("oembed.format", "format {format} is not supported: use format=json")
+	keyOEmbedView   = directory.NewKey("oembed.view", "no embeddable view at {path}: use the map (/), a tool (/outils/…) or an actor (/acteurs/…)")
 )
 
 // handleOEmbed answers /oembed?url=…&maxwidth=&maxheight=&format=json.
@@ -66,9 +67,7 @@ func (p *pages) handleOEmbed(c *gin.Context) {
 	}
 	if format != "" && format != "json" {
 		// The oEmbed specification's answer to an unsupported format.
-		c.Header("Cache-Control", "no-store")
-		c.AbortWithStatusJSON(http.StatusNotImplemented, errorBody{Code: "not_implemented",
-			Description: "format " + format + " is not supported: use format=json"})
+		p.s.writeError(c, httpError(http.StatusNotImplemented, "not_implemented", keyOEmbedFormat, directory.Args{"format": format}))
 		return
 	}
 	base := p.s.baseURL(c.Request)

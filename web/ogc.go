@@ -20,6 +20,7 @@ const (
 	mediaGeoJSON = "application/geo+json"
 	mediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
 	mediaCSV     = "text/csv"
+	mediaHTML    = "text/html"
 )
 
 // Licences and attribution of the data, stated on every export and collection.

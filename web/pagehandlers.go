@@ -271,7 +271,7 @@ func (p *pages) handleHome(c *gin.Context) {
 	cat := p.lang(c, true)
 	menus, err := p.menus(c, cat)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	f := p.readFilter(c)
@@ -332,7 +332,7 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	menus, err := p.menus(c, cat)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	q := c.Request.URL.Query()
@@ -362,7 +362,7 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 		case directory.ErrorCode(err) == directory.ENOTFOUND:
 			d.Message = cat.T("nearby.unknownActor")
 		case err != nil:
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		case a.Location == nil:
 			d.Origin = &nearbyOrigin{ActorID: a.ID, Name: a.Name, Kind: a.Kind, Code: a.Code}
@@ -389,13 +389,13 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 		if code := directory.ErrorCode(err); code == directory.EINVALID {
 			d.Message = directory.ErrorMessage(err)
 		} else if err != nil {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		for _, n := range found {
 			v, err := decodeFeature(n.Feature)
 			if err != nil {
-				p.renderError(c, cat, err)
+				p.s.writeError(c, err)
 				return
 			}
 			v.Distance = n.Meters
@@ -533,12 +533,12 @@ func (p *pages) handleActorPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	a, err := p.s.dir.FindActorByID(ctx, c.Param("id"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	tools, err := p.s.dir.FindTools(ctx, directory.ToolFilter{})
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	names := map[string]string{}
@@ -562,7 +562,7 @@ func (p *pages) handleActorPage(c *gin.Context) {
 	}
 	d.Official = isOfficial(a.Kind)
 	if d.History, err = p.history(c, cat, directory.TypeActor, a.ID); err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	pg := p.newPage(c, cat, "actor", "", a.Name)
@@ -592,18 +592,18 @@ func (p *pages) handleToolPage(c *gin.Context) {
 	cat := p.lang(c, true)
 	t, adopters, err := p.s.dir.FindToolBySlug(c.Request.Context(), c.Param("slug"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	d := toolData{Tool: t}
 	if d.History, err = p.history(c, cat, directory.TypeTool, t.Slug); err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	for _, a := range adopters {
 		v, err := decodeFeature(a.Feature)
 		if err != nil {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		var props struct {
@@ -641,7 +641,7 @@ func (p *pages) handleToolIndexPage(c *gin.Context) {
 	cat := p.lang(c, true)
 	tools, err := p.s.dir.FindTools(c.Request.Context(), directory.ToolFilter{})
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	var sections []themeSection
@@ -675,13 +675,13 @@ func (p *pages) handleSearchPage(c *gin.Context) {
 		if directory.ErrorCode(err) == directory.EINVALID {
 			msg = directory.ErrorMessage(err)
 		} else if err != nil {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		for _, h := range found {
 			v, err := decodeFeature(h.Feature)
 			if err != nil {
-				p.renderError(c, cat, err)
+				p.s.writeError(c, err)
 				return
 			}
 			hits = append(hits, v)

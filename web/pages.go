@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -100,6 +101,7 @@ func (s *Server) registerPageRoutes() error {
 	if err != nil {
 		return fmt.Errorf("web: pages: %w", err)
 	}
+	s.pages = p
 	s.get("/static/:hash/*name", p.handleStatic)
 	s.get("/", p.handleHome)
 	s.get("/voisins", p.handleNearbyPage)
@@ -380,12 +382,18 @@ func (p *pages) securityHeaders(c *gin.Context, framable bool) {
 	}
 }
 
-// render executes a page template with status.
+// render executes a page template with status. A template that fails is
+// an internal error, answered by the error writer (and, should the error
+// page fail too, by a line of plain text).
 func (p *pages) render(c *gin.Context, status int, name string, pg *page) {
 	var buf bytes.Buffer
 	if err := p.tmpl[pg.Lang][name].ExecuteTemplate(&buf, "layout", pg); err != nil {
-		p.s.log.ErrorContext(c.Request.Context(), "render page", "page", name, "err", err)
-		c.Header("Cache-Control", "no-store")
+		err = fmt.Errorf("render page %s: %w", name, err)
+		if name != "error" {
+			p.s.writeError(c, err)
+			return
+		}
+		p.s.log.ErrorContext(c.Request.Context(), "render error page", "err", err)
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error"))
 		return
 	}
@@ -393,24 +401,46 @@ func (p *pages) render(c *gin.Context, status int, name string, pg *page) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
-// renderError shows an error as a page: not found, or an internal error
-// (logged, shown only as such).
-func (p *pages) renderError(c *gin.Context, cat *catalog, err error) {
-	code := directory.ErrorCode(err)
-	status := errorStatus(code)
-	if code == directory.EINTERNAL {
-		p.s.log.ErrorContext(c.Request.Context(), "internal error", "method", c.Request.Method,
-			"path", c.Request.URL.Path, "err", err)
+// errorView is what the error page shows besides its title.
+type errorView struct {
+	Status   int
+	Message  string
+	Problems []fieldProblem // each parameter or field in error, by name
+	Login    string         // for a 401: the login page, coming back here
+	API      bool           // the page answers an API path: link to its documentation
+}
+
+// fieldProblem is a parameter or field in error and what to fix, translated.
+type fieldProblem struct{ Field, Text string }
+
+// errorPage shows err as a page with status, in the visitor's language: a
+// title for the status, the error's message translated from its key (a
+// 404 says the page does not exist; an internal error only that it
+// happened), and ways back. Only writeError calls it.
+func (p *pages) errorPage(c *gin.Context, status int, err error) {
+	cat := p.lang(c, false)
+	title, msg := cat.T("error.title"), errorText(cat, err)
+	if k := "error.status." + strconv.Itoa(status); cat.Has(k) {
+		title = cat.T(k)
 	}
-	title := cat.T("error.title")
-	msg := cat.T("error.internal")
-	if status == http.StatusNotFound {
+	switch {
+	case status == http.StatusNotFound:
 		title, msg = cat.T("error.notfound.title"), cat.T("error.notfound")
-	} else if code != directory.EINTERNAL {
-		msg = errorText(cat, err)
+	case directory.ErrorCode(err) == directory.EINTERNAL:
+		msg = cat.T("error.internal")
 	}
 	pg := p.newPage(c, cat, "error", "", title)
-	pg.Data = struct{ Message string }{msg}
+	v := errorView{Status: status, Message: msg, API: machineRoute(c.Request.URL.Path)}
+	if probs := directory.ErrorProblems(err); len(probs) > 1 {
+		for _, name := range slices.Sorted(maps.Keys(probs)) {
+			v.Problems = append(v.Problems, fieldProblem{Field: name, Text: cat.Problem(probs[name])})
+		}
+	}
+	if status == http.StatusUnauthorized && !v.API {
+		v.Login = "/connexion?" + url.Values{"retour": {pg.Here}}.Encode()
+	}
+	pg.Data = v
+	c.Header("Cache-Control", "no-store")
 	p.render(c, status, "error", pg)
 }
 

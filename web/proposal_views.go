@@ -276,10 +276,10 @@ func (p *pages) handleRevertPost(c *gin.Context) {
 		case directory.ErrorCode(err) == directory.ECONFLICT:
 			key = "conflict"
 		case directory.ErrorCode(err) == directory.ENOTFOUND:
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		case directory.ErrorCode(err) == directory.EINTERNAL:
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		redirectTo(c, back, "#version-"+itoa(int64(version)), "revert_error", key, "v", itoa(int64(version)))
@@ -341,11 +341,11 @@ func (p *pages) pageUser(c *gin.Context) *directory.User {
 
 // renderForbidden answers 403 with a page saying the screen is for moderators.
 func (p *pages) renderForbidden(c *gin.Context, cat *catalog) {
-	pg := p.newPage(c, cat, "error", "", cat.T("forbidden.title"))
-	pg.Data = struct{ Message string }{cat.T("forbidden.text")}
-	c.Header("Cache-Control", "no-store")
-	p.render(c, http.StatusForbidden, "error", pg)
+	p.s.writeError(c, directory.NewError(directory.EFORBIDDEN, keyModeratorPage, nil))
 }
+
+// keyModeratorPage refuses a moderation page to someone who is not a moderator.
+var keyModeratorPage = directory.NewKey("moderation.page", "this page is for moderators")
 
 // moderatorPage returns the user if they are a moderator: a visitor is sent
 // to log in, anyone else gets a 403 page.

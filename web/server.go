@@ -75,6 +75,7 @@ type Server struct {
 	handler http.Handler // the engine, its middleware chain included
 	limits  limiters
 	metrics *metrics
+	pages   *pages // the HTML pages, error pages included
 
 	loginFailures loginFailures
 	expensive     *expensive
@@ -123,8 +124,7 @@ func NewServer(cfg Config, dir *directory.Directory) (*Server, error) {
 	})
 	e.NoMethod(func(c *gin.Context) {
 		c.Header("Allow", "GET, HEAD")
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Code: "method_not_allowed",
-			Description: c.Request.Method + " is not allowed here"})
+		s.writeError(c, httpError(http.StatusMethodNotAllowed, "method_not_allowed", keyMethod, directory.Args{"method": c.Request.Method}))
 	})
 	s.engine = e
 	if err := s.registerRoutes(); err != nil {
@@ -184,10 +184,7 @@ func (s *Server) crossOrigin() gin.HandlerFunc {
 	cop := http.NewCrossOriginProtection()
 	return func(c *gin.Context) {
 		if err := cop.Check(c.Request); err != nil {
-			c.Header("Cache-Control", "no-store")
-			c.Data(http.StatusForbidden, "application/json",
-				[]byte(`{"code":"forbidden","description":"cross-origin request refused: submit forms from this site's own pages"}`))
-			c.Abort()
+			s.writeError(c, directory.NewError(directory.EFORBIDDEN, keyCrossOrigin, nil))
 			return
 		}
 		c.Next()
