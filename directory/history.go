@@ -138,7 +138,7 @@ func (d *Directory) Revert(ctx context.Context, moderator *User, typ, id string,
 				return touchSet{}, NewError(ECONFLICT, keyRevertOrphan, nil)
 			}
 		}
-		t, err := writeNewVersion(ctx, tx, cur, old, versionWrite{Action: "revert", AuthorID: moderator.ID,
+		t, _, err := writeNewVersion(ctx, tx, cur, old, versionWrite{Action: "revert", AuthorID: moderator.ID,
 			Reason: fmt.Sprintf("reverted to version %d: %s", version, strings.TrimSpace(reason))}, now)
 		if err != nil {
 			return touchSet{}, err

@@ -673,21 +673,12 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 			Quote: "proposal " + strconv.FormatInt(p.ID, 10)})
 	}
 
-	seq, err := bumpChangeSeq(ctx, tx)
+	touched, version, err := writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: p.Action, AuthorID: p.AuthorID,
+		ProposalID: p.ID, Reason: reason}, now)
 	if err != nil {
 		return touchSet{}, err
 	}
-	nowS := formatTime(now)
-	version, err := writeRecord(ctx, tx, cur, fields, nowS)
-	if err != nil {
-		return touchSet{}, err
-	}
-	if err := recordVersion(ctx, tx, cur, fields, version, versionWrite{Action: p.Action, AuthorID: p.AuthorID,
-		ProposalID: p.ID, Reason: reason, Seq: seq}, nowS); err != nil {
-		return touchSet{}, err
-	}
-	touched := touchSet{seq: seq, first: seq}
-	touched.add(cur, fields)
+	seq, nowS := touched.seq, formatTime(now)
 
 	// Deleting an actor deletes its adoptions, each as a new version of its own.
 	if p.TargetType == TypeActor && p.Action == ActionDelete {
@@ -805,11 +796,7 @@ func deleteAdoptionsOf(ctx context.Context, tx *sql.Tx, actorID string, authorID
 		}
 		fields := maps.Clone(r.Fields)
 		fields["deleted"] = json.RawMessage("true")
-		v, err := writeRecord(ctx, tx, r, fields, now)
-		if err != nil {
-			return touchSet{}, err
-		}
-		if err := recordVersion(ctx, tx, r, fields, v, versionWrite{Action: ActionDelete, AuthorID: authorID,
+		if _, err := writeVersion(ctx, tx, r, fields, versionWrite{Action: ActionDelete, AuthorID: authorID,
 			ProposalID: proposalID, Reason: "its actor was deleted", Seq: seq}, now); err != nil {
 			return touchSet{}, err
 		}

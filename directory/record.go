@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Record types that proposals and history address.
@@ -389,4 +391,54 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
+}
+
+// metaChangeSeq is the directory's change sequence: it grows with every
+// applied change, and ETags derive from it.
+const metaChangeSeq = "change_seq"
+
+// ChangeSeq returns the stored change sequence.
+func (db *DB) ChangeSeq(ctx context.Context) (uint64, error) {
+	v, err := getMeta(ctx, db.read, metaChangeSeq)
+	if err != nil || v == "" {
+		return 0, err
+	}
+	return strconv.ParseUint(v, 10, 64)
+}
+
+// bumpChangeSeq increments the change sequence inside tx and returns the new value.
+func bumpChangeSeq(ctx context.Context, tx *sql.Tx) (uint64, error) {
+	var seq uint64
+	err := tx.QueryRowContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
+		ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)
+		RETURNING CAST(value AS INTEGER)`, metaChangeSeq).Scan(&seq)
+	return seq, err
+}
+
+// writeNewVersion takes the next change sequence number and writes fields
+// as the next version of cur with its history row; it returns what the
+// read model must follow and the version written.
+func writeNewVersion(ctx context.Context, tx *sql.Tx, cur *record, fields map[string]json.RawMessage, w versionWrite, now time.Time) (touchSet, int, error) {
+	seq, err := bumpChangeSeq(ctx, tx)
+	if err != nil {
+		return touchSet{}, 0, err
+	}
+	w.Seq = seq
+	v, err := writeVersion(ctx, tx, cur, fields, w, formatTime(now))
+	if err != nil {
+		return touchSet{}, 0, err
+	}
+	t := touchSet{seq: seq, first: seq}
+	t.add(cur, fields)
+	return t, v, nil
+}
+
+// writeVersion writes fields as the next version of cur and its history
+// row, tagged with the change sequence number w.Seq.
+func writeVersion(ctx context.Context, tx *sql.Tx, cur *record, fields map[string]json.RawMessage, w versionWrite, now string) (int, error) {
+	v, err := writeRecord(ctx, tx, cur, fields, now)
+	if err != nil {
+		return 0, err
+	}
+	return v, recordVersion(ctx, tx, cur, fields, v, w, now)
 }

@@ -143,8 +143,9 @@ func undoProposal(ctx context.Context, tx *sql.Tx, p *storedProposal, by *User, 
 	if len(conflicts) > 0 {
 		return touchSet{}, withConflicts(NewError(ECONFLICT, keyUndoConflict, Args{"type": p.TargetType, "id": p.TargetID, "proposal": p.ID}), conflicts)
 	}
-	return writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: "revert", AuthorID: by.ID, ProposalID: p.ID,
+	t, _, err := writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: "revert", AuthorID: by.ID, ProposalID: p.ID,
 		Reason: "proposal rejected: " + reason}, now)
+	return t, err
 }
 
 func cloneFields(m map[string]json.RawMessage) map[string]json.RawMessage {
@@ -153,26 +154,6 @@ func cloneFields(m map[string]json.RawMessage) map[string]json.RawMessage {
 		out[k] = v
 	}
 	return out
-}
-
-// writeNewVersion writes fields as the next version of cur, with its history.
-func writeNewVersion(ctx context.Context, tx *sql.Tx, cur *record, fields map[string]json.RawMessage, w versionWrite, now time.Time) (touchSet, error) {
-	seq, err := bumpChangeSeq(ctx, tx)
-	if err != nil {
-		return touchSet{}, err
-	}
-	w.Seq = seq
-	nowS := formatTime(now)
-	v, err := writeRecord(ctx, tx, cur, fields, nowS)
-	if err != nil {
-		return touchSet{}, err
-	}
-	if err := recordVersion(ctx, tx, cur, fields, v, w, nowS); err != nil {
-		return touchSet{}, err
-	}
-	t := touchSet{seq: seq, first: seq}
-	t.add(cur, fields)
-	return t, nil
 }
 
 // decide runs one write transaction of the review workflow, then brings the

@@ -2,10 +2,8 @@ package directory
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/voisinage/voisinage/data"
 )
@@ -116,28 +114,6 @@ func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) erro
 		return err
 	}
 	return tx.Commit()
-}
-
-// metaChangeSeq is the directory's change sequence: it grows with every
-// applied change, and ETags derive from it.
-const metaChangeSeq = "change_seq"
-
-// ChangeSeq returns the stored change sequence.
-func (db *DB) ChangeSeq(ctx context.Context) (uint64, error) {
-	v, err := getMeta(ctx, db.read, metaChangeSeq)
-	if err != nil || v == "" {
-		return 0, err
-	}
-	return strconv.ParseUint(v, 10, 64)
-}
-
-// bumpChangeSeq increments the change sequence inside tx and returns the new value.
-func bumpChangeSeq(ctx context.Context, tx *sql.Tx) (uint64, error) {
-	var seq uint64
-	err := tx.QueryRowContext(ctx, `INSERT INTO meta (key, value) VALUES (?, '1')
-		ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)
-		RETURNING CAST(value AS INTEGER)`, metaChangeSeq).Scan(&seq)
-	return seq, err
 }
 
 func bundleSources(in []data.Source) []Source {
