@@ -450,18 +450,19 @@ func (p *property) decide() (string, error) {
 		return "", err
 	}
 	if !undo && len(list) > 1 && p.r.IntN(4) == 0 { // bulk review, as the queue page sends it
-		var decs []directory.Decision
+		b := directory.BulkReview{Action: directory.ReviewApprove, Reason: "lot"}
 		var ids []string
 		for _, i := range p.r.Perm(len(list))[:min(len(list), 2+p.r.IntN(4))] {
-			decs = append(decs, directory.Decision{ID: list[i].ID, Reason: "lot"})
+			b.IDs = append(b.IDs, list[i].ID)
 			ids = append(ids, fmt.Sprintf("#%d", list[i].ID))
 		}
-		var res []directory.DecisionResult
-		verb := "approve"
 		if p.r.IntN(3) == 0 {
-			verb, res = "reject", d.RejectEdits(ctx, p.f.Mod, decs)
-		} else {
-			res = d.ApproveEdits(ctx, p.f.Mod, decs)
+			b.Action = directory.ReviewReject
+		}
+		verb := b.Action
+		res, err := d.ReviewProposals(ctx, p.f.Mod, b)
+		if err != nil {
+			return fmt.Sprintf("bulk %s %v", verb, ids), err
 		}
 		var outcome []string
 		for i, r := range res {

@@ -547,3 +547,79 @@ func TestSearchCodesFollowEdits(t *testing.T) {
 		t.Fatalf("after the correction: old SIREN %v, old postal code %v, new SIREN %v", found("123456789"), found("88000"), found("987654321"))
 	}
 }
+
+// TestReviewProposals checks the bulk review the API and the pages share:
+// its validation, and one transaction where a proposal that cannot be
+// decided is rolled back alone while the others are applied.
+func TestReviewProposals(t *testing.T) {
+	f := newFixture(t)
+	website := func(id, url string) *directory.Proposal {
+		return f.propose(t, f.alice, directory.ProposalInput{TargetType: "actor", TargetID: id, Action: "update",
+			BaseVersion: 1, Changes: changes("website", url)})
+	}
+	p1 := website("commune-88160", "https://www.epinal.fr")
+	p2 := website("commune-88209", "https://www.golbey.fr")
+	done := website("commune-88465", "https://www.saint-die.eu")
+	if _, err := f.d.ApproveEdit(f.ctx, f.mod, directory.Decision{ID: done.ID}); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("ErrInvalid", func(t *testing.T) {
+		many := make([]int64, directory.MaxBulkReview+1)
+		for i := range many {
+			many[i] = int64(i + 1)
+		}
+		for _, c := range []struct {
+			b      directory.BulkReview
+			fields []string
+		}{
+			{directory.BulkReview{Action: "archive", IDs: []int64{p1.ID}}, []string{"action"}},
+			{directory.BulkReview{Action: directory.ReviewApprove}, []string{"ids"}},
+			{directory.BulkReview{Action: directory.ReviewApprove, IDs: many}, []string{"ids"}},
+			{directory.BulkReview{IDs: many}, []string{"action", "ids"}},
+			{directory.BulkReview{Action: directory.ReviewReject, IDs: []int64{p1.ID}}, []string{"reason"}},
+		} {
+			_, err := f.d.ReviewProposals(f.ctx, f.mod, c.b)
+			wantCode(t, err, directory.EINVALID)
+			for _, name := range c.fields {
+				if directory.ErrorProblems(err)[name].Key == "" {
+					t.Errorf("%+v: no problem with %s: %v", c.b.Action, name, err)
+				}
+			}
+		}
+		_, err := f.d.ReviewProposals(f.ctx, f.alice, directory.BulkReview{Action: directory.ReviewApprove, IDs: []int64{p1.ID}})
+		wantCode(t, err, directory.EFORBIDDEN)
+	})
+
+	t.Run("OK", func(t *testing.T) {
+		before, err := f.d.DB().ChangeSeq(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.d.ReviewProposals(f.ctx, f.mod, directory.BulkReview{Action: directory.ReviewApprove,
+			IDs: []int64{p1.ID, done.ID, p2.ID, p1.ID}, Reason: "vérifié"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) != 3 || res[0].Err != nil || res[2].Err != nil || directory.ErrorCode(res[1].Err) != directory.ECONFLICT {
+			t.Fatalf("results %+v", res)
+		}
+		// The two applied, each a change of its own; the refused one left nothing.
+		after, _ := f.d.DB().ChangeSeq(f.ctx)
+		if after != before+2 {
+			t.Errorf("change sequence %d → %d, want two changes", before, after)
+		}
+		for id, want := range map[string]string{"commune-88160": "https://www.epinal.fr", "commune-88209": "https://www.golbey.fr"} {
+			var fe struct{ Properties struct{ Website string } }
+			json.Unmarshal(mustFeature(t, f.d, id), &fe)
+			if fe.Properties.Website != want {
+				t.Errorf("%s website %q after the batch", id, fe.Properties.Website)
+			}
+		}
+		for _, p := range []*directory.Proposal{p1, p2} {
+			if got, _ := f.d.FindProposalByID(f.ctx, f.mod, p.ID); got.Status != directory.ProposalApproved || got.Reason != "vérifié" {
+				t.Errorf("proposal %d: %s %q", p.ID, got.Status, got.Reason)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -40,75 +41,177 @@ func checkReason(reason string, required bool) error {
 // follows after the commit. For a change already applied at once (trusted
 // author, representative), approving confirms the review.
 func (d *Directory) ApproveEdit(ctx context.Context, moderator *User, dec Decision) (*Proposal, error) {
-	if !moderator.IsModerator() {
-		return nil, NewError(EFORBIDDEN, keyApproveModerator, nil)
-	}
-	if err := checkReason(dec.Reason, false); err != nil {
+	if err := checkApproval(moderator, dec); err != nil {
 		return nil, err
 	}
-	for k, v := range dec.Resolutions {
-		if v != "yours" && v != "current" {
-			return nil, FieldError("resolutions."+k, keyResolution, nil)
-		}
-	}
 	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
-		p, err := loadStoredProposal(ctx, tx, dec.ID)
-		if err != nil {
-			return touchSet{}, err
-		}
-		switch {
-		case p.Status == ProposalApproved && p.NeedsReview:
-			_, err := tx.ExecContext(ctx, `UPDATE proposals SET needs_review = 0, reviewer_id = ?, reviewed_at = ?, reason = ?,
-				updated_at = ? WHERE id = ?`, moderator.ID, formatTime(now), strings.TrimSpace(dec.Reason), formatTime(now), p.ID)
-			return touchSet{}, err
-		case p.Status != ProposalPending:
-			return touchSet{}, alreadyDecided(p.ID, p.Status)
-		}
-		return d.applyProposal(ctx, tx, p, dec.Resolutions, moderator, "moderator", strings.TrimSpace(dec.Reason), now)
+		return d.approveInTx(ctx, tx, moderator, dec, now)
 	}); err != nil {
 		return nil, err
 	}
 	return d.FindProposalByID(ctx, moderator, dec.ID)
 }
 
+// checkApproval checks who approves and what the decision says.
+func checkApproval(moderator *User, dec Decision) error {
+	if !moderator.IsModerator() {
+		return NewError(EFORBIDDEN, keyApproveModerator, nil)
+	}
+	if err := checkReason(dec.Reason, false); err != nil {
+		return err
+	}
+	for k, v := range dec.Resolutions {
+		if v != "yours" && v != "current" {
+			return FieldError("resolutions."+k, keyResolution, nil)
+		}
+	}
+	return nil
+}
+
+// approveInTx approves one checked decision inside tx.
+func (d *Directory) approveInTx(ctx context.Context, tx *sql.Tx, moderator *User, dec Decision, now time.Time) (touchSet, error) {
+	p, err := loadStoredProposal(ctx, tx, dec.ID)
+	if err != nil {
+		return touchSet{}, err
+	}
+	switch {
+	case p.Status == ProposalApproved && p.NeedsReview:
+		_, err := tx.ExecContext(ctx, `UPDATE proposals SET needs_review = 0, reviewer_id = ?, reviewed_at = ?, reason = ?,
+			updated_at = ? WHERE id = ?`, moderator.ID, formatTime(now), strings.TrimSpace(dec.Reason), formatTime(now), p.ID)
+		return touchSet{}, err
+	case p.Status != ProposalPending:
+		return touchSet{}, alreadyDecided(p.ID, p.Status)
+	}
+	return d.applyProposal(ctx, tx, p, dec.Resolutions, moderator, "moderator", strings.TrimSpace(dec.Reason), now)
+}
+
 // RejectEdit rejects a proposal with a reason. A change that was already
 // applied (trusted author, representative) is undone by a new version that
 // restores the replaced values; ECONFLICT if others changed them since.
 func (d *Directory) RejectEdit(ctx context.Context, moderator *User, dec Decision) (*Proposal, error) {
-	if !moderator.IsModerator() {
-		return nil, NewError(EFORBIDDEN, keyRejectModerator, nil)
-	}
-	if err := checkReason(dec.Reason, true); err != nil {
+	if err := checkRejection(moderator, dec); err != nil {
 		return nil, err
 	}
-	reason := strings.TrimSpace(dec.Reason)
 	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
-		p, err := loadStoredProposal(ctx, tx, dec.ID)
-		if err != nil {
-			return touchSet{}, err
-		}
-		var touched touchSet
-		switch {
-		case p.Status == ProposalApproved && p.NeedsReview:
-			if touched, err = undoProposal(ctx, tx, p, moderator, reason, now); err != nil {
-				return touchSet{}, err
-			}
-			if err := emit(ctx, tx, now, func() (*Event, error) {
-				return d.revertEvent(ctx, tx, p.TargetType, p.TargetID, &EventRevert{ProposalID: p.ID,
-					Reason: "proposal rejected: " + reason}, moderator, now)
-			}); err != nil {
-				return touchSet{}, err
-			}
-		case p.Status != ProposalPending:
-			return touchSet{}, alreadyDecided(p.ID, p.Status)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE proposals SET status = 'rejected', needs_review = 0, reviewer_id = ?,
-			reviewed_at = ?, reason = ?, updated_at = ? WHERE id = ?`, moderator.ID, formatTime(now), reason, formatTime(now), p.ID)
-		return touched, err
+		return d.rejectInTx(ctx, tx, moderator, dec, now)
 	}); err != nil {
 		return nil, err
 	}
 	return d.FindProposalByID(ctx, moderator, dec.ID)
+}
+
+// checkRejection checks who rejects and the reason, which is required.
+func checkRejection(moderator *User, dec Decision) error {
+	if !moderator.IsModerator() {
+		return NewError(EFORBIDDEN, keyRejectModerator, nil)
+	}
+	return checkReason(dec.Reason, true)
+}
+
+// rejectInTx rejects one checked decision inside tx.
+func (d *Directory) rejectInTx(ctx context.Context, tx *sql.Tx, moderator *User, dec Decision, now time.Time) (touchSet, error) {
+	reason := strings.TrimSpace(dec.Reason)
+	p, err := loadStoredProposal(ctx, tx, dec.ID)
+	if err != nil {
+		return touchSet{}, err
+	}
+	var touched touchSet
+	switch {
+	case p.Status == ProposalApproved && p.NeedsReview:
+		if touched, err = undoProposal(ctx, tx, p, moderator, reason, now); err != nil {
+			return touchSet{}, err
+		}
+		if err := emit(ctx, tx, now, func() (*Event, error) {
+			return d.revertEvent(ctx, tx, p.TargetType, p.TargetID, &EventRevert{ProposalID: p.ID,
+				Reason: "proposal rejected: " + reason}, moderator, now)
+		}); err != nil {
+			return touchSet{}, err
+		}
+	case p.Status != ProposalPending:
+		return touchSet{}, alreadyDecided(p.ID, p.Status)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE proposals SET status = 'rejected', needs_review = 0, reviewer_id = ?,
+		reviewed_at = ?, reason = ?, updated_at = ? WHERE id = ?`, moderator.ID, formatTime(now), reason, formatTime(now), p.ID)
+	return touched, err
+}
+
+// Review actions: what a moderator decides about proposals.
+const (
+	ReviewApprove = "approve"
+	ReviewReject  = "reject"
+)
+
+// Decide approves or rejects one proposal, as action says (ReviewApprove
+// or ReviewReject; EINVALID otherwise): the pages' single decision.
+func (d *Directory) Decide(ctx context.Context, moderator *User, action string, dec Decision) (*Proposal, error) {
+	switch action {
+	case ReviewApprove:
+		return d.ApproveEdit(ctx, moderator, dec)
+	case ReviewReject:
+		return d.RejectEdit(ctx, moderator, dec)
+	}
+	return nil, FieldError("action", keyReviewAction, nil)
+}
+
+// MaxBulkReview bounds the proposals of one bulk review.
+const MaxBulkReview = 200
+
+// BulkReview approves or rejects several proposals with one reason.
+type BulkReview struct {
+	Action string // ReviewApprove or ReviewReject
+	IDs    []int64
+	Reason string
+}
+
+// ReviewProposals decides the proposals of b, for the API and the pages
+// alike: in one transaction, each proposal under a savepoint, so that one
+// that cannot be decided (already decided, conflicting) is reported in its
+// result and rolled back alone while the others are applied; the read
+// model follows once, after the commit. Repeated ids count once. It
+// returns EINVALID for an unknown action, no id or more than MaxBulkReview,
+// or a bad reason (required to reject), and EFORBIDDEN unless moderator
+// is a moderator.
+func (d *Directory) ReviewProposals(ctx context.Context, moderator *User, b BulkReview) ([]DecisionResult, error) {
+	p := Problems{}
+	if b.Action != ReviewApprove && b.Action != ReviewReject {
+		p.Add("action", keyReviewAction, nil)
+	}
+	var ids []int64
+	for _, id := range b.IDs {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	switch {
+	case len(ids) == 0:
+		p.Add("ids", keyReviewNoIDs, nil)
+	case len(ids) > MaxBulkReview:
+		p.Add("ids", keyReviewIDs, Args{"max": MaxBulkReview})
+	}
+	if err := p.Err("review"); err != nil {
+		return nil, err
+	}
+	if !moderator.IsModerator() {
+		return nil, NewError(EFORBIDDEN, keyReviewModerator, nil)
+	}
+	check, decide := checkApproval, d.approveInTx
+	if b.Action == ReviewReject {
+		check, decide = checkRejection, d.rejectInTx
+	}
+	if err := check(moderator, Decision{Reason: b.Reason}); err != nil {
+		return nil, err
+	}
+	out := make([]DecisionResult, len(ids))
+	err := d.decideEach(ctx, len(ids), func(tx *sql.Tx, i int, now time.Time) (touchSet, error) {
+		out[i].ID = ids[i]
+		t, err := decide(ctx, tx, moderator, Decision{ID: ids[i], Reason: b.Reason}, now)
+		out[i].Err = err
+		return t, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // undoProposal restores, as a new version, the values an applied proposal replaced.
@@ -177,25 +280,31 @@ func (d *Directory) decide(ctx context.Context, fn func(tx *sql.Tx, now time.Tim
 	return nil
 }
 
-// ApproveEdits and RejectEdits decide several proposals, each in its own
-// transaction, and report each outcome.
-func (d *Directory) ApproveEdits(ctx context.Context, moderator *User, decs []Decision) []DecisionResult {
-	out := make([]DecisionResult, len(decs))
-	for i, dec := range decs {
-		_, err := d.ApproveEdit(ctx, moderator, dec)
-		out[i] = DecisionResult{ID: dec.ID, Err: err}
-	}
-	return out
-}
-
-// RejectEdits rejects several proposals; see ApproveEdits.
-func (d *Directory) RejectEdits(ctx context.Context, moderator *User, decs []Decision) []DecisionResult {
-	out := make([]DecisionResult, len(decs))
-	for i, dec := range decs {
-		_, err := d.RejectEdit(ctx, moderator, dec)
-		out[i] = DecisionResult{ID: dec.ID, Err: err}
-	}
-	return out
+// decideEach runs n decisions in one write transaction, each under a
+// savepoint: a decision that fails is rolled back alone (its error is
+// fn's to report) and the others commit together; the read model then
+// follows them all at once.
+func (d *Directory) decideEach(ctx context.Context, n int, fn func(tx *sql.Tx, i int, now time.Time) (touchSet, error)) error {
+	return d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+		var touched touchSet
+		for i := range n {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT decision`); err != nil {
+				return touchSet{}, err
+			}
+			t, err := fn(tx, i, now)
+			if err != nil {
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO decision`); err != nil {
+					return touchSet{}, err
+				}
+			} else {
+				touched.merge(t)
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE decision`); err != nil {
+				return touchSet{}, err
+			}
+		}
+		return touched, nil
+	})
 }
 
 // WithdrawEdit lets an author withdraw their pending proposal.

@@ -224,6 +224,21 @@ func errorText(cat *catalog, err error) string {
 	return cat.keyed(key, args, directory.ErrorMessage(err))
 }
 
+// problemsText is a refusal for a message line: each field's problem in
+// the page's language, in the order of the fields' names, or the error's
+// own message when it names no field.
+func problemsText(cat *catalog, err error) string {
+	probs := directory.ErrorProblems(err)
+	if len(probs) == 0 {
+		return errorText(cat, err)
+	}
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(probs)) {
+		parts = append(parts, cat.Problem(probs[name]))
+	}
+	return strings.Join(parts, " ")
+}
+
 // Problem is a field's problem in the page's language.
 func (c *catalog) Problem(p directory.Problem) string { return c.keyed(p.Key, p.Args, p.Message) }
 

@@ -256,17 +256,8 @@ func (p *pages) handleDecidePost(c *gin.Context) {
 		}
 	}
 	action := postValue(c, "action")
-	var done string
-	switch action {
-	case "approve":
-		_, err = p.s.dir.ApproveEdit(c.Request.Context(), u, dec)
-		done = "approved"
-	case "reject":
-		_, err = p.s.dir.RejectEdit(c.Request.Context(), u, dec)
-		done = "rejected"
-	default:
-		err = directory.FieldError("action", keyReviewAction, nil)
-	}
+	_, err = p.s.dir.Decide(c.Request.Context(), u, action, dec)
+	done := map[string]string{directory.ReviewApprove: "approved", directory.ReviewReject: "rejected"}[action]
 	if err == nil {
 		redirectTo(c, l.back, "", "fait", done, "n", itoa(id))
 		return
@@ -304,38 +295,23 @@ func (p *pages) handleBulkPost(c *gin.Context) {
 	}
 	l := listingFrom(c, "/moderation")
 	action := postValue(c, "bulk_action")
-	reason := postValue(c, "bulk_reason")
 	var ids []int64
 	for _, s := range c.Request.PostForm["ids"] {
-		if id, err := directory.ParseID("ids", s); err == nil && !slices.Contains(ids, id) {
+		if id, err := directory.ParseID("ids", s); err == nil {
 			ids = append(ids, id)
 		}
 	}
-	switch {
-	case len(ids) == 0:
-		l.message, l.status = cat.T("bulk.none"), http.StatusBadRequest
-	case len(ids) > 200:
-		l.message, l.status = cat.T("bulk.tooMany"), http.StatusBadRequest
-	case action != "approve" && action != "reject":
-		l.message, l.status = cat.T("bulk.noAction"), http.StatusBadRequest
-	case action == "reject" && reason == "":
-		l.message, l.status = cat.T("bulk.reasonRequired"), http.StatusBadRequest
-	}
-	if l.message != "" {
+	results, err := p.s.dir.ReviewProposals(c.Request.Context(), u,
+		directory.BulkReview{Action: action, IDs: ids, Reason: postValue(c, "bulk_reason")})
+	if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.EFORBIDDEN {
+		p.s.writeError(c, err)
+		return
+	} else if err != nil {
+		l.message, l.status = problemsText(cat, err), errorStatus(code)
 		p.renderListing(c, cat, u, l)
 		return
 	}
-	decs := make([]directory.Decision, len(ids))
-	for i, id := range ids {
-		decs[i] = directory.Decision{ID: id, Reason: reason}
-	}
-	var results []directory.DecisionResult
-	if action == "approve" {
-		results = p.s.dir.ApproveEdits(c.Request.Context(), u, decs)
-	} else {
-		results = p.s.dir.RejectEdits(c.Request.Context(), u, decs)
-	}
-	b := &bulkResult{Approve: action == "approve"}
+	b := &bulkResult{Approve: action == directory.ReviewApprove}
 	for _, r := range results {
 		if r.Err != nil {
 			b.Failed++

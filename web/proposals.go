@@ -42,12 +42,9 @@ type geometryBody struct {
 }
 
 var (
-	keyGeometryPoint   = directory.NewKey("proposal.geometry_point", `must be a GeoJSON Point: {"type":"Point","coordinates":[lon, lat]}`)
-	keyGeometryTwice   = directory.NewKey("proposal.geometry_twice", "give the point either as geometry or as changes.lon/lat, not both")
-	keyReviewAction    = directory.NewKey("review.action", "must be approve or reject")
-	keyReviewIDs       = directory.NewKey("review.ids", "must list 1 to {max} proposal ids")
-	keyReviewModerator = directory.NewKey("moderation.review", "only moderators can review proposals")
-	keyVoteRequired    = directory.NewKey("vote.required", "is required: 1 (for), -1 (against) or 0 (take back)")
+	keyGeometryPoint = directory.NewKey("proposal.geometry_point", `must be a GeoJSON Point: {"type":"Point","coordinates":[lon, lat]}`)
+	keyGeometryTwice = directory.NewKey("proposal.geometry_twice", "give the point either as geometry or as changes.lon/lat, not both")
+	keyVoteRequired  = directory.NewKey("vote.required", "is required: 1 (for), -1 (against) or 0 (take back)")
 )
 
 func (s *Server) proposalInput(c *gin.Context) (directory.ProposalInput, bool) {
@@ -236,30 +233,10 @@ func (s *Server) handleReviewBulk(c *gin.Context) {
 	if !s.bindJSON(c, &b) {
 		return
 	}
-	p := directory.Problems{}
-	if b.Action != "approve" && b.Action != "reject" {
-		p.Add("action", keyReviewAction, nil)
-	}
-	if len(b.IDs) == 0 || len(b.IDs) > 200 {
-		p.Add("ids", keyReviewIDs, directory.Args{"max": 200})
-	}
-	if err := p.Err("review"); err != nil {
+	results, err := s.dir.ReviewProposals(c.Request.Context(), u, directory.BulkReview{Action: b.Action, IDs: b.IDs, Reason: b.Reason})
+	if err != nil {
 		s.writeError(c, err)
 		return
-	}
-	if !u.IsModerator() {
-		s.writeError(c, directory.NewError(directory.EFORBIDDEN, keyReviewModerator, nil))
-		return
-	}
-	decs := make([]directory.Decision, len(b.IDs))
-	for i, id := range b.IDs {
-		decs[i] = directory.Decision{ID: id, Reason: b.Reason}
-	}
-	var results []directory.DecisionResult
-	if b.Action == "approve" {
-		results = s.dir.ApproveEdits(c.Request.Context(), u, decs)
-	} else {
-		results = s.dir.RejectEdits(c.Request.Context(), u, decs)
 	}
 	type result struct {
 		ID     int64      `json:"id"`
