@@ -80,11 +80,11 @@ func (s *Server) registerAuthRoutes() {
 	s.engine.POST("/api/register", s.handleRegister)
 	s.engine.POST("/api/login", s.handleLogin)
 	s.engine.POST("/api/logout", s.handleLogout)
-	s.get("/api/me", s.handleMe)
+	s.get("/api/me", userAPI(s, "", s.handleMe))
 	s.engine.POST("/api/me/password", s.handlePassword)
-	s.get("/api/tokens", s.handleTokenIndex)
-	s.engine.POST("/api/tokens", s.handleTokenCreate)
-	s.engine.DELETE("/api/tokens/:id", s.handleTokenRevoke)
+	s.get("/api/tokens", userAPI(s, "", s.handleTokenIndex))
+	s.engine.POST("/api/tokens", userAPI(s, "", s.handleTokenCreate))
+	s.engine.DELETE("/api/tokens/:id", userAPI(s, "id", s.handleTokenRevoke))
 }
 
 // userJSON is a user as the API shows it.
@@ -174,13 +174,8 @@ func (s *Server) handleLogout(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-func (s *Server) handleMe(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"user": toUserJSON(u, true)})
+func (s *Server) handleMe(r *apiRequest, _ *noBody) (reply, error) {
+	return ok(gin.H{"user": toUserJSON(r.user, true)}), nil
 }
 
 func (s *Server) handlePassword(c *gin.Context) {
@@ -224,58 +219,35 @@ func toTokenJSON(t directory.APIToken) tokenJSON {
 	return j
 }
 
-func (s *Server) handleTokenIndex(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	tokens, err := s.dir.FindAPITokens(c.Request.Context(), u)
+func (s *Server) handleTokenIndex(r *apiRequest, _ *noBody) (reply, error) {
+	tokens, err := s.dir.FindAPITokens(r.ctx, r.user)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	out := make([]tokenJSON, len(tokens))
 	for i, t := range tokens {
 		out[i] = toTokenJSON(t)
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"tokens": out})
+	return ok(gin.H{"tokens": out}), nil
 }
 
-func (s *Server) handleTokenCreate(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	var in struct {
-		Name string `json:"name"`
-	}
-	if !s.bindJSON(c, &in) {
-		return
-	}
-	t, err := s.dir.CreateAPIToken(c.Request.Context(), u, in.Name)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, gin.H{"token": toTokenJSON(*t), "note": "copy the token now: it is not shown again"})
+type tokenBody struct {
+	Name string `json:"name"`
 }
 
-func (s *Server) handleTokenRevoke(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err == nil {
-		err = s.dir.RevokeAPIToken(c.Request.Context(), u, id)
-	}
+func (s *Server) handleTokenCreate(r *apiRequest, b *tokenBody) (reply, error) {
+	t, err := s.dir.CreateAPIToken(r.ctx, r.user, b.Name)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	c.Status(http.StatusNoContent)
+	return created(gin.H{"token": toTokenJSON(*t), "note": "copy the token now: it is not shown again"}, ""), nil
+}
+
+func (s *Server) handleTokenRevoke(r *apiRequest, _ *noBody) (reply, error) {
+	if err := s.dir.RevokeAPIToken(r.ctx, r.user, r.id); err != nil {
+		return reply{}, err
+	}
+	return noContent, nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -14,17 +14,17 @@ func (s *Server) registerModerationRoutes() {
 	s.get("/api/actors/:id/history", s.handleHistory(directory.TypeActor))
 	s.get("/api/tools/:slug/history", s.handleHistory(directory.TypeTool))
 	s.get("/api/adoptions/:id/history", s.handleHistory(directory.TypeAdoption))
-	s.engine.POST("/api/actors/:id/revert", s.handleRevert(directory.TypeActor))
-	s.engine.POST("/api/tools/:slug/revert", s.handleRevert(directory.TypeTool))
-	s.engine.POST("/api/adoptions/:id/revert", s.handleRevert(directory.TypeAdoption))
+	s.engine.POST("/api/actors/:id/revert", userAPI(s, "", s.handleRevert(directory.TypeActor)))
+	s.engine.POST("/api/tools/:slug/revert", userAPI(s, "", s.handleRevert(directory.TypeTool)))
+	s.engine.POST("/api/adoptions/:id/revert", userAPI(s, "", s.handleRevert(directory.TypeAdoption)))
 	s.engine.POST("/api/reports", s.handleReportCreate)
-	s.get("/api/reports", s.handleReportIndex)
-	s.engine.POST("/api/reports/:id/resolve", s.handleReportResolve)
-	s.engine.POST("/api/users/:id/block", s.handleUserBlock)
-	s.engine.POST("/api/users/:id/unblock", s.handleUserUnblock)
-	s.engine.PUT("/api/users/:id/role", s.handleUserRole)
-	s.engine.POST("/api/users/:id/representatives", s.handleRepresentative(true))
-	s.engine.DELETE("/api/users/:id/representatives/:actor", s.handleRepresentative(false))
+	s.get("/api/reports", userAPI(s, "", s.handleReportIndex))
+	s.engine.POST("/api/reports/:id/resolve", userAPI(s, "id", s.handleReportResolve))
+	s.engine.POST("/api/users/:id/block", userAPI(s, "id", s.handleUserBlock))
+	s.engine.POST("/api/users/:id/unblock", userAPI(s, "id", s.handleUserUnblock))
+	s.engine.PUT("/api/users/:id/role", userAPI(s, "id", s.handleUserRole))
+	s.engine.POST("/api/users/:id/representatives", userAPI(s, "id", s.handleRepresentativeAdd))
+	s.engine.DELETE("/api/users/:id/representatives/:actor", userAPI(s, "id", s.handleRepresentativeRemove))
 }
 
 func recordID(c *gin.Context) string {
@@ -65,26 +65,19 @@ func (s *Server) handleHistory(typ string) gin.HandlerFunc {
 	}
 }
 
-func (s *Server) handleRevert(typ string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		u := s.requireUser(c)
-		if u == nil {
-			return
-		}
-		var b struct {
-			Version int    `json:"version"`
-			Reason  string `json:"reason"`
-		}
-		if !s.bindJSON(c, &b) {
-			return
-		}
-		v, err := s.dir.Revert(c.Request.Context(), u, typ, recordID(c), b.Version, b.Reason)
+type revertBody struct {
+	Version int    `json:"version"`
+	Reason  string `json:"reason"`
+}
+
+func (s *Server) handleRevert(typ string) func(r *apiRequest, b *revertBody) (reply, error) {
+	return func(r *apiRequest, b *revertBody) (reply, error) {
+		id := recordID(r.c)
+		v, err := s.dir.Revert(r.ctx, r.user, typ, id, b.Version, b.Reason)
 		if err != nil {
-			s.writeError(c, err)
-			return
+			return reply{}, err
 		}
-		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, gin.H{"record_type": typ, "record_id": recordID(c), "version": v, "reverted_to": b.Version})
+		return ok(gin.H{"record_type": typ, "record_id": id, "version": v, "reverted_to": b.Version}), nil
 	}
 }
 
@@ -134,58 +127,39 @@ func (s *Server) handleReportCreate(c *gin.Context) {
 	c.JSON(http.StatusCreated, toReportJSON(r))
 }
 
-func (s *Server) handleReportIndex(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	p := parseParams(c.Request.URL.RawQuery, []string{"status", "limit", "offset"})
+func (s *Server) handleReportIndex(r *apiRequest, _ *noBody) (reply, error) {
+	p := r.query([]string{"status", "limit", "offset"})
 	status := p.oneOf("status", "open", "open", "resolved", "dismissed", "all")
 	limit := p.integer("limit", 50, 1, 500, false)
 	offset := p.integer("offset", 0, 0, 1<<31-1, false)
 	if err := p.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	if status == "all" {
 		status = ""
 	}
-	list, total, err := s.dir.FindReports(c.Request.Context(), u, status, limit, offset)
+	list, total, err := s.dir.FindReports(r.ctx, r.user, status, limit, offset)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	out := make([]reportJSON, len(list))
-	for i, r := range list {
-		out[i] = toReportJSON(r)
+	for i, rep := range list {
+		out[i] = toReportJSON(rep)
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"reports": out, "numberMatched": total, "numberReturned": len(out)})
+	return ok(gin.H{"reports": out, "numberMatched": total, "numberReturned": len(out)}), nil
 }
 
-func (s *Server) handleReportResolve(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.proposalID(c)
-	if !ok {
-		return
-	}
-	var b struct {
-		Status string `json:"status"`
-		Note   string `json:"note"`
-	}
-	if !s.bindJSON(c, &b) {
-		return
-	}
-	r, err := s.dir.ResolveReport(c.Request.Context(), u, id, b.Status, b.Note)
+type resolveBody struct {
+	Status string `json:"status"`
+	Note   string `json:"note"`
+}
+
+func (s *Server) handleReportResolve(r *apiRequest, b *resolveBody) (reply, error) {
+	rep, err := s.dir.ResolveReport(r.ctx, r.user, r.id, b.Status, b.Note)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, toReportJSON(r))
+	return ok(toReportJSON(rep)), nil
 }
 
 var (
@@ -194,120 +168,64 @@ var (
 	keyBlockDays        = directory.NewKey("block.days", "must be a number of days between 1 and 3650 (or give until)")
 )
 
-func (s *Server) handleUserBlock(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.proposalID(c)
-	if !ok {
-		return
-	}
-	var b struct {
-		Days   int    `json:"days"`
-		Until  string `json:"until"`
-		Reason string `json:"reason"`
-	}
-	if !s.bindJSON(c, &b) {
-		return
-	}
+type blockBody struct {
+	Days   int    `json:"days"`
+	Until  string `json:"until"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) handleUserBlock(r *apiRequest, b *blockBody) (reply, error) {
 	var until time.Time
 	switch {
 	case b.Until != "" && b.Days != 0:
-		s.writeError(c, directory.FieldError("until", keyBlockDaysOrUntil, nil))
-		return
+		return reply{}, directory.FieldError("until", keyBlockDaysOrUntil, nil)
 	case b.Until != "":
 		t, err := time.Parse(time.RFC3339, b.Until)
 		if err != nil {
-			s.writeError(c, directory.FieldError("until", keyBlockUntil, nil))
-			return
+			return reply{}, directory.FieldError("until", keyBlockUntil, nil)
 		}
 		until = t
 	case b.Days >= 1 && b.Days <= 3650:
 		until = time.Now().Add(time.Duration(b.Days) * 24 * time.Hour)
 	default:
-		s.writeError(c, directory.FieldError("days", keyBlockDays, nil))
-		return
+		return reply{}, directory.FieldError("days", keyBlockDays, nil)
 	}
-	if err := s.dir.BlockUser(c.Request.Context(), u, id, until, b.Reason); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	s.writeUser(c, id)
+	return s.userReply(r, s.dir.BlockUser(r.ctx, r.user, r.id, until, b.Reason))
 }
 
-func (s *Server) handleUserUnblock(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.proposalID(c)
-	if !ok {
-		return
-	}
-	if err := s.dir.BlockUser(c.Request.Context(), u, id, time.Time{}, ""); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	s.writeUser(c, id)
+func (s *Server) handleUserUnblock(r *apiRequest, _ *noBody) (reply, error) {
+	return s.userReply(r, s.dir.BlockUser(r.ctx, r.user, r.id, time.Time{}, ""))
 }
 
-func (s *Server) handleUserRole(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.proposalID(c)
-	if !ok {
-		return
-	}
-	var b struct {
-		Role string `json:"role"`
-	}
-	if !s.bindJSON(c, &b) {
-		return
-	}
-	if err := s.dir.SetRole(c.Request.Context(), u, id, strings.TrimSpace(b.Role)); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	s.writeUser(c, id)
+type roleBody struct {
+	Role string `json:"role"`
 }
 
-func (s *Server) handleRepresentative(add bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		u := s.requireUser(c)
-		if u == nil {
-			return
-		}
-		id, ok := s.proposalID(c)
-		if !ok {
-			return
-		}
-		actor := c.Param("actor")
-		if add {
-			var b struct {
-				ActorID string `json:"actor_id"`
-			}
-			if !s.bindJSON(c, &b) {
-				return
-			}
-			actor = b.ActorID
-		}
-		if err := s.dir.SetRepresentative(c.Request.Context(), u, id, actor, add); err != nil {
-			s.writeError(c, err)
-			return
-		}
-		s.writeUser(c, id)
-	}
+func (s *Server) handleUserRole(r *apiRequest, b *roleBody) (reply, error) {
+	return s.userReply(r, s.dir.SetRole(r.ctx, r.user, r.id, strings.TrimSpace(b.Role)))
 }
 
-func (s *Server) writeUser(c *gin.Context, id int64) {
-	target, err := s.dir.FindUserByID(c.Request.Context(), id)
+type representativeBody struct {
+	ActorID string `json:"actor_id"`
+}
+
+func (s *Server) handleRepresentativeAdd(r *apiRequest, b *representativeBody) (reply, error) {
+	return s.userReply(r, s.dir.SetRepresentative(r.ctx, r.user, r.id, b.ActorID, true))
+}
+
+func (s *Server) handleRepresentativeRemove(r *apiRequest, _ *noBody) (reply, error) {
+	return s.userReply(r, s.dir.SetRepresentative(r.ctx, r.user, r.id, r.param("actor"), false))
+}
+
+// userReply answers the user r.id as a moderator sees it after a change
+// to their account, or the error that came instead of the change.
+func (s *Server) userReply(r *apiRequest, err error) (reply, error) {
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"user": toUserJSON(target, false)})
+	target, err := s.dir.FindUserByID(r.ctx, r.id)
+	if err != nil {
+		return reply{}, err
+	}
+	return ok(gin.H{"user": toUserJSON(target, false)}), nil
 }

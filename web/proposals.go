@@ -11,16 +11,16 @@ import (
 )
 
 func (s *Server) registerProposalRoutes() {
-	s.engine.POST("/api/proposals", s.handleProposalCreate)
-	s.engine.POST("/api/proposals/check", s.handleProposalCheck)
-	s.get("/api/proposals", s.handleProposalIndex)
-	s.get("/api/proposals/:id", s.handleProposalView)
-	s.engine.POST("/api/proposals/:id/approve", s.handleProposalApprove)
-	s.engine.POST("/api/proposals/:id/reject", s.handleProposalReject)
-	s.engine.POST("/api/proposals/:id/vote", s.handleProposalVote)
-	s.engine.POST("/api/proposals/:id/withdraw", s.handleProposalWithdraw)
-	s.engine.POST("/api/proposals/:id/comments", s.handleProposalComment)
-	s.engine.POST("/api/review", s.handleReviewBulk)
+	s.engine.POST("/api/proposals", userAPI(s, "", s.handleProposalCreate))
+	s.engine.POST("/api/proposals/check", userAPI(s, "", s.handleProposalCheck))
+	s.get("/api/proposals", userAPI(s, "", s.handleProposalIndex))
+	s.get("/api/proposals/:id", userAPI(s, "id", s.handleProposalView))
+	s.engine.POST("/api/proposals/:id/approve", userAPI(s, "id", s.handleProposalApprove))
+	s.engine.POST("/api/proposals/:id/reject", userAPI(s, "id", s.handleProposalReject))
+	s.engine.POST("/api/proposals/:id/vote", userAPI(s, "id", s.handleProposalVote))
+	s.engine.POST("/api/proposals/:id/withdraw", userAPI(s, "id", s.handleProposalWithdraw))
+	s.engine.POST("/api/proposals/:id/comments", userAPI(s, "id", s.handleProposalComment))
+	s.engine.POST("/api/review", userAPI(s, "", s.handleReviewBulk))
 }
 
 // proposalBody is a proposal as posted. A place proposal may give its point
@@ -47,21 +47,17 @@ var (
 	keyVoteRequired  = directory.NewKey("vote.required", "is required: 1 (for), -1 (against) or 0 (take back)")
 )
 
-func (s *Server) proposalInput(c *gin.Context) (directory.ProposalInput, bool) {
-	var b proposalBody
-	if !s.bindJSON(c, &b) {
-		return directory.ProposalInput{}, false
-	}
+// input is the proposal the body describes: a geometry becomes changes.lon
+// and lat.
+func (b *proposalBody) input() (directory.ProposalInput, error) {
 	in := directory.ProposalInput{TargetType: b.TargetType, TargetID: b.TargetID, Action: b.Action,
 		BaseVersion: b.BaseVersion, Changes: b.Changes, Comment: b.Comment, Source: b.Source}
 	if b.Geometry != nil {
 		if b.Geometry.Type != "Point" || len(b.Geometry.Coordinates) != 2 {
-			s.writeError(c, directory.FieldError("geometry", keyGeometryPoint, nil))
-			return in, false
+			return in, directory.FieldError("geometry", keyGeometryPoint, nil)
 		}
 		if _, ok := b.Changes["lon"]; ok {
-			s.writeError(c, directory.FieldError("geometry", keyGeometryTwice, nil))
-			return in, false
+			return in, directory.FieldError("geometry", keyGeometryTwice, nil)
 		}
 		if in.Changes == nil {
 			in.Changes = map[string]json.RawMessage{}
@@ -69,58 +65,41 @@ func (s *Server) proposalInput(c *gin.Context) (directory.ProposalInput, bool) {
 		in.Changes["lon"], _ = json.Marshal(b.Geometry.Coordinates[0])
 		in.Changes["lat"], _ = json.Marshal(b.Geometry.Coordinates[1])
 	}
-	return in, true
+	return in, nil
 }
 
-func (s *Server) handleProposalCreate(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	in, ok := s.proposalInput(c)
-	if !ok {
-		return
-	}
-	p, err := s.dir.ProposeEdit(c.Request.Context(), u, in)
+func (s *Server) handleProposalCreate(r *apiRequest, b *proposalBody) (reply, error) {
+	in, err := b.input()
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	c.Header("Location", "/api/proposals/"+itoa(p.ID))
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, toProposalJSON(p))
+	p, err := s.dir.ProposeEdit(r.ctx, r.user, in)
+	if err != nil {
+		return reply{}, err
+	}
+	return created(toProposalJSON(p), "/api/proposals/"+itoa(p.ID)), nil
 }
 
-func (s *Server) handleProposalCheck(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	in, ok := s.proposalInput(c)
-	if !ok {
-		return
-	}
-	dups, err := s.dir.CheckProposal(c.Request.Context(), u, in)
+func (s *Server) handleProposalCheck(r *apiRequest, b *proposalBody) (reply, error) {
+	in, err := b.input()
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
+	}
+	dups, err := s.dir.CheckProposal(r.ctx, r.user, in)
+	if err != nil {
+		return reply{}, err
 	}
 	if dups == nil {
 		dups = []directory.Duplicate{}
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"valid": true, "duplicates": dups})
+	return ok(gin.H{"valid": true, "duplicates": dups}), nil
 }
 
 var proposalIndexParams = []string{"status", "target_type", "target_id", "kind", "department", "departement", "region",
 	"author", "mine", "needs_review", "order", "limit", "offset"}
 
-func (s *Server) handleProposalIndex(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	p := parseParams(c.Request.URL.RawQuery, proposalIndexParams)
+func (s *Server) handleProposalIndex(r *apiRequest, _ *noBody) (reply, error) {
+	p := r.query(proposalIndexParams)
 	f := directory.ProposalFilter{
 		Statuses:    p.list("status"),
 		TargetType:  p.str("target_type"),
@@ -137,106 +116,67 @@ func (s *Server) handleProposalIndex(c *gin.Context) {
 		f.AuthorID = int64(p.integer("author", 0, 1, 1<<31-1, false))
 	}
 	if p.oneOf("mine", "0", "0", "1", "true", "false") == "1" || p.str("mine") == "true" {
-		f.AuthorID = u.ID
+		f.AuthorID = r.user.ID
 	}
 	if err := p.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	list, total, err := s.dir.FindProposals(c.Request.Context(), u, f)
+	list, total, err := s.dir.FindProposals(r.ctx, r.user, f)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	out := make([]proposalJSON, len(list))
 	for i, pr := range list {
 		out[i] = toProposalJSON(pr)
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"proposals": out, "numberMatched": total, "numberReturned": len(out)})
+	return ok(gin.H{"proposals": out, "numberMatched": total, "numberReturned": len(out)}), nil
 }
 
-func (s *Server) proposalID(c *gin.Context) (int64, bool) {
-	id, err := directory.ParseID("id", c.Param("id"))
+// proposalReply answers a proposal, or the error that came instead.
+func proposalReply(p *directory.Proposal, err error) (reply, error) {
 	if err != nil {
-		s.writeError(c, err)
-		return 0, false
+		return reply{}, err
 	}
-	return id, true
+	return ok(toProposalJSON(p)), nil
 }
 
-func (s *Server) handleProposalView(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.proposalID(c)
-	if !ok {
-		return
-	}
-	p, err := s.dir.FindProposalByID(c.Request.Context(), u, id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, toProposalJSON(p))
+func (s *Server) handleProposalView(r *apiRequest, _ *noBody) (reply, error) {
+	return proposalReply(s.dir.FindProposalByID(r.ctx, r.user, r.id))
 }
 
+// decisionBody is a moderator's decision on one proposal; it may be omitted.
 type decisionBody struct {
 	Reason      string            `json:"reason"`
 	Resolutions map[string]string `json:"resolutions"`
 }
 
-func (s *Server) handleProposalApprove(c *gin.Context) { s.decideOne(c, true) }
-func (s *Server) handleProposalReject(c *gin.Context)  { s.decideOne(c, false) }
+func (decisionBody) optionalBody() {}
 
-func (s *Server) decideOne(c *gin.Context, approve bool) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.proposalID(c)
-	if !ok {
-		return
-	}
-	var b decisionBody
-	if c.Request.ContentLength != 0 && !s.bindJSON(c, &b) {
-		return
-	}
-	dec := directory.Decision{ID: id, Reason: b.Reason, Resolutions: b.Resolutions}
-	var p *directory.Proposal
-	var err error
-	if approve {
-		p, err = s.dir.ApproveEdit(c.Request.Context(), u, dec)
-	} else {
-		p, err = s.dir.RejectEdit(c.Request.Context(), u, dec)
-	}
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, toProposalJSON(p))
+func (b *decisionBody) decision(id int64) directory.Decision {
+	return directory.Decision{ID: id, Reason: b.Reason, Resolutions: b.Resolutions}
 }
 
-func (s *Server) handleReviewBulk(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	var b struct {
-		Action string  `json:"action"`
-		IDs    []int64 `json:"ids"`
-		Reason string  `json:"reason"`
-	}
-	if !s.bindJSON(c, &b) {
-		return
-	}
-	results, err := s.dir.ReviewProposals(c.Request.Context(), u, directory.BulkReview{Action: b.Action, IDs: b.IDs, Reason: b.Reason})
+func (s *Server) handleProposalApprove(r *apiRequest, b *decisionBody) (reply, error) {
+	return proposalReply(s.dir.ApproveEdit(r.ctx, r.user, b.decision(r.id)))
+}
+
+func (s *Server) handleProposalReject(r *apiRequest, b *decisionBody) (reply, error) {
+	return proposalReply(s.dir.RejectEdit(r.ctx, r.user, b.decision(r.id)))
+}
+
+// bulkBody is a bulk review as posted.
+type bulkBody struct {
+	Action string  `json:"action"`
+	IDs    []int64 `json:"ids"`
+	Reason string  `json:"reason"`
+}
+
+// handleReviewBulk approves or rejects several proposals at once; each
+// result has the status and error body it would have had alone.
+func (s *Server) handleReviewBulk(r *apiRequest, b *bulkBody) (reply, error) {
+	results, err := s.dir.ReviewProposals(r.ctx, r.user, directory.BulkReview{Action: b.Action, IDs: b.IDs, Reason: b.Reason})
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	type result struct {
 		ID     int64      `json:"id"`
@@ -245,88 +185,43 @@ func (s *Server) handleReviewBulk(c *gin.Context) {
 	}
 	out := make([]result, len(results))
 	done := 0
-	for i, r := range results {
-		out[i] = result{ID: r.ID, Status: http.StatusOK}
-		if r.Err != nil {
-			code := directory.ErrorCode(r.Err)
-			out[i].Status = errorStatus(code)
-			out[i].Error = newErrorBody(r.Err)
+	for i, res := range results {
+		out[i] = result{ID: res.ID, Status: http.StatusOK}
+		if res.Err != nil {
+			out[i].Status = errorStatus(directory.ErrorCode(res.Err))
+			out[i].Error = newErrorBody(res.Err)
 		} else {
 			done++
 		}
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"results": out, "done": done, "failed": len(out) - done})
+	return ok(gin.H{"results": out, "done": done, "failed": len(out) - done}), nil
 }
 
-func (s *Server) handleProposalVote(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.proposalID(c)
-	if !ok {
-		return
-	}
-	var b struct {
-		Value *int `json:"value"`
-	}
-	if !s.bindJSON(c, &b) {
-		return
-	}
+type voteBody struct {
+	Value *int `json:"value"`
+}
+
+func (s *Server) handleProposalVote(r *apiRequest, b *voteBody) (reply, error) {
 	if b.Value == nil {
-		s.writeError(c, directory.FieldError("value", keyVoteRequired, nil))
-		return
+		return reply{}, directory.FieldError("value", keyVoteRequired, nil)
 	}
-	p, err := s.dir.Vote(c.Request.Context(), u, id, *b.Value)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, toProposalJSON(p))
+	return proposalReply(s.dir.Vote(r.ctx, r.user, r.id, *b.Value))
 }
 
-func (s *Server) handleProposalWithdraw(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.proposalID(c)
-	if !ok {
-		return
-	}
-	p, err := s.dir.WithdrawEdit(c.Request.Context(), u, id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, toProposalJSON(p))
+func (s *Server) handleProposalWithdraw(r *apiRequest, _ *noBody) (reply, error) {
+	return proposalReply(s.dir.WithdrawEdit(r.ctx, r.user, r.id))
 }
 
-func (s *Server) handleProposalComment(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.proposalID(c)
-	if !ok {
-		return
-	}
-	var b struct {
-		Body string `json:"body"`
-	}
-	if !s.bindJSON(c, &b) {
-		return
-	}
-	p, err := s.dir.CommentOn(c.Request.Context(), u, id, b.Body)
+type commentBody struct {
+	Body string `json:"body"`
+}
+
+func (s *Server) handleProposalComment(r *apiRequest, b *commentBody) (reply, error) {
+	p, err := s.dir.CommentOn(r.ctx, r.user, r.id, b.Body)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, toProposalJSON(p))
+	return created(toProposalJSON(p), ""), nil
 }
 
 // proposalJSON is a proposal as the API shows it.
