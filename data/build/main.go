@@ -10,7 +10,9 @@
 // The -src directory holds the three npm packages unpacked as
 // {name}-{version}/package/…, as data/fetch.sh leaves them. The output is
 // byte-identical from one run to the next: nothing depends on map order, the
-// clock or the machine.
+// clock or the machine. Names from different sources are compared folded by
+// package fold, the folding the directory's search uses (the build imports
+// data and fold, never directory).
 package main
 
 import (

@@ -5,9 +5,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/voisinage/voisinage/data"
+	"github.com/voisinage/voisinage/fold"
 )
 
 // earthRadius is the mean Earth radius (IUGG), in metres.
@@ -79,7 +79,7 @@ func chooseExact(communes map[string]*commune, chefLieuName map[string]string, p
 	out := make(map[string]exactPoint, len(byCode))
 	for code, cands := range byCode {
 		c := communes[code]
-		name := fold(c.Nom)
+		name := fold.String(c.Nom)
 		sort.Slice(cands, func(i, j int) bool { return cands[i].ID < cands[j].ID })
 		var best place
 		rule := ""
@@ -87,7 +87,7 @@ func chooseExact(communes map[string]*commune, chefLieuName map[string]string, p
 			best, rule = cands[0], "single"
 		} else if p, ok := firstNamed(cands, name); ok {
 			best, rule = p, "name"
-		} else if p, ok := firstNamed(cands, fold(chefLieuName[code])); ok && chefLieuName[code] != "" {
+		} else if p, ok := firstNamed(cands, fold.String(chefLieuName[code])); ok && chefLieuName[code] != "" {
 			best, rule = p, "chef-lieu"
 		} else {
 			sort.SliceStable(cands, func(i, j int) bool {
@@ -111,47 +111,11 @@ func chooseExact(communes map[string]*commune, chefLieuName map[string]string, p
 // is name (cands is sorted by geonameid).
 func firstNamed(cands []place, name string) (place, bool) {
 	for _, p := range cands {
-		if fold(p.Name) == name {
+		if fold.String(p.Name) == name {
 			return p, true
 		}
 	}
 	return place{}, false
-}
-
-// foldMap spells out the letters of French (and a few neighbours) without
-// their diacritics, so that names compare across sources.
-var foldMap = map[rune]string{
-	'à': "a", 'á': "a", 'â': "a", 'ä': "a", 'ã': "a", 'å': "a", 'æ': "ae",
-	'ç': "c", 'è': "e", 'é': "e", 'ê': "e", 'ë': "e",
-	'ì': "i", 'í': "i", 'î': "i", 'ï': "i", 'ñ': "n",
-	'ò': "o", 'ó': "o", 'ô': "o", 'ö': "o", 'õ': "o", 'ø': "o", 'œ': "oe",
-	'ù': "u", 'ú': "u", 'û': "u", 'ü': "u", 'ý': "y", 'ÿ': "y", 'ß': "ss",
-}
-
-// fold lower-cases s, drops its diacritics and turns every run of other
-// characters (hyphens, apostrophes, spaces) into one space.
-func fold(s string) string {
-	var b strings.Builder
-	space := true
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-			space = false
-		case foldMap[r] != "":
-			b.WriteString(foldMap[r])
-			space = false
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
-			space = false
-		default:
-			if !space {
-				b.WriteByte(' ')
-				space = true
-			}
-		}
-	}
-	return strings.TrimSuffix(b.String(), " ")
 }
 
 // located is the point a commune ends up with.

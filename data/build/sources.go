@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/voisinage/voisinage/data"
+	"github.com/voisinage/voisinage/fold"
 )
 
 // Packages the bundle is built from, as data/fetch.sh unpacks them under -src.
@@ -171,7 +172,7 @@ func resolveCodes(places []place, communes map[string]*commune) {
 	byName := map[string][]string{} // département + folded name → codes
 	byDep := map[string][]string{}
 	for code, c := range communes {
-		byName[c.Departement+"|"+fold(c.Nom)] = append(byName[c.Departement+"|"+fold(c.Nom)], code)
+		byName[c.Departement+"|"+fold.String(c.Nom)] = append(byName[c.Departement+"|"+fold.String(c.Nom)], code)
 		byDep[c.Departement] = append(byDep[c.Departement], code)
 	}
 	for i := range places {
@@ -189,7 +190,7 @@ func resolveCodes(places []place, communes map[string]*commune) {
 		case ruleAdmin2:
 			code = p.Admin2
 		case ruleName:
-			if cs := byName[r.Departement+"|"+fold(p.Name)]; len(cs) == 1 {
+			if cs := byName[r.Departement+"|"+fold.String(p.Name)]; len(cs) == 1 {
 				code = cs[0]
 			}
 		case ruleCapital:
