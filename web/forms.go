@@ -420,3 +420,187 @@ func sortFields(names []string) {
 		return strings.Compare(a, b)
 	})
 }
+
+// Sections groups a form's fields by their section, in order, for fieldsets.
+func (f *form) Sections() []formSection {
+	var out []formSection
+	for _, ff := range f.Fields {
+		name := ff.Section
+		if name == "" {
+			name = "main"
+		}
+		if len(out) == 0 || out[len(out)-1].Name != name {
+			out = append(out, formSection{Name: name})
+		}
+		out[len(out)-1].Fields = append(out[len(out)-1].Fields, ff)
+	}
+	return out
+}
+
+// formSection is a run of fields in one fieldset.
+type formSection struct {
+	Name   string
+	Fields []*formField
+}
+
+// Orig is the value a field showed when the form was first drawn (posted
+// back as orig_{name}): what the proposal is made against.
+func (f *formField) Orig() string { return f.orig }
+
+// setOrig records what each data field showed when drawn.
+func (f *form) setOrig() {
+	for _, ff := range f.Fields {
+		if ff.Section != "meta" {
+			ff.orig = fieldString(ff)
+		}
+	}
+}
+
+// fieldString is a field's value as one string (for orig_*).
+func fieldString(ff *formField) string {
+	if ff.Type == "checkboxes" {
+		v := slices.Clone(ff.Values)
+		slices.Sort(v)
+		return strings.Join(v, ",")
+	}
+	return ff.Value
+}
+
+// changes reads the posted orig_* values and returns the data fields
+// whose value differs from them, as proposal changes. Field errors for
+// unreadable values are set on the form.
+func (f *form) changes(c *gin.Context, cat *catalog, skip ...string) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for _, ff := range f.Fields {
+		if ff.Section == "meta" || slices.Contains(skip, ff.Name) {
+			continue
+		}
+		ff.orig = c.Request.PostForm.Get("orig_" + ff.Name)
+		if ff.Type == "checkboxes" {
+			ff.orig = strings.Join(sortedSplit(ff.orig), ",")
+		}
+		if normalizeNL(fieldString(ff)) == normalizeNL(ff.orig) {
+			continue
+		}
+		v, msg := formChange(cat, ff)
+		if msg != "" {
+			ff.Error = msg
+			continue
+		}
+		out[ff.Name] = v
+	}
+	return out
+}
+
+// creation returns the changes a creation form proposes: each data field
+// that has a value, and the always ones even empty (the domain then says
+// they are required). A value that cannot be read sets the field's error.
+func (f *form) creation(cat *catalog, always ...string) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for _, ff := range f.Fields {
+		if ff.Section == "meta" || (fieldString(ff) == "" && !slices.Contains(always, ff.Name)) {
+			continue
+		}
+		v, msg := formChange(cat, ff)
+		if msg != "" {
+			ff.Error = msg
+			continue
+		}
+		out[ff.Name] = v
+	}
+	return out
+}
+
+// formChange converts a posted value to the JSON a proposal carries; the
+// second result is a message when the value cannot be read.
+func formChange(cat *catalog, ff *formField) (json.RawMessage, string) {
+	v := ff.Value
+	switch ff.Name {
+	case "population", "since":
+		v = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "").Replace(v)
+		if v == "" {
+			return jsonValue(0), ""
+		}
+		n, ok := parseInt(v)
+		if !ok {
+			if ff.Name == "since" {
+				return nil, cat.T("problem.yearFormat")
+			}
+			return nil, cat.T("problem.integer")
+		}
+		return jsonValue(n), ""
+	case "lat", "lon":
+		f, ok := parseDecimal(v)
+		if !ok {
+			return nil, cat.T("problem.decimal")
+		}
+		return jsonValue(f), ""
+	case "labels":
+		return jsonValue(orEmpty(splitList(v, false))), ""
+	case "postal_codes":
+		return jsonValue(orEmpty(strings.Fields(strings.NewReplacer(",", " ", ";", " ").Replace(v)))), ""
+	case "free_software":
+		return jsonValue(v != ""), ""
+	case "themes":
+		return jsonValue(orEmpty(ff.Values)), ""
+	}
+	return jsonValue(v), ""
+}
+
+func orEmpty(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+func sortedSplit(s string) []string {
+	l := splitList(s, true)
+	slices.Sort(l)
+	return l
+}
+
+func normalizeNL(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+
+// afterConflict prepares a form refused for a stale version to be proposed
+// again against the current version: fields left as they were take the
+// current value, fields changed keep the contributor's value (or the
+// current one where they chose so), and every orig_* becomes the current
+// value.
+func (f *form) afterConflict(c *gin.Context, current func(name string) string) {
+	for _, ff := range f.Fields {
+		if ff.Section == "meta" {
+			continue
+		}
+		now := current(ff.Name)
+		if normalizeNL(fieldString(ff)) == normalizeNL(ff.orig) {
+			setFieldString(ff, now)
+		}
+		ff.orig = now
+	}
+}
+
+func setFieldString(ff *formField, s string) {
+	if ff.Type == "checkboxes" {
+		ff.Values = splitList(s, true)
+		return
+	}
+	ff.Value = s
+}
+
+// applyResolutions applies the contributor's choices on conflicting fields
+// ("resolve_{name}=current": take the value saved meanwhile).
+func (f *form) applyResolutions(c *gin.Context, current func(name string) string) {
+	for _, ff := range f.Fields {
+		if c.Request.PostForm.Get("resolve_"+ff.Name) == "current" {
+			setFieldString(ff, current(ff.Name))
+		}
+	}
+}
+
+func (f *form) value(name string) string {
+	if ff := f.field(name); ff != nil {
+		return ff.Value
+	}
+	return ""
+}
