@@ -41,11 +41,18 @@ func checkReason(reason string, required bool) error {
 // follows after the commit. For a change already applied at once (trusted
 // author, representative), approving confirms the review.
 func (d *Directory) ApproveEdit(ctx context.Context, moderator *User, dec Decision) (*Proposal, error) {
-	if err := checkApproval(moderator, dec); err != nil {
+	return d.decideOne(ctx, moderator, dec, checkApproval, d.approveInTx)
+}
+
+// decideOne checks a decision and runs it in a transaction of its own,
+// then returns the proposal as it now is.
+func (d *Directory) decideOne(ctx context.Context, moderator *User, dec Decision, check func(*User, Decision) error,
+	decide func(context.Context, *sql.Tx, *User, Decision, time.Time) (touchSet, error)) (*Proposal, error) {
+	if err := check(moderator, dec); err != nil {
 		return nil, err
 	}
 	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
-		return d.approveInTx(ctx, tx, moderator, dec, now)
+		return decide(ctx, tx, moderator, dec, now)
 	}); err != nil {
 		return nil, err
 	}
@@ -89,15 +96,7 @@ func (d *Directory) approveInTx(ctx context.Context, tx *sql.Tx, moderator *User
 // applied (trusted author, representative) is undone by a new version that
 // restores the replaced values; ECONFLICT if others changed them since.
 func (d *Directory) RejectEdit(ctx context.Context, moderator *User, dec Decision) (*Proposal, error) {
-	if err := checkRejection(moderator, dec); err != nil {
-		return nil, err
-	}
-	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
-		return d.rejectInTx(ctx, tx, moderator, dec, now)
-	}); err != nil {
-		return nil, err
-	}
-	return d.FindProposalByID(ctx, moderator, dec.ID)
+	return d.decideOne(ctx, moderator, dec, checkRejection, d.rejectInTx)
 }
 
 // checkRejection checks who rejects and the reason, which is required.

@@ -22,16 +22,16 @@ import (
 func (p *pages) registerContribRoutes() {
 	s := p.s
 	for path, h := range map[string]gin.HandlerFunc{
-		"/contribuer/acteurs/:id/corriger":               p.handleActorCorrect,
-		"/contribuer/acteurs/:id/placer":                 p.handleActorPlace,
-		"/contribuer/acteurs/:id/supprimer":              p.handleActorDelete,
-		"/contribuer/acteurs/:id/outils":                 p.handleAdoptionNew,
-		"/contribuer/acteurs/:id/outils/:tool":           p.handleAdoptionEdit,
-		"/contribuer/acteurs/:id/outils/:tool/supprimer": p.handleAdoptionDelete,
-		"/contribuer/nouvel-acteur":                      p.handleActorNew,
-		"/contribuer/nouvel-outil":                       p.handleToolNew,
-		"/contribuer/outils/:slug/corriger":              p.handleToolEdit,
-		"/contribuer/outils/:slug/supprimer":             p.handleToolDelete,
+		"/contribuer/acteurs/:id/corriger":               withRecord(p, p.loadActor, p.handleActorCorrect),
+		"/contribuer/acteurs/:id/placer":                 withRecord(p, p.loadActor, p.handleActorPlace),
+		"/contribuer/acteurs/:id/supprimer":              withRecord(p, p.loadActor, p.handleActorDelete),
+		"/contribuer/acteurs/:id/outils":                 withRecord(p, p.loadActor, p.handleAdoptionNew),
+		"/contribuer/acteurs/:id/outils/:tool":           withRecord(p, p.loadAdoption, p.handleAdoptionEdit),
+		"/contribuer/acteurs/:id/outils/:tool/supprimer": withRecord(p, p.loadAdoption, p.handleAdoptionDelete),
+		"/contribuer/nouvel-acteur":                      withRecord(p, none, p.handleActorNew),
+		"/contribuer/nouvel-outil":                       withRecord(p, none, p.handleToolNew),
+		"/contribuer/outils/:slug/corriger":              withRecord(p, p.loadTool, p.handleToolEdit),
+		"/contribuer/outils/:slug/supprimer":             withRecord(p, p.loadTool, p.handleToolDelete),
 		"/contribuer/signaler":                           p.handleReport,
 	} {
 		s.get(path, h)
@@ -41,6 +41,31 @@ func (p *pages) registerContribRoutes() {
 	s.get("/contribuer/signalement-envoye", p.handleReportThanks)
 	s.engine.POST("/historique/retablir", p.handleRevertPost)
 }
+
+// withRecord adapts a contribution page to a route: it starts the request
+// (see begin: the language, the posted form, the logged-in user, visitors
+// being sent to log in), loads the route's record with load (its error,
+// a 404, is answered), then runs h.
+func withRecord[R any](p *pages, load func(*gin.Context) (R, error),
+	h func(c *gin.Context, cat *catalog, u *directory.User, r R)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		cat, u, ok := p.begin(c)
+		if !ok {
+			return
+		}
+		r, err := load(c)
+		if err != nil {
+			p.s.writeError(c, err)
+			return
+		}
+		h(c, cat, u, r)
+	}
+}
+
+// noRecord is the record of the pages that add one.
+type noRecord struct{}
+
+func none(*gin.Context) (noRecord, error) { return noRecord{}, nil }
 
 // contribData is the data of the contribution form pages.
 type contribData struct {

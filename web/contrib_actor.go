@@ -118,26 +118,13 @@ func (p *pages) officialFacts(cat *catalog, a *directory.Actor) []officialFact {
 	return out
 }
 
-// loadActor finds the actor of the route, rendering 404 when there is none.
-func (p *pages) loadActor(c *gin.Context, cat *catalog) *directory.Actor {
-	a, err := p.s.dir.FindActorByID(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		p.s.writeError(c, err)
-		return nil
-	}
-	return a
+// loadActor finds the actor of the route (see withRecord).
+func (p *pages) loadActor(c *gin.Context) (*directory.Actor, error) {
+	return p.s.dir.FindActorByID(c.Request.Context(), c.Param("id"))
 }
 
 // handleActorCorrect serves and takes the correction form of an actor.
-func (p *pages) handleActorCorrect(c *gin.Context) {
-	cat, u, ok := p.begin(c)
-	if !ok {
-		return
-	}
-	a := p.loadActor(c, cat)
-	if a == nil {
-		return
-	}
+func (p *pages) handleActorCorrect(c *gin.Context, cat *catalog, u *directory.User, a *directory.Actor) {
 	rf, err := p.actorForm(c, cat, a)
 	if err != nil {
 		p.s.writeError(c, err)
@@ -171,15 +158,7 @@ type placeData struct {
 
 // handleActorPlace serves and takes the form that places an actor on the
 // map: a click on the map (or typed coordinates) proposes its point.
-func (p *pages) handleActorPlace(c *gin.Context) {
-	cat, u, ok := p.begin(c)
-	if !ok {
-		return
-	}
-	a := p.loadActor(c, cat)
-	if a == nil {
-		return
-	}
+func (p *pages) handleActorPlace(c *gin.Context, cat *catalog, u *directory.User, a *directory.Actor) {
 	f := &form{}
 	f.add(&formField{Name: "lat", Label: cat.T("field.lat"), HintRef: "coords-hint", Type: "text", InputMode: "decimal", Required: true, Autocomplete: "off"})
 	f.add(&formField{Name: "lon", Label: cat.T("field.lon"), HintRef: "coords-hint", Type: "text", InputMode: "decimal", Required: true, Autocomplete: "off"})
@@ -274,11 +253,7 @@ func (p *pages) departementBox(c *gin.Context, dept string) []float64 {
 
 // handleActorNew serves and takes the form that adds an actor (of a kind
 // that is not in the official list), warning of likely duplicates first.
-func (p *pages) handleActorNew(c *gin.Context) {
-	cat, u, ok := p.begin(c)
-	if !ok {
-		return
-	}
+func (p *pages) handleActorNew(c *gin.Context, cat *catalog, u *directory.User, _ noRecord) {
 	rf, err := p.actorForm(c, cat, nil)
 	if err != nil {
 		p.s.writeError(c, err)
@@ -341,15 +316,7 @@ func (p *pages) duplicateViews(cat *catalog, dups []directory.Duplicate) []dupli
 	return out
 }
 
-func (p *pages) handleActorDelete(c *gin.Context) {
-	cat, u, ok := p.begin(c)
-	if !ok {
-		return
-	}
-	a := p.loadActor(c, cat)
-	if a == nil {
-		return
-	}
+func (p *pages) handleActorDelete(c *gin.Context, cat *catalog, u *directory.User, a *directory.Actor) {
 	d := &deleteData{Heading: cat.Tf("delete.actorTitle", a.Name), What: cat.T("delete.actorWhat"), Action: contribURL("delete", a.ID),
 		Cancel: "/acteurs/" + url.PathEscape(a.ID), BaseVersion: a.Version, ReportLink: contribURL("report", a.ID),
 		Facts: []officialFact{{cat.T("field.name"), a.Name}, {cat.T("field.kind"), cat.T("kind." + a.Kind)}}}

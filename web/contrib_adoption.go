@@ -74,15 +74,7 @@ func (p *pages) actorAdoptions(c *gin.Context, a *directory.Actor) []actorAdopti
 }
 
 // handleAdoptionNew lists an actor's tools and takes the form that adds one.
-func (p *pages) handleAdoptionNew(c *gin.Context) {
-	cat, u, ok := p.begin(c)
-	if !ok {
-		return
-	}
-	a := p.loadActor(c, cat)
-	if a == nil {
-		return
-	}
+func (p *pages) handleAdoptionNew(c *gin.Context, cat *catalog, u *directory.User, a *directory.Actor) {
 	tools, err := p.s.dir.FindTools(c.Request.Context(), directory.ToolFilter{})
 	if err != nil {
 		p.s.writeError(c, err)
@@ -100,33 +92,33 @@ func (p *pages) handleAdoptionNew(c *gin.Context) {
 	p.create(c, cat, u, adoptionForm(cat, nil, menu), d, map[string]json.RawMessage{"actor": jsonValue(a.ID)}, "tool")
 }
 
-// loadAdoption finds the route's actor and its adoption of the route's tool.
-func (p *pages) loadAdoption(c *gin.Context, cat *catalog) (*directory.Actor, *directory.Adoption, string) {
-	a := p.loadActor(c, cat)
-	if a == nil {
-		return nil, nil, ""
+// adoptionRecord is the adoption of a route, with its actor and its tool's name.
+type adoptionRecord struct {
+	actor    *directory.Actor
+	adoption *directory.Adoption
+	toolName string
+}
+
+// loadAdoption finds the route's actor and its adoption of the route's tool
+// (see withRecord).
+func (p *pages) loadAdoption(c *gin.Context) (adoptionRecord, error) {
+	a, err := p.loadActor(c)
+	if err != nil {
+		return adoptionRecord{}, err
 	}
 	for i := range a.Adoptions {
 		if a.Adoptions[i].ToolSlug == c.Param("tool") {
 			names := &recordNames{ctx: c.Request.Context(), dir: p.s.dir}
-			return a, &a.Adoptions[i], names.tool(c.Param("tool"))
+			return adoptionRecord{a, &a.Adoptions[i], names.tool(c.Param("tool"))}, nil
 		}
 	}
-	p.s.writeError(c, directory.NewError(directory.ENOTFOUND, keyNoPage, directory.Args{"path": c.Request.URL.Path}))
-	return nil, nil, ""
+	return adoptionRecord{}, directory.NewError(directory.ENOTFOUND, keyNoPage, directory.Args{"path": c.Request.URL.Path})
 }
 
 // handleAdoptionEdit serves and takes the correction form of an adoption,
 // with its history.
-func (p *pages) handleAdoptionEdit(c *gin.Context) {
-	cat, u, ok := p.begin(c)
-	if !ok {
-		return
-	}
-	a, ad, toolName := p.loadAdoption(c, cat)
-	if ad == nil {
-		return
-	}
+func (p *pages) handleAdoptionEdit(c *gin.Context, cat *catalog, u *directory.User, r adoptionRecord) {
+	a, ad, toolName := r.actor, r.adoption, r.toolName
 	self := contribURL("adoption", a.ID) + "/" + url.PathEscape(ad.ToolSlug)
 	d := &contribData{Heading: cat.Tf("adoption.editTitle", toolName, actorName(a.Kind, a.Code, a.Name)), Intro: cat.T("adoption.editIntro"), Action: self,
 		Submit: cat.T("contrib.submitCorrection"), Cancel: "/acteurs/" + url.PathEscape(a.ID) + "#outils",
@@ -138,15 +130,8 @@ func (p *pages) handleAdoptionEdit(c *gin.Context) {
 	p.correct(c, cat, u, adoptionForm(cat, ad, nil), ad.PublicID(), ad.Version, d)
 }
 
-func (p *pages) handleAdoptionDelete(c *gin.Context) {
-	cat, u, ok := p.begin(c)
-	if !ok {
-		return
-	}
-	a, ad, toolName := p.loadAdoption(c, cat)
-	if ad == nil {
-		return
-	}
+func (p *pages) handleAdoptionDelete(c *gin.Context, cat *catalog, u *directory.User, r adoptionRecord) {
+	a, ad, toolName := r.actor, r.adoption, r.toolName
 	d := &deleteData{Heading: cat.Tf("delete.adoptionTitle", toolName, actorName(a.Kind, a.Code, a.Name)), What: cat.T("delete.adoptionWhat"),
 		Action: contribURL("adoption", a.ID) + "/" + url.PathEscape(ad.ToolSlug) + "/supprimer", Cancel: "/acteurs/" + url.PathEscape(a.ID) + "#outils",
 		BaseVersion: ad.Version,

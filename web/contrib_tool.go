@@ -61,11 +61,7 @@ func toolValue(t *directory.Tool, name string) string {
 	return ""
 }
 
-func (p *pages) handleToolNew(c *gin.Context) {
-	cat, u, ok := p.begin(c)
-	if !ok {
-		return
-	}
+func (p *pages) handleToolNew(c *gin.Context, cat *catalog, u *directory.User, _ noRecord) {
 	back := "/outils"
 	if id := c.Query("acteur"); id != "" {
 		back = contribURL("adoption", id)
@@ -75,24 +71,12 @@ func (p *pages) handleToolNew(c *gin.Context) {
 	p.create(c, cat, u, toolForm(cat, nil), d, nil, "name", "themes")
 }
 
-func (p *pages) loadTool(c *gin.Context, cat *catalog) *directory.Tool {
+func (p *pages) loadTool(c *gin.Context) (*directory.Tool, error) {
 	t, _, err := p.s.dir.FindToolBySlug(c.Request.Context(), c.Param("slug"))
-	if err != nil {
-		p.s.writeError(c, err)
-		return nil
-	}
-	return t
+	return t, err
 }
 
-func (p *pages) handleToolEdit(c *gin.Context) {
-	cat, u, ok := p.begin(c)
-	if !ok {
-		return
-	}
-	t := p.loadTool(c, cat)
-	if t == nil {
-		return
-	}
+func (p *pages) handleToolEdit(c *gin.Context, cat *catalog, u *directory.User, t *directory.Tool) {
 	self := "/contribuer/outils/" + url.PathEscape(t.Slug) + "/corriger"
 	d := &contribData{Heading: cat.Tf("tool.editTitle", t.Name), Intro: cat.T("tool.editIntro"), Action: self,
 		Submit: cat.T("contrib.submitCorrection"), Cancel: "/outils/" + url.PathEscape(t.Slug), Tool: t,
@@ -100,15 +84,7 @@ func (p *pages) handleToolEdit(c *gin.Context) {
 	p.correct(c, cat, u, toolForm(cat, t), t.Slug, t.Version, d)
 }
 
-func (p *pages) handleToolDelete(c *gin.Context) {
-	cat, u, ok := p.begin(c)
-	if !ok {
-		return
-	}
-	t := p.loadTool(c, cat)
-	if t == nil {
-		return
-	}
+func (p *pages) handleToolDelete(c *gin.Context, cat *catalog, u *directory.User, t *directory.Tool) {
 	d := &deleteData{Heading: cat.Tf("delete.toolTitle", t.Name), What: cat.T("delete.toolWhat"),
 		Action: "/contribuer/outils/" + url.PathEscape(t.Slug) + "/supprimer", Cancel: "/outils/" + url.PathEscape(t.Slug),
 		BaseVersion: t.Version, Facts: []officialFact{{cat.T("field.name"), t.Name}}}

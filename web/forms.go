@@ -469,36 +469,32 @@ func fieldString(ff *formField) string {
 // changes reads the posted orig_* values and returns the data fields
 // whose value differs from them, as proposal changes. Field errors for
 // unreadable values are set on the form.
-func (f *form) changes(c *gin.Context, cat *catalog, skip ...string) map[string]json.RawMessage {
-	out := map[string]json.RawMessage{}
+func (f *form) changes(c *gin.Context, cat *catalog) map[string]json.RawMessage {
 	for _, ff := range f.Fields {
-		if ff.Section == "meta" || slices.Contains(skip, ff.Name) {
-			continue
-		}
 		ff.orig = c.Request.PostForm.Get("orig_" + ff.Name)
 		if ff.Type == "checkboxes" {
 			ff.orig = strings.Join(sortedSplit(ff.orig), ",")
 		}
-		if normalizeNL(fieldString(ff)) == normalizeNL(ff.orig) {
-			continue
-		}
-		v, msg := formChange(cat, ff)
-		if msg != "" {
-			ff.Error = msg
-			continue
-		}
-		out[ff.Name] = v
 	}
-	return out
+	return f.proposed(cat)
 }
 
 // creation returns the changes a creation form proposes: each data field
 // that has a value, and the always ones even empty (the domain then says
 // they are required). A value that cannot be read sets the field's error.
 func (f *form) creation(cat *catalog, always ...string) map[string]json.RawMessage {
+	for _, ff := range f.Fields {
+		ff.orig = ""
+	}
+	return f.proposed(cat, always...)
+}
+
+// proposed converts the data fields whose value differs from what they
+// showed (orig), and the always ones, to proposal changes.
+func (f *form) proposed(cat *catalog, always ...string) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
 	for _, ff := range f.Fields {
-		if ff.Section == "meta" || (fieldString(ff) == "" && !slices.Contains(always, ff.Name)) {
+		if ff.Section == "meta" || (normalizeNL(fieldString(ff)) == normalizeNL(ff.orig) && !slices.Contains(always, ff.Name)) {
 			continue
 		}
 		v, msg := formChange(cat, ff)
