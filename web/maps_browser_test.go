@@ -353,6 +353,22 @@ func TestBrowserMaps(t *testing.T) {
 		}
 		b.resize(viewports[1])
 		evalJS[chromedp.Void](b, `document.querySelector(".legend details").open = false; 0`)
+		// The credits keep to one line on a narrow map, and are written out
+		// in full when one of their links has the focus or they are tapped.
+		const credits = `document.querySelector(".leaflet-control-attribution")`
+		if h := evalJS[float64](b, credits+`.getBoundingClientRect().height`); h > 24 {
+			t.Errorf("on a phone the map's credits are %.0f px high: more than one line", h)
+		}
+		evalJS[chromedp.Void](b, credits+`.querySelector("a").focus(); 0`)
+		if !evalJS[bool](b, credits+`.scrollWidth <= `+credits+`.clientWidth && `+credits+`.getBoundingClientRect().height > 24`) {
+			t.Error("on a phone the map's credits are not written out when their link has the focus")
+		}
+		evalJS[chromedp.Void](b, `document.activeElement.blur(); 0`)
+		b.do(chromedp.Click(chromedp.CSS(".leaflet-control-attribution")))
+		if !evalJS[bool](b, credits+`.getBoundingClientRect().height > 24`) {
+			t.Error("on a phone a tap on the map's credits does not write them out")
+		}
+		b.do(chromedp.Click(chromedp.CSS(".leaflet-control-attribution")))
 		b.shot("home-phone")
 		for _, p := range []struct{ path, ready string }{
 			{"/", `document.querySelector("[data-map]").dataset.state`},

@@ -58,6 +58,17 @@
       if (i === 0) tl.addTo(map);
     });
     if (bases.length > 1) L.control.layers(menu, null, { position: "topright" }).addTo(map);
+    // On a narrow map the credits keep to one line and are written out in
+    // full while hovered, touched (a tap opens and closes them) or while one
+    // of their links has the focus: three or four lines of them would hide
+    // a quarter of a small map.
+    var credits = map.attributionControl.getContainer();
+    var compact = function () { el.classList.toggle("map--compact", map.getSize().x < 520); };
+    map.on("resize", compact);
+    compact();
+    L.DomEvent.on(credits, "click", function (e) {
+      if (e.target.tagName !== "A") el.classList.toggle("map--credits-open");
+    });
     return map;
   };
 
