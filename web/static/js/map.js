@@ -196,7 +196,7 @@
         if (r.width) markers.push({ x: r.left - cont.left, y: r.top - cont.top, w: r.width, h: r.height, cx: -1e6, cy: -1e6 });
       });
       var placed = [], shown = 0;
-      var free = function (b, own) {
+      var free = function (b, own, gap) {
         if (b.x < 0 || b.y < 0 || b.x + b.w > size.x || b.y + b.h > size.y) return false;
         for (var j = 0; j < placed.length; j++) {
           var o = placed[j];
@@ -204,7 +204,8 @@
         }
         for (var k = 0; k < markers.length; k++) {
           var m = markers[k];
-          if (m !== own && b.x < m.x + m.w && m.x < b.x + b.w && b.y < m.y + m.h && m.y < b.y + b.h) return false;
+          // (with a gap, so that a name never reads as another marker's)
+          if (own.indexOf(m) < 0 && b.x < m.x + m.w + gap && m.x < b.x + b.w + gap && b.y < m.y + m.h + gap / 2 && m.y < b.y + b.h + gap / 2) return false;
         }
         return true;
       };
@@ -214,22 +215,32 @@
         var dep = c.cls.indexOf("departement") >= 0;
         var w = Math.ceil(labelWidth(pane, c.name, c.cls)) + 6, h = dep ? 18 : 16;
         // A commune's name above the marker drawn on its point (or above
-        // the point), else to its right, left, below or on a diagonal; a département's
-        // name on its label point, else just above or below it.
-        var own = null;
+        // the point), else to its right, left, below or on a diagonal; a
+        // département's name on its label point, else shifted by half its
+        // width or a line or two.
+        // The markers drawn on the point itself (an actor, a stack, the
+        // origin of a search) are the place's own: the name goes around them.
+        var own = [];
         if (!dep) {
-          for (var k = 0; k < markers.length && !own; k++) {
-            if (Math.abs(markers[k].cx - pt.x) < 2 && Math.abs(markers[k].cy - pt.y) < 2) own = markers[k];
+          for (var k = 0; k < markers.length; k++) {
+            if (Math.abs(markers[k].cx - pt.x) < 2 && Math.abs(markers[k].cy - pt.y) < 2) own.push(markers[k]);
           }
         }
-        var o = own || { x: pt.x - 11, y: pt.y - 11, w: 22, h: 22 };
-        var tries = dep ? [[pt.x - w / 2, pt.y - h / 2], [pt.x - w / 2, pt.y - h * 1.5 - 4], [pt.x - w / 2, pt.y + h / 2 + 4]]
+        var o = { x: pt.x - 11, y: pt.y - 11, w: 22, h: 22 };
+        if (own.length) {
+          var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+          own.forEach(function (m) { x0 = Math.min(x0, m.x); y0 = Math.min(y0, m.y); x1 = Math.max(x1, m.x + m.w); y1 = Math.max(y1, m.y + m.h); });
+          o = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+        }
+        var tries = dep ? [[0, 0], [0, -1], [0, 1], [-0.5, 0], [0.5, 0], [0, -2], [0, 2], [-0.5, -1], [0.5, -1], [-0.5, 1], [0.5, 1]].map(function (d) {
+          return [pt.x - w / 2 + d[0] * (w + 8), pt.y - h / 2 + d[1] * (h + 6)];
+        })
           : [[pt.x - w / 2, o.y - h - 1], [o.x + o.w + 3, pt.y - h / 2], [o.x - 3 - w, pt.y - h / 2], [pt.x - w / 2, o.y + o.h + 1],
             [o.x + o.w + 1, o.y - h + 2], [o.x - w - 1, o.y - h + 2], [o.x + o.w + 1, o.y + o.h - 2], [o.x - w - 1, o.y + o.h - 2]];
         var box = null;
         for (var t = 0; t < tries.length && !box; t++) {
           var b = { x: tries[t][0], y: tries[t][1], w: w, h: h };
-          if (free(b, own)) box = b;
+          if (free(b, own, dep ? 0 : 4)) box = b;
         }
         if (!box) continue;
         placed.push(box);
