@@ -294,3 +294,32 @@ func TestNearbyNoResultsWording(t *testing.T) {
 		t.Error("with a distance limit, the empty answer should suggest widening it")
 	}
 }
+
+// TestApproximateSwatches: in the lists beside the maps, an actor whose
+// point is approximate has the hollow, dashed symbol the map draws for it.
+func TestApproximateSwatches(t *testing.T) {
+	srv := MustOpenServer(t)
+	for _, path := range []string{"/embed?actor=epci-200068757&view=both", "/voisins?actor=commune-88160"} {
+		body := request(t, srv, "GET", path, nil).status(200).Body.String()
+		items := regexp.MustCompile(`(?s)<li class="(?:embed-item|result)"[^>]*data-precision="([a-z_]*)".*?</svg>`).FindAllStringSubmatch(body, -1)
+		approx, exact := 0, 0
+		for _, it := range items {
+			dashed := strings.Contains(it[0], "stroke-dasharray")
+			switch it[1] {
+			case "postal_area", "epci_area":
+				approx++
+				if !dashed {
+					t.Errorf("%s: an approximate point's symbol is not dashed: %.200s", path, it[0])
+				}
+			default:
+				exact++
+				if dashed {
+					t.Errorf("%s: a %q point's symbol is dashed", path, it[1])
+				}
+			}
+		}
+		if approx == 0 || exact == 0 {
+			t.Errorf("%s: %d approximate and %d exact items listed; want some of each", path, approx, exact)
+		}
+	}
+}

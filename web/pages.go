@@ -204,6 +204,7 @@ func (p *pages) funcs(c *catalog) template.FuncMap {
 		"labelName":   func(id string) string { return c.T("label." + id) },
 		"approximate": directory.IsApproximate,
 		"shape":       shapeOf,
+		"shapeAt":     shapeAt,
 		"contrib":     contribURL,
 		"placeName":   p.s.dir.PlaceName,
 		"pathEscape":  url.PathEscape,
@@ -494,10 +495,11 @@ func (p *pages) config(c *gin.Context, cat *catalog, pageCfg any) config {
 
 // shape is how an actor kind is drawn: the map and the legend share it.
 type shape struct {
-	Group string `json:"group"`
-	Shape string `json:"shape"` // circle, square, diamond, triangle, pentagon, hexagon
-	Color string `json:"color"`
-	Size  int    `json:"size"` // pixels
+	Group  string `json:"group"`
+	Shape  string `json:"shape"` // circle, square, diamond, triangle, pentagon, hexagon
+	Color  string `json:"color"`
+	Size   int    `json:"size"`             // pixels
+	Approx bool   `json:"approx,omitempty"` // drawn hollow and dashed, as the map draws an approximate point
 }
 
 // legendGroups are the legend's entries, in order, each with the kinds it covers.
@@ -536,6 +538,14 @@ var kindShapes = func() map[string]shape {
 	}
 	return m
 }()
+
+// shapeAt is a kind's shape for a point of the given precision: hollow
+// and dashed when the point is approximate, as on the map.
+func shapeAt(kind, precision string) shape {
+	sh := shapeOf(kind)
+	sh.Approx = directory.IsApproximate(precision)
+	return sh
+}
 
 func shapeOf(kind string) shape {
 	if sh, ok := kindShapes[kind]; ok {
