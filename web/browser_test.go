@@ -234,10 +234,12 @@ func navigated(err error) bool {
 }
 
 // shot saves a screenshot of the whole page as name.png, once the names
-// the maps' bundled base draws are placed (they make way for the markers).
+// the maps' bundled base draws are placed (they make way for the markers)
+// and the popups open have faded in.
 func (b *browser) shot(name string) {
 	b.t.Helper()
-	b.wait(`!document.querySelector("[data-labels-state=pending]")`)
+	b.wait(`!document.querySelector("[data-labels-state=pending]") &&
+		![...document.querySelectorAll(".leaflet-popup")].some(p => getComputedStyle(p).opacity !== "1")`)
 	b.rawShot(name)
 }
 

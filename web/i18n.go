@@ -113,8 +113,12 @@ func (c *catalog) Tf(key string, args ...any) string {
 }
 
 // Tn formats the singular or plural message for the count n (key.one or
-// key.other; French counts 0 and 1 as singular): {0} is n, {1}… the args.
+// key.other; French counts 0 and 1 as singular), or key.zero for none when
+// the catalog words it apart: {0} is n, {1}… the args.
 func (c *catalog) Tn(key string, n int, args ...any) string {
+	if n == 0 && c.Has(key+".zero") { // "Aucun acteur connu ne l'utilise", not "0 acteur l'utilise"
+		return c.Tf(key+".zero", append([]any{c.Int(n)}, args...)...)
+	}
 	form := ".other"
 	if n == 1 || (n == 0 && c.lang == "fr") {
 		form = ".one"

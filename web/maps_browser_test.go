@@ -434,7 +434,7 @@ func TestBrowserMaps(t *testing.T) {
 		for _, v := range viewports {
 			b.resize(v)
 			for _, p := range []struct{ path, h1, status string }{
-				{"/accessibilite", "Déclaration d’accessibilité", "non conforme"},
+				{"/accessibilite", "Déclaration d'accessibilité", "non conforme"},
 				{"/accessibility", "Accessibility statement", "not compliant"},
 			} {
 				b.nav(p.path)

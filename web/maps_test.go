@@ -215,11 +215,20 @@ func TestFrenchTypography(t *testing.T) {
 		if bad.MatchString(v) {
 			t.Errorf("%s: %q has an ordinary space where French typography wants a non-breaking one", k, v)
 		}
+		// One apostrophe throughout (the one the joined names use: d'Épinal).
+		if strings.Contains(v, "’") {
+			t.Errorf("%s: %q mixes the typographic apostrophe with the catalog's straight one", k, v)
+		}
 	}
 	srv := MustOpenServer(t)
 	page := request(t, srv, "GET", "/voisins?actor=commune-88160", nil).status(200).Body.String()
 	if !strings.Contains(page, "Voisins d&#39;Épinal") {
 		t.Error("the finder's title does not elide: want « Voisins d'Épinal »")
+	}
+	// No count reads « 0 acteur l'utilise ».
+	tools := html.UnescapeString(request(t, srv, "GET", "/outils", nil).status(200).Body.String())
+	if strings.Contains(tools, "0 acteur l'utilise") || !strings.Contains(tools, "Aucun acteur connu ne l'utilise") {
+		t.Error("the tool catalog says « 0 acteur l'utilise » for a tool nobody is known to use")
 	}
 }
 

@@ -520,9 +520,19 @@
     return m;
   };
 
+  // compact writes a large count short, as the page's language does
+  // ("21 k" in French, "21K" in English).
+  var compactFormat = null;
   function compact(n) {
-    if (n >= 10000) return V.fmtInt(Math.round(n / 1000)) + "k";
-    return V.fmtInt(n);
+    if (n < 10000) return V.fmtInt(n);
+    if (compactFormat === null) {
+      try {
+        compactFormat = new Intl.NumberFormat(V.config().lang || "fr", { notation: "compact", maximumFractionDigits: 0 });
+      } catch (e) {
+        compactFormat = false;
+      }
+    }
+    return compactFormat ? compactFormat.format(n) : V.fmtInt(Math.round(n / 1000)) + "k";
   }
 
   var FILTERS = ["kind", "tool", "theme", "department", "region"];
