@@ -152,10 +152,23 @@ func TestBrowserMaps(t *testing.T) {
 							c.name, v.name, when.name, when.b[2]-when.b[0], c.maxWidth)
 					}
 				}
+				if h := evalJS[float64](b, `document.querySelector(".leaflet-control-attribution").getBoundingClientRect().height`); v.phone && h > 24 {
+					t.Errorf("%s at %s: the map's credits are %.0f px high: more than one line on a narrow map", c.name, v.name, h)
+				}
 				if txt := evalJS[string](b, `document.body.innerText`); strings.Contains(strings.ToLower(txt), "précisez") {
 					t.Errorf("%s at %s: the page asks to choose an area although one was given", c.name, v.name)
 				}
 				b.shot("embed-" + c.name + "-" + v.name)
+			}
+		}
+		// As small as a sidebar's iframe: everything, credits included,
+		// within the frame.
+		b.do(chromedp.EmulateViewport(300, 220))
+		for _, c := range embedCases(t, b.base) {
+			b.nav(c.path)
+			b.wait(`document.querySelector("[data-embed-map]").dataset.framed === "1"`)
+			if over := evalJS[float64](b, `Math.max(document.documentElement.scrollHeight - innerHeight, document.querySelector(".leaflet-control-attribution").getBoundingClientRect().bottom - innerHeight)`); over > 0.5 {
+				t.Errorf("%s in 300×220: the page overflows the frame by %.0f px (the credits are cut)", c.name, over)
 			}
 		}
 		b.resize(viewports[0])
