@@ -111,7 +111,7 @@ type thanksData struct {
 	Proposal *proposalView
 	Report   bool
 	Back     string
-	Name     string
+	Name     frName // the page Back opens, as French joins it to « Retour à »; empty: the home page
 }
 
 // handleThanks confirms a proposal: pending review, or applied at once (and
@@ -146,13 +146,22 @@ func (p *pages) handleThanks(c *gin.Context) {
 // handleReportThanks confirms a report.
 func (p *pages) handleReportThanks(c *gin.Context) {
 	cat := p.lang(c, true)
-	_, _, name, back, err := p.reportTarget(c, cat)
-	if err != nil {
-		back, name = "/", ""
+	typ, id, name, back, err := p.reportTarget(c, cat)
+	var backName frName
+	switch {
+	case err != nil:
+		back = "/"
+	case typ == directory.TypeTool:
+		backName = plainName(name)
+	default: // an actor's page, or its tools for an adoption
+		if id = c.Query("acteur"); id == "" {
+			id = c.Request.PostForm.Get("acteur")
+		}
+		_, backName, _ = (&recordNames{ctx: c.Request.Context(), dir: p.s.dir}).actorRef(strings.TrimSpace(id))
 	}
 	pg := p.newPage(c, cat, "thanks", "", cat.T("thanks.reportTitle"))
 	pg.Config = p.config(c, cat, nil)
-	pg.Data = thanksData{Report: true, Back: back, Name: name}
+	pg.Data = thanksData{Report: true, Back: back, Name: backName}
 	c.Header("Cache-Control", "no-store")
 	p.render(c, http.StatusOK, "thanks", pg)
 }

@@ -164,6 +164,12 @@ func actorName(kind, code, name string) frName {
 	return frName{Name: name, liaison: data.LiaisonLe}
 }
 
+// actorNameOfID is actorName for an actor known by its id: an official
+// actor's id is "{kind}-{official code}".
+func actorNameOfID(kind, id, name string) frName {
+	return actorName(kind, strings.TrimPrefix(id, kind+"-"), name)
+}
+
 func startsWithVowel(s string) bool {
 	l, ok := data.SpelledLiaison(s)
 	return ok && l == data.LiaisonDApos

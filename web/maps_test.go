@@ -181,6 +181,17 @@ func TestElisionOnPages(t *testing.T) {
 	if body := page("/embed?actor=prefecture-88&radius_km=20"); !strings.Contains(body, "à moins de 20 km de la Préfecture des Vosges") {
 		t.Error("the embed around the préfecture does not say « à moins de 20 km de la Préfecture des Vosges »")
 	}
+	for q, want := range map[string]string{
+		"acteur=prefecture-88":             "Retour à la Préfecture des Vosges",
+		"acteur=commune-76351":             "Retour au Havre",
+		"acteur=departement-88&outil=wiki": "Retour aux Vosges",
+		"acteur=epci-200068757":            "Retour à la CA d'Epinal",
+		"outil=wiki":                       "Retour à Wiki",
+	} {
+		if body := page("/contribuer/signalement-envoye?" + q); !strings.Contains(body, want) {
+			t.Errorf("the report's confirmation for %s does not say « %s »", q, want)
+		}
+	}
 	var oe struct {
 		Title string `json:"title"`
 	}

@@ -24,6 +24,9 @@ type proposalView struct {
 	Title      string // what it does, e.g. "Correction d'un acteur"
 	Target     string // the record's name
 	TargetURL  string // its page, "" when there is none (yet)
+	// Back names the page TargetURL opens, as French joins it to « Retour
+	// à » (an adoption's is its actor's page).
+	Back frName
 	Rows       []diffRow
 	Conflicts  bool
 	Move       *pointMove // a place proposal's old and new point
@@ -78,11 +81,17 @@ func (n *recordNames) tool(slug string) string {
 }
 
 func (n *recordNames) actor(id string) (string, bool) {
+	name, _, alive := n.actorRef(id)
+	return name, alive
+}
+
+// actorRef is actor's name, and that name as French joins it.
+func (n *recordNames) actorRef(id string) (string, frName, bool) {
 	refs := n.dir.FindActorRefs(n.ctx, []string{id})
 	if len(refs) == 0 {
-		return id, false
+		return id, plainName(id), false
 	}
-	return refs[0].Name, true
+	return refs[0].Name, actorNameOfID(refs[0].Kind, refs[0].ID, refs[0].Name), true
 }
 
 func rawString(raw []byte) string {
@@ -107,8 +116,9 @@ func newProposalView(cat *catalog, names *recordNames, pr *directory.Proposal, v
 		if v.Target == "" {
 			v.Target = newStr("name")
 		}
-		if _, alive := names.actor(pr.TargetID); alive {
+		if _, back, alive := names.actorRef(pr.TargetID); alive {
 			v.TargetURL = "/acteurs/" + url.PathEscape(pr.TargetID)
+			v.Back = back
 		}
 	case directory.TypeTool:
 		v.Target = pr.TargetName
@@ -117,16 +127,18 @@ func newProposalView(cat *catalog, names *recordNames, pr *directory.Proposal, v
 		}
 		if pr.CurrentVersion > 0 {
 			v.TargetURL = "/outils/" + url.PathEscape(pr.TargetID)
+			v.Back = plainName(v.Target)
 		}
 	case directory.TypeAdoption:
 		actor, tool, _ := strings.Cut(pr.TargetName, " × ")
 		if actor == "" {
 			actor, tool = newStr("actor"), newStr("tool")
 		}
-		actorName, alive := names.actor(actor)
+		actorName, back, alive := names.actorRef(actor)
 		v.Target = actorName + " × " + names.tool(tool)
 		if alive {
 			v.TargetURL = "/acteurs/" + url.PathEscape(actor) + "#outils"
+			v.Back = back
 		}
 	}
 	if v.Target == "" {
