@@ -20,13 +20,13 @@ import (
 
 // proposalView is a proposal for the templates.
 type proposalView struct {
-	P          *directory.Proposal
-	Title      string // what it does, e.g. "Correction d'un acteur"
-	Target     string // the record's name
-	TargetURL  string // its page, "" when there is none (yet)
+	P         *directory.Proposal
+	Title     string // what it does, e.g. "Correction d'un acteur"
+	Target    string // the record's name
+	TargetURL string // its page, "" when there is none (yet)
 	// Back names the page TargetURL opens, as French joins it to « Retour
 	// à » (an adoption's is its actor's page).
-	Back frName
+	Back       frName
 	Rows       []diffRow
 	Conflicts  bool
 	Move       *pointMove // a place proposal's old and new point
