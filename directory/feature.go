@@ -2,6 +2,7 @@ package directory
 
 import (
 	"strconv"
+	"sync"
 )
 
 // An actor's GeoJSON feature is assembled at read time from its compact
@@ -173,33 +174,83 @@ const featureSize = 448
 // featuresLocked encodes the features of refs into one buffer and returns
 // a slice per feature, sharing it.
 func (d *Directory) featuresLocked(refs []uint32) [][]byte {
-	return d.featuresDistLocked(refs, nil)
+	out, _, _ := d.featuresIntoLocked(refs, nil, false)
+	return out
 }
 
 // featuresDistLocked is featuresLocked with distance_m from meters, if
 // given (one per ref).
 func (d *Directory) featuresDistLocked(refs []uint32, meters []float64) [][]byte {
+	out, _, _ := d.featuresIntoLocked(refs, meters, false)
+	return out
+}
+
+// featureBufs keeps the buffers of large pages of features (a page of a
+// thousand is about 400 KiB) for FeaturePage.Release: a server answering
+// many such pages would otherwise allocate, zero and collect one per
+// request. Buffers beyond maxPooledFeatures are left to the collector.
+var featureBufs sync.Pool // of *[]byte
+
+const (
+	minPooledFeatures = 32 << 10
+	maxPooledFeatures = 8 << 20
+)
+
+// featuresIntoLocked encodes the features of refs, with distance_m from
+// meters if given, into one buffer — taken from featureBufs for a large
+// page if pool is set — separated by commas. It returns a slice per
+// feature, the whole of them (joined: the inside of their JSON array), all
+// sharing the buffer, and the buffer to give back to featureBufs once they
+// are written (nil if it is not to be).
+func (d *Directory) featuresIntoLocked(refs []uint32, meters []float64, pool bool) (out [][]byte, joined []byte, bp *[]byte) {
 	size := 0
+	// Touching the first byte of each feature's id here, in a loop whose
+	// loads do not wait for one another, brings the entries and their texts
+	// into the cache several at a time: refs in Hilbert order are scattered
+	// over the table and its text blocks, and encoding them one after the
+	// other would wait for each of these misses in turn.
+	var touched uint32
 	for _, r := range refs {
-		size += featureSize + int(d.entries[r].extra.n)
+		e := &d.entries[r]
+		size += featureSize + 1 + int(e.extra.n)
+		if e.id.n != 0 {
+			touched += uint32(d.text.blocks[e.id.off>>textBlockBits][e.id.off&(textBlockSize-1)])
+		}
 	}
-	buf := make([]byte, 0, size)
+	size += int(touched >> 31) // 0: at most MaxLimit bytes are summed; keeps the loads
+	var buf []byte
+	if pool && size >= minPooledFeatures && size <= maxPooledFeatures {
+		if v, _ := featureBufs.Get().(*[]byte); v != nil && cap(*v) >= size {
+			bp, buf = v, (*v)[:0]
+		} else {
+			b := make([]byte, 0, size)
+			bp, buf = &b, b
+		}
+	} else {
+		buf = make([]byte, 0, size)
+	}
 	ends := make([]int, len(refs))
 	for i, r := range refs {
 		dist := -1.0
 		if meters != nil {
 			dist = meters[i]
 		}
+		if i > 0 {
+			buf = append(buf, ',') // so that the buffer is the features' JSON array, see FeaturePage.Joined
+		}
 		buf = d.appendFeatureLocked(buf, r, dist)
 		ends[i] = len(buf)
 	}
-	out := make([][]byte, len(refs))
+	if bp != nil {
+		*bp = buf[:0] // it may have grown
+	}
+	out = make([][]byte, len(refs))
 	start := 0
 	for i, end := range ends {
 		out[i] = buf[start:end:end]
-		start = end
+		start = end + 1
 	}
-	return out
+	return out, buf[:len(buf):len(buf)], bp
 }
 
 // appendAdoptionProps appends an adoption as a JSON object.

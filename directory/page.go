@@ -47,6 +47,24 @@ type FeaturePage struct {
 	More     bool     // matches follow this page
 	Features [][]byte // this page, in the directory's order
 	Seq      uint64   // the change sequence the page was read at
+
+	joined []byte  // see Joined
+	buf    *[]byte // Features' shared buffer, pooled; see Release
+}
+
+// Joined returns the page's features separated by commas — the inside of
+// their JSON array — as one slice of the memory they share, so that they
+// are written at once; nil if the page was not made so (write Features).
+func (p *FeaturePage) Joined() []byte { return p.joined }
+
+// Release gives the buffer of the page's features back for another page:
+// call it once they are written, if at all, and use them no more.
+func (p *FeaturePage) Release() {
+	if p != nil && p.buf != nil {
+		b := p.buf
+		p.buf, p.Features, p.joined = nil, nil, nil
+		featureBufs.Put(b)
+	}
 }
 
 // FindActors returns the page of actors matching f, in a stable order
@@ -59,8 +77,9 @@ func (d *Directory) FindActors(ctx context.Context, f ActorFilter) (*FeaturePage
 		return nil, err
 	}
 	p := d.findPageLocked(&f)
+	features, joined, buf := d.featuresIntoLocked(p.refs, nil, true)
 	return &FeaturePage{Matched: p.matched, Counted: p.counted, More: p.more,
-		Features: d.featuresLocked(p.refs), Seq: d.seq}, nil
+		Features: features, Seq: d.seq, joined: joined, buf: buf}, nil
 }
 
 // CountActors returns how many actors match f (its Offset and Limit

@@ -243,3 +243,52 @@ func TestPagesStableAndCompleteSynthetic(t *testing.T) {
 		t.Errorf("CountActors = %d, want %d", n, want)
 	}
 }
+
+// TestPageBuffers checks the pages whose buffers are pooled: Joined is
+// the features separated by commas, and a page made in a released page's
+// buffer holds its own features, not the former page's.
+func TestPageBuffers(t *testing.T) {
+	d := MustOpenDirectory(t)
+	ctx := context.Background()
+	vosges := orb.Bound{Min: orb.Point{5.8, 47.8}, Max: orb.Point{7.2, 48.6}}
+	filters := []directory.ActorFilter{{Bound: &france, Limit: 1000}, {Bound: &vosges, Limit: 500}, {Kinds: []string{"epci"}, Limit: 300, Offset: 100}}
+	want := make([][]string, len(filters))
+	for round := range 3 {
+		for i, f := range filters {
+			page, err := d.FindActors(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, joined := string(page.Joined()), string(bytesJoin(page.Features)); got != joined {
+				t.Fatalf("%+v: Joined is not the features separated by commas (%d and %d bytes)", f, len(got), len(joined))
+			}
+			var ids []string
+			for _, b := range page.Features {
+				ids = append(ids, decode(t, b).ID)
+			}
+			if len(ids) != f.Limit {
+				t.Fatalf("%+v: %d features", f, len(ids))
+			}
+			if round == 0 {
+				want[i] = ids
+			} else if !slices.Equal(ids, want[i]) {
+				t.Fatalf("%+v, round %d: another page than the first time", f, round)
+			}
+			page.Release()
+			if page.Features != nil || page.Joined() != nil {
+				t.Fatalf("a released page still shows its features")
+			}
+		}
+	}
+}
+
+func bytesJoin(features [][]byte) []byte {
+	var out []byte
+	for i, f := range features {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, f...)
+	}
+	return out
+}

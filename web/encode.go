@@ -32,6 +32,7 @@ type collectionMembers struct {
 	timeStamp   time.Time
 	extra       map[string]any // foreign members (licence, attribution…), encoded in key order
 	raw         []byte         // members already encoded, each preceded by a comma
+	joined      []byte         // the features, comma-separated, in one slice (FeaturePage.Joined); nil: write them one by one
 }
 
 // bufioPool keeps the 32 KiB buffers of writeFeatureCollection: a new one
@@ -64,11 +65,16 @@ func writeFeatureCollection(w io.Writer, features [][]byte, m collectionMembers)
 		return err
 	}
 	bw.WriteString(`,"features":[`)
-	for i, f := range features {
-		if i > 0 {
-			bw.WriteByte(',')
+	if m.joined != nil {
+		// One write: what does not fit the buffer goes to w without a copy.
+		bw.Write(m.joined)
+	} else {
+		for i, f := range features {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.Write(f)
 		}
-		bw.Write(f)
 	}
 	bw.WriteString("]}")
 	return bw.Flush()

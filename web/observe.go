@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gin-gonic/gin"
 )
@@ -40,19 +41,51 @@ func validRequestID(s string) bool {
 	return true
 }
 
-// newRequestID returns a new id: 12 random hex digits drawn when the
-// process starts, then a counter in 12 hex digits. Ids are unique within a
-// process, and two processes' share their prefix with odds of one in 2^48;
-// making one costs neither a system call nor a lock.
-func newRequestID() string {
+// appendRequestID appends a new request id to dst: 12 random hex digits
+// drawn when the process starts, then a counter in 12 hex digits. Ids are
+// unique within a process, and two processes' share their prefix with odds
+// of one in 2^48; making one costs neither a system call nor a lock.
+func appendRequestID(dst []byte) []byte {
 	n := requestCounter.Add(1)
-	var b [24]byte
-	copy(b[:12], requestIDPrefix)
-	for i := 23; i >= 12; i-- {
+	dst = append(dst, requestIDPrefix...)
+	var b [12]byte
+	for i := 11; i >= 0; i-- {
 		b[i] = hexDigits[n&0xf]
 		n >>= 4
 	}
-	return string(b[:])
+	return append(dst, b[:]...)
+}
+
+// requestContext is a request's context with its id: one allocation holds
+// the context, the id made for it and the value of the X-Request-Id header
+// (context.WithValue, the id's string and the header's slice would be
+// three, on every request).
+type requestContext struct {
+	context.Context
+	id  string
+	hdr [1]string
+	buf [24]byte
+}
+
+func (c *requestContext) Value(key any) any {
+	if _, ok := key.(requestIDKey); ok {
+		return c.id
+	}
+	return c.Context.Value(key)
+}
+
+// withRequestID returns ctx with the request id given (if valid) or a new
+// one, and that id as a header value.
+func withRequestID(ctx context.Context, given string) (*requestContext, []string) {
+	rc := &requestContext{Context: ctx}
+	if validRequestID(given) {
+		rc.id = given
+	} else {
+		b := appendRequestID(rc.buf[:0])
+		rc.id = unsafe.String(unsafe.SliceData(b), len(b)) // rc.buf is never written again
+	}
+	rc.hdr[0] = rc.id
+	return rc, rc.hdr[:]
 }
 
 const hexDigits = "0123456789abcdef"
@@ -161,13 +194,11 @@ var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics":
 func (s *Server) observe() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
-		id := c.GetHeader(requestIDHeader)
-		if !validRequestID(id) {
-			id = newRequestID()
-		}
-		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey{}, id))
+		rc, idHeader := withRequestID(c.Request.Context(), c.GetHeader(requestIDHeader))
+		id := rc.id
+		c.Request = c.Request.WithContext(rc)
 		h := c.Writer.Header()
-		h["X-Request-Id"] = []string{id}
+		h["X-Request-Id"] = idHeader
 		// Defaults for every answer; the pages replace the CSP with their
 		// own (scripts, styles and tiles from known origins) and the embed
 		// its frame-ancestors. An API answer opened as a document runs

@@ -242,6 +242,7 @@ func (s *Server) handleItems(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	defer page.Release() // once written
 	if format == "csv" {
 		s.writeCSV(c, col+".csv", page.Features, col)
 		return
@@ -262,7 +263,7 @@ func (s *Server) handleItems(c *gin.Context) {
 	c.Header("Content-Type", mediaGeoJSON)
 	c.Status(http.StatusOK)
 	writeFeatureCollection(c.Writer, page.Features, collectionMembers{
-		matched: page.Matched, withMatched: page.Counted, links: links, timeStamp: time.Now().UTC(),
+		matched: page.Matched, withMatched: page.Counted, links: links, timeStamp: time.Now().UTC(), joined: page.Joined(),
 		extra: addWarnings(nil, swappedBoxWarning(f.Bound)),
 	})
 }

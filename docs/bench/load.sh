@@ -63,7 +63,7 @@ for run in $(seq 1 "$runs"); do
     echo "$out" | grep -E '^[a-z]+: ' | tr -d '\n'
     awk -v r="$run" -v l="$load" -v c0="$c0" -v c1="$c1" -v n="$reqs" -v hz="$hz" -v gc="$gc" -v s="$s" 'BEGIN {
       split(gc, g, " "); cpums = (c1 - c0) * 1000 / hz
-      printf " | %s run %d load %s | cpu %.3f ms/req | gc %d cycles, %.1f%% of cpu\n", s, r, l, cpums / n, g[2], 100 * g[1] / (cpums > 0 ? cpums : 1)
+      printf " | %s run %d load %s | cpu %.4f ms/req | gc %d cycles, %.1f%% of cpu\n", s, r, l, cpums / n, g[2], 100 * g[1] / (cpums > 0 ? cpums : 1)
     }'
   done
 done
