@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -58,7 +59,8 @@ func Backup(ctx context.Context, src, dst string) (*BackupInfo, error) {
 	if same, _ := samePath(src, dst); same {
 		return nil, NewError(EINVALID, keyBackupSameFile, nil)
 	}
-	tmp := dst + ".tmp-" + strconv.Itoa(os.Getpid())
+	RemoveStaleTemps(dst + backupTemp)
+	tmp := dst + backupTemp + strconv.Itoa(os.Getpid())
 	os.Remove(tmp)
 	defer os.Remove(tmp)
 	if err := vacuumInto(ctx, src, tmp); err != nil {
@@ -79,7 +81,8 @@ func Backup(ctx context.Context, src, dst string) (*BackupInfo, error) {
 }
 
 func backupPostgres(ctx context.Context, src, dst string, start time.Time) (*BackupInfo, error) {
-	tmp := dst + ".tmp-" + strconv.Itoa(os.Getpid())
+	RemoveStaleTemps(dst + backupTemp)
+	tmp := dst + backupTemp + strconv.Itoa(os.Getpid())
 	removeFiles := func() {
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			os.Remove(tmp + suffix)
@@ -250,7 +253,8 @@ func Restore(ctx context.Context, src, dst string) (info *BackupInfo, keptAs str
 	if _, err := Inspect(ctx, src); err != nil {
 		return nil, "", err
 	}
-	tmp := dst + ".restore-" + strconv.Itoa(os.Getpid())
+	RemoveStaleTemps(dst + RestoreTemp)
+	tmp := dst + RestoreTemp + strconv.Itoa(os.Getpid())
 	os.Remove(tmp)
 	defer os.Remove(tmp)
 	// A copy, not the file itself: the backup stays intact, and a backup
@@ -281,6 +285,43 @@ func Restore(ctx context.Context, src, dst string) (info *BackupInfo, keptAs str
 	}
 	info.Path = dst
 	return info, keptAs, nil
+}
+
+// The temporary files of a backup and of a restore are named after their
+// destination and the process writing them: "backup.db.tmp-4242".
+const (
+	backupTemp  = ".tmp-"
+	RestoreTemp = ".restore-"
+)
+
+// RemoveStaleTemps removes the temporary files named prefix + a process id
+// whose process is gone (a backup or restore killed mid-way, which would
+// otherwise leave a database-sized file behind for ever), with their
+// journals (-journal, -wal, -shm), and returns their names. Those of running processes are left
+// alone: two backups to one place may run at once.
+func RemoveStaleTemps(prefix string) []string {
+	matches, _ := filepath.Glob(globEscape(prefix) + "*")
+	var removed []string
+	for _, m := range matches {
+		rest := strings.TrimPrefix(m, prefix)
+		for _, suffix := range []string{"-journal", "-wal", "-shm"} {
+			rest = strings.TrimSuffix(rest, suffix)
+		}
+		pid, err := strconv.Atoi(rest)
+		if err != nil || pid <= 0 || (pid != os.Getpid() && processAlive(pid)) {
+			continue
+		}
+		if os.Remove(m) == nil {
+			removed = append(removed, m)
+		}
+	}
+	return removed
+}
+
+// globEscape quotes the characters filepath.Match would read as a pattern.
+func globEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`)
+	return r.Replace(s)
 }
 
 func samePath(a, b string) (bool, error) {

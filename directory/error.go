@@ -211,10 +211,14 @@ func ErrorCode(err error) string {
 }
 
 // asError returns the *Error err is or wraps, or the one a failure of the
-// store stands for (a database busy or unreachable: EUNAVAILABLE), or nil.
+// store stands for (a busy, failing or unreachable database: EUNAVAILABLE,
+// see storeError and postgresError), or nil.
 func asError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
+		return e
+	}
+	if e := storeError(err); e != nil {
 		return e
 	}
 	if e := postgresError(err); e != nil && e.Code == EUNAVAILABLE {

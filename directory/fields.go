@@ -226,6 +226,16 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		if !ok {
 			return nil, false
 		}
+		if spec.name == "name" {
+			// A name people choose: NFKC, and no invisible or
+			// direction-control character (see names.go).
+			n, problem, _ := checkName(s, 0, spec.max)
+			if problem == keyInvisible {
+				c.p.Add(field, keyInvisible, nil)
+				return nil, false
+			}
+			s = n
+		}
 		if n := utf8.RuneCountInString(s); n > spec.max {
 			c.p.Add(field, keyTooLong, Args{"max": spec.max, "got": n})
 			return nil, false
@@ -345,7 +355,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		}
 		for _, t := range l {
 			if !IsTheme(t) {
-				c.p.Add(field, keyThemeUnknown, Args{"choices": strings.Join(Themes, ", "), "got": t})
+				c.p.Add(field, keyThemeUnknown, Args{"choices": strings.Join(Themes, ", "), "got": truncateRunes(t, 40)})
 				return nil, false
 			}
 		}
@@ -371,7 +381,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			kind = KindRegion
 		}
 		if s != "" && c.d.names[kind+":"+s] == "" {
-			c.p.Add(field, keyCodeUnknown, Args{"kind": kind, "got": s})
+			c.p.Add(field, keyCodeUnknown, Args{"kind": kind, "got": truncateRunes(s, 40)})
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -382,7 +392,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		}
 		for _, s := range l {
 			if !postalRe.MatchString(s) {
-				c.p.Add(field, keyPostalCodes, Args{"got": s})
+				c.p.Add(field, keyPostalCodes, Args{"got": truncateRunes(s, 40)})
 				return nil, false
 			}
 		}
@@ -394,7 +404,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		}
 		for _, id := range l {
 			if ref, ok := c.d.refOf(id); !ok || c.d.entries[ref].deleted {
-				c.p.Add(field, keyActorIDs, Args{"got": id})
+				c.p.Add(field, keyActorIDs, Args{"got": truncateRunes(id, 40)})
 				return nil, false
 			}
 		}
@@ -419,7 +429,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if ref, ok := c.d.refOf(s); !ok || c.d.entries[ref].deleted {
-			c.p.Add(field, keyActorRef, Args{"got": s})
+			c.p.Add(field, keyActorRef, Args{"got": truncateRunes(s, 40)})
 			return nil, false
 		}
 		return mustJSON(s), true
@@ -431,7 +441,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		if s != "" {
 			t, _, err := ParseAsOf(s)
 			if err != nil {
-				c.p.Add(field, keyAsOf, Args{"got": s})
+				c.p.Add(field, keyAsOf, Args{"got": truncateRunes(s, 40)})
 				return nil, false
 			}
 			if t.After(c.now) {
@@ -446,7 +456,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 			return nil, false
 		}
 		if c.d.tools[s] == nil {
-			c.p.Add(field, keyToolRef, Args{"got": s})
+			c.p.Add(field, keyToolRef, Args{"got": truncateRunes(s, 40)})
 			return nil, false
 		}
 		return mustJSON(s), true

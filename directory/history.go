@@ -167,15 +167,15 @@ func (d *Directory) FindChanges(ctx context.Context, f ChangeFilter) ([]Version,
 	d.mu.RLock()
 	if f.Departement != "" && d.names[KindDepartement+":"+f.Departement] == "" {
 		d.mu.RUnlock()
-		return nil, FieldError("departement", keyDepartement, Args{"got": f.Departement})
+		return nil, FieldError("departement", keyDepartement, Args{"got": truncateRunes(f.Departement, 40)})
 	}
 	if f.Region != "" && d.names[KindRegion+":"+f.Region] == "" {
 		d.mu.RUnlock()
-		return nil, FieldError("region", keyRegion, Args{"got": f.Region})
+		return nil, FieldError("region", keyRegion, Args{"got": truncateRunes(f.Region, 40)})
 	}
 	if f.Tool != "" && d.tools[f.Tool] == nil {
 		d.mu.RUnlock()
-		return nil, FieldError("tool", keyToolSlug, Args{"got": f.Tool})
+		return nil, FieldError("tool", keyToolSlug, Args{"got": truncateRunes(f.Tool, 40)})
 	}
 	d.mu.RUnlock()
 	where, args := []string{"v.action <> 'import'"}, []any{}

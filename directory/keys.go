@@ -151,14 +151,29 @@ var (
 	keyRevertOrphan     = NewKey("history.orphan", "its actor or tool no longer exists: restore them first")
 )
 
+// Names people choose (names.go).
+var (
+	keyInvisible  = NewKey("name.invisible", "must not contain invisible or direction-control characters (such as zero-width spaces or U+202E): retype it")
+	keyNameLength = NewKey("name.length", "must be {min} to {max} characters")
+)
+
+// Bounded cost of a query (query.go; web's parameters too).
+var (
+	// KeyListValues: a list parameter names too many different values.
+	KeyListValues = NewKey("filter.list_values", "lists more than {max} different values; at most {max} are accepted")
+	keyQueryWords = NewKey("search.q_words", "has {count} different words; at most {max} are accepted")
+)
+
 // Reports (report.go).
 var (
-	keyNoReport         = NewKey("report.not_found", "no report {id}")
-	keyReadReports      = NewKey("moderation.read_reports", "only moderators can read reports")
-	keyResolveReports   = NewKey("moderation.resolve_reports", "only moderators can resolve reports")
-	keyReportStatus     = NewKey("report.status", "must be open, resolved or dismissed")
-	keyReportCloseState = NewKey("report.close_status", "must be resolved or dismissed")
-	keyReportClosed     = NewKey("report.closed", "report {id} is already closed")
+	keyTooManyReports     = NewKey("report.too_many", "you have made {count} reports in an hour, the limit for an account: try again later")
+	keyTooManyAnonReports = NewKey("report.too_many_anonymous", "too many reports were made without an account in the last hour: log in to report, or try again later")
+	keyNoReport           = NewKey("report.not_found", "no report {id}")
+	keyReadReports        = NewKey("moderation.read_reports", "only moderators can read reports")
+	keyResolveReports     = NewKey("moderation.resolve_reports", "only moderators can resolve reports")
+	keyReportStatus       = NewKey("report.status", "must be open, resolved or dismissed")
+	keyReportCloseState   = NewKey("report.close_status", "must be resolved or dismissed")
+	keyReportClosed       = NewKey("report.closed", "report {id} is already closed")
 )
 
 // Accounts, sessions and tokens (user.go).
@@ -166,12 +181,20 @@ var (
 	keyPasswordShort    = NewKey("password.too_short", "must be at least {min} characters long")
 	keyPasswordLong     = NewKey("password.too_long", "must be at most {max} characters long")
 	keyAccountEmail     = NewKey("account.email", "must be an e-mail address such as nom@mairie.fr")
-	keyDisplayName      = NewKey("account.display_name", "must be 2 to 60 printable characters")
+	keyDisplayName      = NewKey("account.display_name", "must be {min} to 60 printable characters")
 	keyAccountExists    = NewKey("account.exists", "an account with this e-mail already exists")
 	keyEmailRegistered  = NewKey("account.email_registered", "is already registered: log in instead")
 	keyNoUser           = NewKey("user.not_found", "no user {id}")
 	keyWrongLogin       = NewKey("login.wrong", "wrong e-mail or password")
-	keyAccountLocked    = NewKey("login.locked", "too many failed logins: this account is locked for {minutes} more minutes")
+	keyLockedUntrusted  = NewKey("login.locked_untrusted", "too many failed logins to this account from browsers it has not logged in from: log in from a browser you have used before, or try again in {minutes} minutes")
+	keyLockedDevice     = NewKey("login.locked_device", "this browser failed to log in too many times: wait a little and try again")
+	keyTooManyAccounts  = NewKey("account.too_many", "too many accounts were created in the last hour: try again later")
+	keyNameTaken        = NewKey("account.name_taken", "display_name looks like the name of another account")
+	keyNameTakenField   = NewKey("account.name_taken_field", "looks like the name of another account (letters that look alike count as the same): choose another")
+	keyNameLetters      = NewKey("account.name_letters", "must contain letters or digits")
+	keyTokenBlocked     = NewKey("token.blocked", "your account is blocked until {until}: it cannot create API tokens")
+	keyLastAdmin        = NewKey("account.last_admin", "this account is the last administrator: make another account administrator first")
+	keyLastAdminSelf    = NewKey("account.last_admin_self", "you are the last administrator: make another account administrator first")
 	keySessionEnded     = NewKey("session.ended", "your session has ended: log in again")
 	keyCurrentPassword  = NewKey("account.current_password", "is not your current password")
 	keyTokenName        = NewKey("token.name", `must be 1 to 80 printable characters, e.g. "import script"`)
@@ -208,6 +231,8 @@ var (
 var (
 	keyStoreBusy              = NewKey("store.busy", "the database is busy: nothing was changed, try again in a few seconds")
 	keyStoreUnavailable       = NewKey("store.unavailable", "the database is unavailable: nothing was changed, try again later")
+	keyStoreDiskFull          = NewKey("store.disk_full", "the database is unavailable (its disk is full): nothing was changed, try again later")
+	keyStoreNoWrites          = NewKey("store.no_writes", "the database cannot take writes now (busy or failing): try again in a few seconds")
 	keyPostgresURL            = NewKey("db.postgres_url", "the PostgreSQL URL does not parse: {err}")
 	keyReplicaNotPostgres     = NewKey("db.replica_not_postgres", "replica {url:q} is not a PostgreSQL URL (postgres://…)")
 	keyReplicaURL             = NewKey("db.replica_url", "the replica URL {url} does not parse: {err}")

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"time"
 )
 
 // QueueStats are the sizes of the moderators' queues.
@@ -27,6 +28,14 @@ func (d *Directory) QueueStats(ctx context.Context) (QueueStats, error) {
 func (d *Directory) Ready(ctx context.Context) error {
 	if err := d.db.Ping(ctx); err != nil {
 		return NewError(EUNAVAILABLE, keyDBDown, nil)
+	}
+	if err := d.db.WriteProbe(ctx); err != nil {
+		if e := asError(err); e != nil && e.Code == EUNAVAILABLE {
+			return e
+		}
+		e := NewError(EUNAVAILABLE, keyStoreNoWrites, nil)
+		e.RetryAfter = 5 * time.Second
+		return e
 	}
 	d.mu.RLock()
 	built := d.index != nil && d.entries != nil

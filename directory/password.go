@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -22,8 +23,18 @@ const (
 	argonSaltLen = 16
 )
 
+// passwordEvaluations counts argon2id evaluations (hashes and checks):
+// each costs about 90 ms of a core and 19 MiB, so how many a request may
+// cause is what password guessing and its limits are about.
+var passwordEvaluations atomic.Uint64
+
+// PasswordEvaluations returns how many argon2id evaluations this process
+// has made (for metrics, and for tests that count them).
+func PasswordEvaluations() uint64 { return passwordEvaluations.Load() }
+
 // hashPassword returns the argon2id hash of password as a PHC string.
 func hashPassword(password string) (string, error) {
+	passwordEvaluations.Add(1)
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -60,13 +71,18 @@ func checkPassword(hash, password string) bool {
 	if err != nil {
 		return false
 	}
+	passwordEvaluations.Add(1)
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
 // dummyHash is checked against when an e-mail is unknown, so that a login
 // attempt costs the same time whether or not the account exists.
-var dummyHash, _ = hashPassword("voisinage-dummy-password")
+var dummyHash = func() string {
+	h, _ := hashPassword("voisinage-dummy-password")
+	passwordEvaluations.Store(0)
+	return h
+}()
 
 // newToken returns a random token (for sessions and API tokens) and the
 // SHA-256 hash that is stored instead of it.

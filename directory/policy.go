@@ -25,6 +25,17 @@ type Policy struct {
 	RateGrowth  int
 
 	Login LoginPolicy
+
+	// RegistrationsPerHour bounds the accounts created in an hour, server
+	// wide (the per-address limits of the web layer do not stop many
+	// addresses); 0 = no limit. Accounts made by the `user add` command
+	// are not counted against it.
+	RegistrationsPerHour int
+	// ReportsPerHour bounds the reports one account makes in an hour;
+	// AnonymousReportsPerHour the reports made without an account, server
+	// wide, in an hour. 0 = no limit.
+	ReportsPerHour          int
+	AnonymousReportsPerHour int
 }
 
 // DefaultPolicy is the policy voisinage runs with unless configured otherwise.
@@ -37,4 +48,8 @@ var DefaultPolicy = Policy{
 	RatePerDay:       30,
 	RateGrowth:       2,
 	Login:            DefaultLoginPolicy,
+
+	RegistrationsPerHour:    100,
+	ReportsPerHour:          20,
+	AnonymousReportsPerHour: 60,
 }

@@ -139,6 +139,10 @@ func openPostgres(ctx context.Context, dsn string, cfg openConfig) (*DB, error) 
 		db.Close()
 		return nil, err
 	}
+	if err := db.fillNameKeys(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", db.path, err)
+	}
 	s.listen()
 	return db, nil
 }
@@ -154,7 +158,8 @@ func (s *pgStore) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, s.plain, fsys, goose.WithSessionLocker(locker))
+	// Numbers are reserved per change and land in any order, as SQLite's (see DB.migrate).
+	p, err := goose.NewProvider(goose.DialectPostgres, s.plain, fsys, goose.WithSessionLocker(locker), goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -286,6 +291,24 @@ func (s *pgStore) integrityCheck(ctx context.Context) (string, error) {
 }
 
 func (s *pgStore) checkpoint(context.Context) error { return nil }
+
+// writeProbe takes the writer lock every write transaction takes, waiting
+// half a second at most for the server holding it, and gives it back at
+// once, writing nothing; a standby (read-only after a failover) refuses.
+func (s *pgStore) writeProbe(ctx context.Context) error {
+	tx, err := s.plain.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{`SET LOCAL lock_timeout = 500`, `SET LOCAL transaction_read_only = off`} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, writerLockKey)
+	return err
+}
 
 func (s *pgStore) schema(ctx context.Context, q querier) (map[string]tableInfo, error) {
 	names, err := queryStrings(ctx, q, `SELECT table_name FROM information_schema.tables
@@ -474,30 +497,47 @@ func (s *pgStore) takeToken(ctx context.Context, key string, every time.Duration
 	return false, max(durationOf((1-have)*secondsOf(every)), time.Second), nil
 }
 
-func (s *pgStore) ipLockedFor(ctx context.Context, key string) (time.Duration, error) {
-	var left float64
-	err := s.plain.QueryRowContext(ctx, `SELECT locked_until - `+pgNow+` FROM ip_failures WHERE key = $1`, key).Scan(&left)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	return durationOf(left), err
+// pgBackoff is LoginBackoff.Delay of the attempts n, in seconds, in SQL
+// ($2 free attempts, $3 base and $4 maximum delay in seconds).
+func pgBackoff(n string) string {
+	return `(CASE WHEN ` + n + ` < $2::bigint THEN 0::double precision
+		ELSE LEAST($3::double precision * power(2::double precision, LEAST(` + n + ` - $2::bigint, 60)), $4::double precision) END)`
 }
 
-func (s *pgStore) ipFailed(ctx context.Context, key string, maxFailures int, window, lockFor time.Duration) error {
-	// One statement: the row lock makes concurrent failures count one by one.
-	_, err := s.plain.ExecContext(ctx, `WITH now AS (SELECT `+pgNow+` AS t)
+// loginBegin keeps, per address, the attempts counted (failures), when the
+// last one started (window_start) and when the next may (locked_until =
+// the last + its delay). One statement counts the attempt if the address
+// may try now: the row lock makes concurrent attempts count one by one, on
+// the database's clock.
+func (s *pgStore) loginBegin(ctx context.Context, key string, b LoginBackoff) (time.Duration, error) {
+	var n int64
+	err := s.plain.QueryRowContext(ctx, `WITH now AS (SELECT `+pgNow+` AS t)
 		INSERT INTO ip_failures AS f (key, failures, window_start, locked_until)
-			SELECT $1, 1, t, CASE WHEN 1 >= $2 THEN t + $4 ELSE 0 END FROM now
+			SELECT $1, 1, t, t + `+pgBackoff("1")+` FROM now
 		ON CONFLICT (key) DO UPDATE SET
-			failures = CASE WHEN (SELECT t FROM now) - f.window_start > $3 THEN 1 ELSE f.failures + 1 END,
-			window_start = CASE WHEN (SELECT t FROM now) - f.window_start > $3 THEN (SELECT t FROM now) ELSE f.window_start END`,
-		key, maxFailures, secondsOf(window), secondsOf(lockFor))
-	if err != nil {
-		return err
+			failures = CASE WHEN (SELECT t FROM now) > f.locked_until + $5 THEN 1 ELSE f.failures + 1 END,
+			window_start = (SELECT t FROM now),
+			locked_until = (SELECT t FROM now) +
+				CASE WHEN (SELECT t FROM now) > f.locked_until + $5 THEN `+pgBackoff("1")+` ELSE `+pgBackoff("(f.failures + 1)")+` END
+		WHERE (SELECT t FROM now) >= f.locked_until
+		RETURNING failures`, key, int64(b.Free), secondsOf(b.Base), secondsOf(b.Max), secondsOf(b.Window)).Scan(&n)
+	if err == nil {
+		return 0, nil
 	}
-	// The attempt that reaches the limit locks the address and starts a new window.
-	_, err = s.plain.ExecContext(ctx, `UPDATE ip_failures SET locked_until = `+pgNow+` + $3, failures = 0, window_start = `+pgNow+`
-		WHERE key = $1 AND failures >= $2`, key, maxFailures, secondsOf(lockFor))
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	var left float64
+	if err := s.plain.QueryRowContext(ctx, `SELECT locked_until - `+pgNow+` FROM ip_failures WHERE key = $1`, key).Scan(&left); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	return max(durationOf(left), time.Second), nil
+}
+
+func (s *pgStore) loginSucceeded(ctx context.Context, key string, b LoginBackoff) error {
+	_, err := s.plain.ExecContext(ctx, `UPDATE ip_failures SET failures = failures - 1,
+			locked_until = window_start + `+pgBackoff("(failures - 1)")+`
+		WHERE key = $1 AND failures > 0`, key, int64(b.Free), secondsOf(b.Base), secondsOf(b.Max))
 	return err
 }
 

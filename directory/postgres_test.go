@@ -670,17 +670,29 @@ func TestPostgresLimits(t *testing.T) {
 	if ok, _, err := b.TakeToken(ctx, "write|192.0.2.2", time.Hour, 3); err != nil || !ok {
 		t.Fatalf("another address: %v, %v", ok, err)
 	}
+	// Login attempts from one address: 3 free through either server, then
+	// 15 minutes to wait; one that succeeded is given back.
+	backoff := directory.LoginBackoff{Free: 3, Base: 15 * time.Minute, Max: time.Hour, Window: time.Hour}
 	for i := range 3 {
 		db := []*directory.DB{a, b}[i%2]
-		if err := db.LoginFailed(ctx, "login|198.51.100.1", 3, time.Hour, 15*time.Minute); err != nil {
-			t.Fatal(err)
+		if wait, err := db.LoginBegin(ctx, "login|198.51.100.1", backoff); err != nil || wait != 0 {
+			t.Fatalf("attempt %d: wait %v, %v", i+1, wait, err)
 		}
 	}
-	if wait, err := a.LoginLockedFor(ctx, "login|198.51.100.1"); err != nil || wait < 14*time.Minute || wait > 15*time.Minute+time.Second {
-		t.Fatalf("after 3 failures: locked for %v, %v; want 15 minutes", wait, err)
+	if wait, err := a.LoginBegin(ctx, "login|198.51.100.1", backoff); err != nil || wait < 14*time.Minute || wait > 15*time.Minute+time.Second {
+		t.Fatalf("after 3 attempts: wait %v, %v; want 15 minutes", wait, err)
 	}
-	if wait, err := a.LoginLockedFor(ctx, "login|198.51.100.2"); err != nil || wait != 0 {
-		t.Fatalf("another address: locked for %v, %v", wait, err)
+	if err := b.LoginSucceeded(ctx, "login|198.51.100.1", backoff); err != nil {
+		t.Fatal(err)
+	}
+	if wait, err := a.LoginBegin(ctx, "login|198.51.100.1", backoff); err != nil || wait != 0 {
+		t.Fatalf("after one attempt given back: wait %v, %v; want none", wait, err)
+	}
+	if wait, err := b.LoginBegin(ctx, "login|198.51.100.1", backoff); err != nil || wait < 14*time.Minute {
+		t.Fatalf("the 4th attempt counted again: wait %v, %v; want 15 minutes", wait, err)
+	}
+	if wait, err := a.LoginBegin(ctx, "login|198.51.100.2", backoff); err != nil || wait != 0 {
+		t.Fatalf("another address: wait %v, %v", wait, err)
 	}
 	// Counters a day old carry nothing: swept; today's stay.
 	if err := a.TryExec(`INSERT INTO rate_buckets (key, tokens, at) VALUES ('write|old', 1, 1000)`); err != nil {

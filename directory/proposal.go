@@ -146,10 +146,6 @@ func (d *Directory) ProposeEdit(ctx context.Context, u *User, in ProposalInput) 
 	if u.Blocked(now) {
 		return nil, NewError(EFORBIDDEN, keyBlockedReason, Args{"until": u.BlockedUntil.Format("2006-01-02 15:04 MST"), "reason": u.BlockReason})
 	}
-	if err := d.checkRate(ctx, u, now); err != nil {
-		return nil, err
-	}
-
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	tx, err := d.db.BeginTx(ctx)
@@ -157,6 +153,12 @@ func (d *Directory) ProposeEdit(ctx context.Context, u *User, in ProposalInput) 
 		return nil, err
 	}
 	defer tx.Rollback()
+	// Counted inside the write transaction that inserts: a burst of
+	// simultaneous proposals cannot all pass a count made before any of
+	// them is stored.
+	if err := d.checkRate(ctx, tx, u, now); err != nil {
+		return nil, err
+	}
 
 	prepared, cur, warnings, err := d.prepareProposal(ctx, tx, u, in, now)
 	if err != nil {
@@ -560,12 +562,12 @@ func (d *Directory) trusted(ctx context.Context, tx *sql.Tx, userID int64) bool 
 
 // checkRate refuses a proposal beyond the author's hourly or daily limit,
 // limits that grow with their approved work. Moderators are not limited.
-func (d *Directory) checkRate(ctx context.Context, u *User, now time.Time) error {
+func (d *Directory) checkRate(ctx context.Context, tx *sql.Tx, u *User, now time.Time) error {
 	if u.IsModerator() || d.Policy.RatePerHour <= 0 {
 		return nil
 	}
 	var approved int
-	if err := d.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM proposals WHERE author_id = ? AND status = 'approved'`,
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM proposals WHERE author_id = ? AND status = 'approved'`,
 		u.ID).Scan(&approved); err != nil {
 		return err
 	}
@@ -580,7 +582,7 @@ func (d *Directory) checkRate(ctx context.Context, u *User, now time.Time) error
 		limit := min(w.limit+approved*d.Policy.RateGrowth, 10*w.limit)
 		var n int
 		var oldest sql.NullString
-		if err := d.db.read.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM
 			(SELECT created_at FROM proposals WHERE author_id = ? AND created_at > ? ORDER BY created_at DESC LIMIT ?) AS recent`,
 			u.ID, formatTime(now.Add(-w.span)), limit).Scan(&n, &oldest); err != nil {
 			return err

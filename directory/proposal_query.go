@@ -33,7 +33,7 @@ func (d *Directory) FindProposals(ctx context.Context, viewer *User, f ProposalF
 	p := Problems{}
 	for _, s := range f.Statuses {
 		if !contains(ProposalStatuses, s) {
-			p.Add("status", KeyOneOfGot, Args{"choices": strings.Join(ProposalStatuses, ", "), "got": s})
+			p.Add("status", KeyOneOfGot, Args{"choices": strings.Join(ProposalStatuses, ", "), "got": truncateRunes(s, 40)})
 		}
 	}
 	if f.TargetType != "" && !contains(RecordTypes, f.TargetType) {

@@ -18,6 +18,8 @@ const (
 	MaxLimit       = 10000 // items per page
 	MaxNearby      = 1000  // nearest actors per query
 	MaxQueryLength = 200   // characters of a search query
+	MaxQueryWords  = 16    // distinct words of a search query
+	MaxListValues  = 100   // values of a list filter (kind=a,b,…), repeats removed
 	bruteThreshold = 4096  // below this many candidates, nearest is computed by brute force
 )
 
@@ -46,39 +48,54 @@ type ActorFilter struct {
 // returns one EINVALID error naming every bad parameter.
 func (d *Directory) validateFilterLocked(f *ActorFilter) error {
 	var p Problems
+	// Repeated values are removed first, and lists are capped: the work of
+	// a query must follow what it asks, not how many times it says it
+	// (kind=commune repeated thousands of times used to build the list of
+	// communes as many times over).
+	for _, l := range []struct {
+		name string
+		v    *[]string
+	}{{"kind", &f.Kinds}, {"departement", &f.Departements}, {"region", &f.Regions}, {"tool", &f.Tools},
+		{"theme", &f.Themes}, {"precision", &f.Precisions}, {"parent", &f.Parents}} {
+		*l.v = dedupe(*l.v)
+		if len(*l.v) > MaxListValues {
+			p.Add(l.name, KeyListValues, Args{"max": MaxListValues})
+			*l.v = (*l.v)[:MaxListValues]
+		}
+	}
 	for _, k := range f.Kinds {
 		if !IsKind(k) {
-			p.Add("kind", KeyOneOfGot, Args{"choices": strings.Join(Kinds, ", "), "got": k})
+			p.Add("kind", KeyOneOfGot, Args{"choices": strings.Join(Kinds, ", "), "got": truncateRunes(k, 40)})
 		}
 	}
 	for _, t := range f.Themes {
 		if !IsTheme(t) {
-			p.Add("theme", KeyOneOfGot, Args{"choices": strings.Join(Themes, ", "), "got": t})
+			p.Add("theme", KeyOneOfGot, Args{"choices": strings.Join(Themes, ", "), "got": truncateRunes(t, 40)})
 		}
 	}
 	for _, t := range f.Tools {
 		if d.tools[t] == nil {
-			p.Add("tool", keyToolSlug, Args{"got": t})
+			p.Add("tool", keyToolSlug, Args{"got": truncateRunes(t, 40)})
 		}
 	}
 	for _, c := range f.Departements {
 		if _, ok := d.names[KindDepartement+":"+c]; !ok {
-			p.Add("departement", keyDepartement, Args{"got": c})
+			p.Add("departement", keyDepartement, Args{"got": truncateRunes(c, 40)})
 		}
 	}
 	for _, c := range f.Regions {
 		if _, ok := d.names[KindRegion+":"+c]; !ok {
-			p.Add("region", keyRegion, Args{"got": c})
+			p.Add("region", keyRegion, Args{"got": truncateRunes(c, 40)})
 		}
 	}
 	for _, id := range f.Parents {
 		if ref, ok := d.refOf(id); !ok || d.entries[ref].deleted {
-			p.Add("parent", keyParent, Args{"got": id})
+			p.Add("parent", keyParent, Args{"got": truncateRunes(id, 40)})
 		}
 	}
 	for _, pr := range f.Precisions {
 		if !IsPrecision(pr) {
-			p.Add("precision", KeyOneOfGot, Args{"choices": strings.Join(Precisions, ", "), "got": pr})
+			p.Add("precision", KeyOneOfGot, Args{"choices": strings.Join(Precisions, ", "), "got": truncateRunes(pr, 40)})
 		}
 	}
 	if f.Q != "" {
@@ -86,8 +103,10 @@ func (d *Directory) validateFilterLocked(f *ActorFilter) error {
 			p.Add("q", KeyUTF8, nil)
 		} else if utf8.RuneCountInString(f.Q) > MaxQueryLength {
 			p.Add("q", keyCharsMax, Args{"max": MaxQueryLength})
-		} else if Fold(f.Q) == "" {
+		} else if folded := Fold(f.Q); folded == "" {
 			p.Add("q", keyNoLetter, nil)
+		} else if n := distinctWords(folded); n > MaxQueryWords {
+			p.Add("q", keyQueryWords, Args{"count": n, "max": MaxQueryWords})
 		}
 	}
 	if f.PopulationMin < 0 {
@@ -108,6 +127,35 @@ func (d *Directory) validateFilterLocked(f *ActorFilter) error {
 		coordProblem(&p, "bbox", geo.CheckBound(f.Bound.Min.Lon(), f.Bound.Min.Lat(), f.Bound.Max.Lon(), f.Bound.Max.Lat()))
 	}
 	return p.Err("filter")
+}
+
+// distinctWords counts the different words of folded text.
+func distinctWords(folded string) int {
+	seen := map[string]bool{}
+	for _, w := range strings.Fields(folded) {
+		seen[w] = true
+	}
+	return len(seen)
+}
+
+// dedupe returns l without repeated values, in the order of their first
+// appearance; l itself when it has none (the common case allocates nothing).
+func dedupe(l []string) []string {
+	if len(l) < 2 {
+		return l
+	}
+	seen := make(map[string]bool, min(len(l), 2*MaxListValues))
+	out := l[:0:0]
+	for _, v := range l {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	if len(out) == len(l) {
+		return l
+	}
+	return out
 }
 
 // matcher checks one entry against the filter's predicates; the candidate

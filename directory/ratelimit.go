@@ -16,8 +16,8 @@ import (
 // sharedLimits is implemented by the stores that keep per-address limits.
 type sharedLimits interface {
 	takeToken(ctx context.Context, key string, every time.Duration, burst int) (bool, time.Duration, error)
-	ipLockedFor(ctx context.Context, key string) (time.Duration, error)
-	ipFailed(ctx context.Context, key string, max int, window, lockFor time.Duration) error
+	loginBegin(ctx context.Context, key string, b LoginBackoff) (time.Duration, error)
+	loginSucceeded(ctx context.Context, key string, b LoginBackoff) error
 	sweepLimits(ctx context.Context) (int64, error)
 }
 
@@ -39,24 +39,48 @@ func (db *DB) TakeToken(ctx context.Context, key string, every time.Duration, bu
 	return l.takeToken(ctx, key, every, burst)
 }
 
-// LoginLockedFor returns how long the address key stays locked out of
-// logging in (0 when it is not).
-func (db *DB) LoginLockedFor(ctx context.Context, key string) (time.Duration, error) {
+// LoginBackoff is the progressive delay between the login attempts of one
+// address (web.LoginGuard): Free attempts, then Base, doubled at each
+// further attempt up to Max; an address quiet for Window after its delay is
+// forgotten.
+type LoginBackoff struct {
+	Free      int
+	Base, Max time.Duration
+	Window    time.Duration
+}
+
+// Delay is how long an address with n attempts counted waits before its next.
+func (b LoginBackoff) Delay(n int) time.Duration {
+	if n < b.Free {
+		return 0
+	}
+	d := b.Base
+	for i := b.Free; i < n && d < b.Max; i++ {
+		d *= 2
+	}
+	return min(d, b.Max)
+}
+
+// LoginBegin counts a login attempt from the address key before its
+// password is checked (as a failure until LoginSucceeded gives it back), or
+// returns how long the address must still wait. Counting and checking are
+// one statement, so that a burst of simultaneous attempts through any
+// number of servers gets the free attempts and no more.
+func (db *DB) LoginBegin(ctx context.Context, key string, b LoginBackoff) (time.Duration, error) {
 	l := db.limits()
 	if l == nil {
 		return 0, NewError(EINVALID, keyLimitsInMemory, Args{"dialect": db.Dialect()})
 	}
-	return l.ipLockedFor(ctx, key)
+	return l.loginBegin(ctx, key, b)
 }
 
-// LoginFailed counts a failed login from the address key: after max within
-// window, it is locked out for lockFor.
-func (db *DB) LoginFailed(ctx context.Context, key string, max int, window, lockFor time.Duration) error {
+// LoginSucceeded gives back an attempt LoginBegin counted that did not fail.
+func (db *DB) LoginSucceeded(ctx context.Context, key string, b LoginBackoff) error {
 	l := db.limits()
 	if l == nil {
 		return NewError(EINVALID, keyLimitsInMemory, Args{"dialect": db.Dialect()})
 	}
-	return l.ipFailed(ctx, key, max, window, lockFor)
+	return l.loginSucceeded(ctx, key, b)
 }
 
 // SweepLimits forgets the per-address counters that carry no state any

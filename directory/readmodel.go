@@ -82,6 +82,8 @@ type Directory struct {
 
 	clusters *clusterCache // see clusters.go
 
+	deviceKey []byte // signs device cookies, see login.go
+
 	closed     chan struct{}  // closed by Close: background work stops
 	closeOnce  sync.Once      //
 	background sync.WaitGroup // the background goroutines, waited for by Close
@@ -193,6 +195,9 @@ func New(ctx context.Context, db *DB) (*Directory, error) {
 		return nil, err
 	}
 	if err := d.load(ctx); err != nil {
+		return nil, fmt.Errorf("load directory: %w", err)
+	}
+	if err := d.loadDeviceKey(ctx); err != nil {
 		return nil, fmt.Errorf("load directory: %w", err)
 	}
 	d.warmClusters()

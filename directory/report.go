@@ -62,8 +62,13 @@ func (d *Directory) CreateReport(ctx context.Context, u *User, in ReportInput) (
 		reporter = u.ID
 	}
 	var id int64
-	// One transaction: the report and the webhook deliveries announcing it.
+	// One transaction: the limit counted, the report and the webhook
+	// deliveries announcing it — a burst of simultaneous reports cannot
+	// all pass a count made before any of them is stored.
 	if err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+		if err := d.checkReportRate(ctx, tx, u, now); err != nil {
+			return touchSet{}, err
+		}
 		r, err := loadRecord(ctx, tx, in.TargetType, in.TargetID)
 		if err != nil {
 			return touchSet{}, err
@@ -90,6 +95,36 @@ func (d *Directory) CreateReport(ctx context.Context, u *User, in ReportInput) (
 		return nil, err
 	}
 	return d.findReport(ctx, id)
+}
+
+// checkReportRate refuses a report beyond u's hourly limit or, without an
+// account, beyond the server-wide hourly limit of anonymous reports.
+// Moderators are not limited.
+func (d *Directory) checkReportRate(ctx context.Context, tx *sql.Tx, u *User, now time.Time) error {
+	limit, where, args := d.Policy.AnonymousReportsPerHour, `reporter_id IS NULL`, []any{}
+	key, keyArgs := keyTooManyAnonReports, Args(nil)
+	if u != nil {
+		if u.IsModerator() {
+			return nil
+		}
+		limit, where, args = d.Policy.ReportsPerHour, `reporter_id = ?`, []any{u.ID}
+		key, keyArgs = keyTooManyReports, Args{"count": limit}
+	}
+	if limit <= 0 {
+		return nil
+	}
+	var n int
+	var oldest sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM reports WHERE `+where+` AND created_at > ?`,
+		append(args, formatTime(now.Add(-time.Hour)))...).Scan(&n, &oldest); err != nil {
+		return err
+	}
+	if n >= limit {
+		e := NewError(ETOOMANY, key, keyArgs)
+		e.RetryAfter = max(parseTime(oldest.String).Add(time.Hour).Sub(now).Round(time.Second), time.Second)
+		return e
+	}
+	return nil
 }
 
 const reportQuery = `SELECT r.id, r.target_type, r.target_id, r.reason, r.comment, r.reporter_id, a.display_name,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -175,10 +174,17 @@ func (d *Directory) ReviewProposals(ctx context.Context, moderator *User, b Bulk
 	if b.Action != ReviewApprove && b.Action != ReviewReject {
 		p.Add("action", keyReviewAction, nil)
 	}
-	var ids []int64
+	// Repeated ids count once; counting stops past the limit, so that a
+	// body of many thousand ids costs what the limit allows, not their
+	// square.
+	seen := make(map[int64]bool, min(len(b.IDs), MaxBulkReview+1))
+	ids := make([]int64, 0, min(len(b.IDs), MaxBulkReview+1))
 	for _, id := range b.IDs {
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
+		if !seen[id] {
+			seen[id] = true
+			if ids = append(ids, id); len(ids) > MaxBulkReview {
+				break
+			}
 		}
 	}
 	switch {
@@ -405,20 +411,40 @@ func (d *Directory) ApplyVotes(ctx context.Context) (int, error) {
 	}
 	applied := 0
 	for _, id := range ids {
+		done := false
 		err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
 			p, err := loadStoredProposal(ctx, tx, id)
 			if err != nil || p.Status != ProposalPending {
 				return touchSet{}, err
 			}
+			// The tally read above may be stale: a vote (a moderator's
+			// against) may have been committed since. Decided again here,
+			// in the transaction that applies.
+			if carried, err := d.votesCarry(ctx, tx, id, now); err != nil || !carried {
+				return touchSet{}, err
+			}
+			done = true
 			return d.applyProposal(ctx, tx, p, nil, nil, "votes", "approved by community votes", now)
 		})
-		if err == nil {
+		if err == nil && done {
 			applied++
 		} else if ErrorCode(err) == EINTERNAL {
 			return applied, err
 		}
 	}
 	return applied, nil
+}
+
+// votesCarry reports whether the community carries proposal id now: the
+// rule of ApplyVotes, read inside tx.
+func (d *Directory) votesCarry(ctx context.Context, tx *sql.Tx, id int64, now time.Time) (bool, error) {
+	var carried bool
+	err := tx.QueryRowContext(ctx, `SELECT p.created_at <= ?
+		AND (SELECT COALESCE(SUM(v.value), 0) FROM votes v WHERE v.proposal_id = p.id) >= ?
+		AND NOT EXISTS (SELECT 1 FROM votes v JOIN users u ON u.id = v.user_id
+			WHERE v.proposal_id = p.id AND v.value < 0 AND u.role IN ('moderator', 'admin'))
+		FROM proposals p WHERE p.id = ?`, formatTime(now.Add(-d.Policy.VoteMinAge)), d.Policy.VoteMargin, id).Scan(&carried)
+	return carried, err
 }
 
 // CommentOn adds a remark to a proposal.
@@ -455,7 +481,7 @@ func (d *Directory) BlockUser(ctx context.Context, moderator *User, userID int64
 		return err
 	}
 	if target.ID == moderator.ID {
-		return NewError(EINVALID, keyBlockSelf, nil)
+		return NewError(ECONFLICT, keyBlockSelf, nil)
 	}
 	if target.IsModerator() && !moderator.IsAdmin() {
 		return NewError(EFORBIDDEN, keyBlockModerator, nil)
@@ -473,6 +499,11 @@ func (d *Directory) BlockUser(ctx context.Context, moderator *User, userID int64
 		var u any
 		if !until.IsZero() {
 			u = formatTime(until)
+			if target.IsAdmin() {
+				if err := checkOtherAdmin(ctx, tx, userID, moderator.ID, now); err != nil {
+					return touchSet{}, err
+				}
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET blocked_until = ?, blocked_reason = ? WHERE id = ?`,
 			u, strings.TrimSpace(reason), userID); err != nil {

@@ -161,7 +161,12 @@ var abbreviations = map[string][]string{
 
 func parseQuery(q string) (folded string, words []queryWord) {
 	folded = Fold(q)
+	seen := map[string]bool{}
 	for _, w := range strings.Fields(folded) {
+		if seen[w] {
+			continue // a repeated word matches what it matched once
+		}
+		seen[w] = true
 		words = append(words, queryWord{alts: append([]string{w}, abbreviations[w]...),
 			code: strings.ContainsAny(w, "0123456789")})
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,7 +82,54 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.fillNameKeys(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return db, nil
+}
+
+// fillNameKeys gives the accounts made before migration 00003 the key of
+// their display name (NameKey). Of older accounts whose names look alike,
+// the first keeps the key and the others none: they keep their names, and
+// no new account can take one like them.
+func (db *DB) fillNameKeys(ctx context.Context) error {
+	// Looked for on the read pool: on PostgreSQL a statement on the writer
+	// pool takes the writer lock, which another server filling the database
+	// may hold for longer than the lock timeout; the update below is
+	// checked again under the lock.
+	rows, err := db.read.QueryContext(ctx, `SELECT id, display_name FROM users WHERE name_key IS NULL ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	type user struct {
+		id   int64
+		name string
+	}
+	var todo []user
+	for rows.Next() {
+		var u user
+		if err := rows.Scan(&u.id, &u.name); err != nil {
+			rows.Close()
+			return err
+		}
+		todo = append(todo, u)
+	}
+	if err := rows.Close(); err != nil || len(todo) == 0 {
+		return err
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, u := range todo {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET name_key = ? WHERE id = ? AND name_key IS NULL
+			AND NOT EXISTS (SELECT 1 FROM users WHERE name_key = ?)`, NameKey(u.name), u.id, NameKey(u.name)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // CheckFolder checks that the folder of the database file path exists and
@@ -141,6 +189,7 @@ func dsn(path string, readOnly bool) string {
 	if readOnly {
 		q.Set("_query_only", "on")
 	} else {
+		q.Set("_busy_timeout", strconv.Itoa(int(writeBusyTimeout.Milliseconds())))
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()
@@ -151,7 +200,10 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys)
+	// Migration numbers are reserved per change and land in any order: a
+	// database made while 00004 was on main and 00003 not yet gets 00003
+	// later. Each migration touches its own tables and columns.
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -187,6 +239,29 @@ func (db *DB) BeginTx(ctx context.Context) (*sql.Tx, error) {
 	return db.write.BeginTx(ctx, nil)
 }
 
+// WriteProbe checks that a write could start now: it takes the lock
+// writes take, waiting half a second at most for another process or server
+// to release it, and gives it back at once, writing nothing.
+func (db *DB) WriteProbe(ctx context.Context) error { return db.store.writeProbe(ctx) }
+
+// writeProbe takes the write lock in an immediate transaction.
+func (s *sqliteStore) writeProbe(ctx context.Context) error {
+	conn, err := s.db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 500`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.Background(), `PRAGMA busy_timeout = `+strconv.Itoa(int(writeBusyTimeout.Milliseconds())))
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, `ROLLBACK`)
+	return err
+}
+
 // Ping checks that the database answers a query.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
@@ -197,6 +272,48 @@ func (db *DB) Ping(ctx context.Context) error {
 // for SQLite) and returns "ok" when they are sound.
 func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	return db.store.integrityCheck(ctx)
+}
+
+// writeBusyTimeout is how long a write waits for a lock another process
+// holds (a `voisinage user add`, an operator's sqlite3 shell) before it is
+// refused as EUNAVAILABLE: a person waits for the answer, which says to
+// try again, rather than for a 10-second stall and a 500.
+const writeBusyTimeout = 2 * time.Second
+
+// storeError returns the domain error a failure of SQLite stands for, or
+// nil: a lock held elsewhere (SQLITE_BUSY, SQLITE_LOCKED) is EUNAVAILABLE
+// with a short Retry-After; a database that cannot be written (disk full,
+// I/O error, read-only, gone) is EUNAVAILABLE with a longer one. Either way
+// the transaction was rolled back: nothing was acknowledged.
+func storeError(err error) *Error {
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return nil
+	}
+	switch se.Code {
+	case sqlite3.ErrBusy, sqlite3.ErrLocked:
+		return storeBusy(5 * time.Second)
+	case sqlite3.ErrFull:
+		e := NewError(EUNAVAILABLE, keyStoreDiskFull, nil)
+		e.RetryAfter = 60 * time.Second
+		return e
+	case sqlite3.ErrIoErr, sqlite3.ErrReadonly, sqlite3.ErrCantOpen, sqlite3.ErrCorrupt, sqlite3.ErrNotADB, sqlite3.ErrProtocol:
+		e := storeUnavailable()
+		e.RetryAfter = 30 * time.Second
+		return e
+	}
+	return nil
+}
+
+// IsStoreFailure reports whether err is a failure of the store itself (a
+// lock held elsewhere, a failing disk, a database that cannot be reached),
+// which operators need to hear of.
+func IsStoreFailure(err error) bool {
+	if storeError(err) != nil {
+		return true
+	}
+	e := postgresError(err)
+	return e != nil && e.Code == EUNAVAILABLE
 }
 
 // formatError turns constraint failures into domain errors at the storage

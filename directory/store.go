@@ -53,6 +53,8 @@ type Store interface {
 	// (PostgreSQL moves its identity sequences past the copied ids).
 	afterCopy(ctx context.Context, tx *sql.Tx, schema map[string]tableInfo) error
 	integrityCheck(ctx context.Context) (string, error)
+	// writeProbe takes, for an instant, the lock writes take (DB.WriteProbe).
+	writeProbe(ctx context.Context) error
 	checkpoint(ctx context.Context) error
 	close() error
 }

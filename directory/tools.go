@@ -16,7 +16,7 @@ type ToolFilter struct {
 // FindTools returns the tools matching f, by name, each with its adopter count.
 func (d *Directory) FindTools(ctx context.Context, f ToolFilter) ([]Tool, error) {
 	if f.Theme != "" && !IsTheme(f.Theme) {
-		return nil, FieldError("theme", KeyOneOfGot, Args{"choices": strings.Join(Themes, ", "), "got": f.Theme})
+		return nil, FieldError("theme", KeyOneOfGot, Args{"choices": strings.Join(Themes, ", "), "got": truncateRunes(f.Theme, 40)})
 	}
 	q := Fold(f.Q)
 	d.mu.RLock()

@@ -62,6 +62,9 @@ type Registration struct {
 
 func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// NormalizeEmail returns an e-mail as accounts store it: trimmed, lower case.
+func NormalizeEmail(s string) string { return normalizeEmail(s) }
+
 func validEmail(s string) bool {
 	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>\"(),;:\\[]") {
 		return false
@@ -81,23 +84,39 @@ func checkPasswordRules(p *Problems, field, password string) {
 	}
 }
 
-// Register creates a contributor account. EINVALID with a message per field;
-// ECONFLICT if the e-mail is taken.
+// Register creates a contributor account. EINVALID with a message per
+// field; ECONFLICT on display_name when it looks like another account's
+// name; ECONFLICT on email when the e-mail is taken (callers that must not
+// tell which e-mails are registered answer it as a success: the cost is
+// the same, one argon2id hash); ETOOMANY when the server-wide limit on new
+// accounts (Policy.RegistrationsPerHour) is reached.
 func (d *Directory) Register(ctx context.Context, r Registration) (*User, error) {
 	p := Problems{}
 	email := normalizeEmail(r.Email)
 	if !validEmail(email) {
 		p.Add("email", keyAccountEmail, nil)
 	}
-	name := strings.TrimSpace(r.DisplayName)
-	if n := utf8.RuneCountInString(name); n < 2 || n > 60 || !printable(name) {
-		p.Add("display_name", keyDisplayName, nil)
-	}
+	name := checkDisplayName(&p, r.DisplayName, 2)
 	checkPasswordRules(&p, "password", r.Password)
 	if err := p.Err("registration"); err != nil {
 		return nil, err
 	}
-	return d.createUser(ctx, email, name, r.Password, RoleContributor)
+	return d.createUser(ctx, email, name, r.Password, RoleContributor, d.Policy.RegistrationsPerHour)
+}
+
+// checkDisplayName adds display_name's problem to p, if any, and returns
+// the name normalised.
+func checkDisplayName(p *Problems, raw string, min int) string {
+	name, problem, _ := checkName(raw, min, 60)
+	switch {
+	case problem == keyInvisible:
+		p.Add("display_name", keyInvisible, nil)
+	case problem != Key{} || !printable(name):
+		p.Add("display_name", keyDisplayName, Args{"min": min})
+	case NameKey(name) == "":
+		p.Add("display_name", keyNameLetters, nil)
+	}
+	return name
 }
 
 // CreateUser creates an account with any role (for the `user add` command).
@@ -109,6 +128,7 @@ func (d *Directory) CreateUser(ctx context.Context, r Registration, role string)
 	if strings.TrimSpace(r.DisplayName) == "" {
 		p.Add("display_name", KeyRequired, nil)
 	}
+	name := checkDisplayName(&p, r.DisplayName, 1)
 	checkPasswordRules(&p, "password", r.Password)
 	if !contains(Roles, role) {
 		p.Add("role", keyOneOf, Args{"choices": strings.Join(Roles, ", ")})
@@ -116,27 +136,96 @@ func (d *Directory) CreateUser(ctx context.Context, r Registration, role string)
 	if err := p.Err("user"); err != nil {
 		return nil, err
 	}
-	return d.createUser(ctx, normalizeEmail(r.Email), strings.TrimSpace(r.DisplayName), r.Password, role)
+	return d.createUser(ctx, normalizeEmail(r.Email), name, r.Password, role, 0)
 }
 
-func (d *Directory) createUser(ctx context.Context, email, name, password, role string) (*User, error) {
+// createUser inserts an account in one immediate transaction that also
+// checks the display name against the others and, when perHour > 0, the
+// number of accounts made in the last hour: checks and insert are atomic.
+func (d *Directory) createUser(ctx context.Context, email, name, password, role string, perHour int) (*User, error) {
 	hash, err := hashPassword(password)
 	if err != nil {
 		return nil, err
 	}
-	now := d.db.Now()
-	var id int64
-	err = d.db.write.QueryRowContext(ctx, `INSERT INTO users (email, display_name, password_hash, role,
-		password_changed_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, email, name, hash, role, formatTime(now), formatTime(now)).Scan(&id)
+	key := NameKey(name)
+	tx, err := d.db.BeginTx(ctx)
 	if err != nil {
-		if ErrorCode(formatError(err)) == ECONFLICT {
-			p := Problems{}
-			p.Add("email", keyEmailRegistered, nil)
-			return nil, p.Fail(ECONFLICT, keyAccountExists, nil)
+		return nil, err
+	}
+	defer tx.Rollback()
+	now := d.db.Now()
+	if perHour > 0 {
+		var n int
+		var oldest sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM users WHERE created_at > ?`,
+			formatTime(now.Add(-time.Hour))).Scan(&n, &oldest); err != nil {
+			return nil, err
+		}
+		if n >= perHour {
+			e := NewError(ETOOMANY, keyTooManyAccounts, nil)
+			e.RetryAfter = max(parseTime(oldest.String).Add(time.Hour).Sub(now).Round(time.Second), time.Second)
+			return nil, e
+		}
+	}
+	var other int
+	switch err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE name_key = ?`, key).Scan(&other); {
+	case err == nil:
+		return nil, nameTaken()
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, err
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO users (email, display_name, name_key, password_hash, role,
+		password_changed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING RETURNING id`,
+		email, name, key, hash, role, formatTime(now), formatTime(now)).Scan(&id)
+	taken := errors.Is(err, sql.ErrNoRows)
+	if taken {
+		err = nil
+	}
+	if err != nil {
+		if ErrorCode(formatError(err)) == ECONFLICT && strings.Contains(err.Error(), "name_key") {
+			return nil, nameTaken()
 		}
 		return nil, err
 	}
+	if taken {
+		// The e-mail is taken. Callers answer this as a success, so it
+		// costs what a creation costs: a committed write (the same fsync:
+		// it counts these attempts, which probe for accounts) and the
+		// same read after it; only then is it refused.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_counters (key, failures, window_start) VALUES ('register:taken', 1, ?)
+			ON CONFLICT (key) DO UPDATE SET failures = login_counters.failures + 1, window_start = excluded.window_start`, formatTime(now)); err != nil {
+			return nil, err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, err
+		}
+		if err := d.db.read.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, email).Scan(&id); err != nil {
+			return nil, err
+		}
+		if _, err := d.FindUserByID(ctx, id); err != nil {
+			return nil, err
+		}
+		p := Problems{}
+		p.Add("email", keyEmailRegistered, nil)
+		return nil, p.Fail(ECONFLICT, keyAccountExists, nil)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
 	return d.FindUserByID(ctx, id)
+}
+
+func nameTaken() error {
+	p := Problems{}
+	p.Add("display_name", keyNameTakenField, nil)
+	return p.Fail(ECONFLICT, keyNameTaken, nil)
+}
+
+// IsEmailTaken reports whether err is Register's refusal of an e-mail
+// already registered, which callers answer as a success.
+func IsEmailTaken(err error) bool {
+	return ErrorCode(err) == ECONFLICT && ErrorFields(err)["email"] != ""
 }
 
 const userColumns = `id, email, display_name, role, blocked_until, blocked_reason, created_at`
@@ -178,61 +267,6 @@ func (d *Directory) FindUserByID(ctx context.Context, id int64) (*User, error) {
 	return u, rows.Err()
 }
 
-// LoginPolicy bounds password guessing.
-type LoginPolicy struct {
-	MaxFailures int           // failures in a row before the account is locked
-	LockFor     time.Duration // how long it stays locked
-}
-
-// DefaultLoginPolicy locks an account for 15 minutes after 5 failures in a row.
-var DefaultLoginPolicy = LoginPolicy{MaxFailures: 5, LockFor: 15 * time.Minute}
-
-// Authenticate checks an e-mail and password. It returns EUNAUTHORIZED for
-// a wrong pair (the same message whether or not the account exists) and
-// ETOOMANY while the account is locked after repeated failures.
-func (d *Directory) Authenticate(ctx context.Context, email, password string) (*User, error) {
-	email = normalizeEmail(email)
-	var id int64
-	var hash string
-	var failures int
-	var locked sql.NullString
-	err := d.db.read.QueryRowContext(ctx, `SELECT id, password_hash, failed_logins, locked_until FROM users WHERE email = ?`,
-		email).Scan(&id, &hash, &failures, &locked)
-	if errors.Is(err, sql.ErrNoRows) {
-		checkPassword(dummyHash, password)
-		return nil, NewError(EUNAUTHORIZED, keyWrongLogin, nil)
-	} else if err != nil {
-		return nil, err
-	}
-	now := d.db.Now()
-	if locked.Valid {
-		if until := parseTime(locked.String); now.Before(until) {
-			wait := until.Sub(now).Round(time.Second)
-			err := NewError(ETOOMANY, keyAccountLocked, Args{"minutes": WaitMinutes(wait)})
-			err.RetryAfter = wait
-			return nil, err
-		}
-	}
-	if !checkPassword(hash, password) {
-		failures++
-		var lockUntil any
-		if failures >= d.Policy.Login.MaxFailures {
-			lockUntil, failures = formatTime(now.Add(d.Policy.Login.LockFor)), 0
-		}
-		if _, err := d.db.write.ExecContext(ctx, `UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?`,
-			failures, lockUntil, id); err != nil {
-			return nil, err
-		}
-		return nil, NewError(EUNAUTHORIZED, keyWrongLogin, nil)
-	}
-	if failures > 0 || locked.Valid {
-		if _, err := d.db.write.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, id); err != nil {
-			return nil, err
-		}
-	}
-	return d.FindUserByID(ctx, id)
-}
-
 // CreateSession starts a session for u and returns its token (for the cookie).
 func (d *Directory) CreateSession(ctx context.Context, u *User) (token string, expires time.Time, err error) {
 	token, hash, err := newToken("s_")
@@ -266,8 +300,9 @@ func (d *Directory) DeleteSession(ctx context.Context, token string) error {
 	return err
 }
 
-// ChangePassword replaces u's password after checking the current one, and
-// ends every session of u (the caller starts a fresh one).
+// ChangePassword replaces u's password after checking the current one,
+// ends every session of u (the caller starts a fresh one) and revokes
+// every API token of u.
 func (d *Directory) ChangePassword(ctx context.Context, u *User, current, next string) error {
 	var hash string
 	if err := d.db.read.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash); err != nil {
@@ -297,6 +332,11 @@ func (d *Directory) ChangePassword(ctx context.Context, u *User, current, next s
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 		return err
 	}
+	// A token made by whoever knew the old password must not outlive it.
+	if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`,
+		formatTime(d.db.Now()), u.ID); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
@@ -312,8 +352,11 @@ type APIToken struct {
 }
 
 // CreateAPIToken creates a token for u; the returned Token is shown once and
-// only its hash is kept.
+// only its hash is kept. EFORBIDDEN while u is blocked.
 func (d *Directory) CreateAPIToken(ctx context.Context, u *User, name string) (*APIToken, error) {
+	if u.Blocked(d.db.Now()) {
+		return nil, NewError(EFORBIDDEN, keyTokenBlocked, Args{"until": u.BlockedUntil.Format("2006-01-02")})
+	}
 	name = strings.TrimSpace(name)
 	if n := utf8.RuneCountInString(name); n < 1 || n > 80 || !printable(name) {
 		return nil, FieldError("name", keyTokenName, nil)
@@ -382,7 +425,10 @@ func (d *Directory) FindUserByAPIToken(ctx context.Context, token string) (*User
 	return d.FindUserByID(ctx, userID)
 }
 
-// SetRole changes a user's role (admins only).
+// SetRole changes a user's role (admins only). ECONFLICT when it would
+// leave no administrator who is not blocked: the check and the change are
+// one transaction, so two administrators demoting each other at once
+// cannot both succeed.
 func (d *Directory) SetRole(ctx context.Context, by *User, userID int64, role string) error {
 	if !by.IsAdmin() {
 		return NewError(EFORBIDDEN, keyRolesAdmin, nil)
@@ -390,14 +436,43 @@ func (d *Directory) SetRole(ctx context.Context, by *User, userID int64, role st
 	if !contains(Roles, role) {
 		return FieldError("role", keyOneOf, Args{"choices": strings.Join(Roles, ", ")})
 	}
-	res, err := d.db.write.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, role, userID)
+	tx, err := d.db.BeginTx(ctx)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	defer tx.Rollback()
+	var current string
+	if err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = ?`, userID).Scan(&current); errors.Is(err, sql.ErrNoRows) {
 		return NewError(ENOTFOUND, keyNoUser, Args{"id": userID})
+	} else if err != nil {
+		return err
 	}
-	return nil
+	if current == RoleAdmin && role != RoleAdmin {
+		if err := checkOtherAdmin(ctx, tx, userID, by.ID, d.db.Now()); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, role, userID); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// checkOtherAdmin returns ECONFLICT unless an administrator other than
+// userID, not blocked, would remain.
+func checkOtherAdmin(ctx context.Context, tx *sql.Tx, userID, byID int64, now time.Time) error {
+	var others int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = 'admin' AND id != ?
+		AND (blocked_until IS NULL OR blocked_until <= ?)`, userID, formatTime(now)).Scan(&others); err != nil {
+		return err
+	}
+	if others > 0 {
+		return nil
+	}
+	if userID == byID {
+		return NewError(ECONFLICT, keyLastAdminSelf, nil)
+	}
+	return NewError(ECONFLICT, keyLastAdmin, nil)
 }
 
 // SetRepresentative marks (or unmarks) a user as the verified representative
@@ -414,7 +489,7 @@ func (d *Directory) SetRepresentative(ctx context.Context, by *User, userID int6
 		return err
 	}
 	if _, _, err := d.ActorFeature(ctx, actorID); err != nil {
-		return FieldError("actor_id", keyActorRef, Args{"got": actorID})
+		return FieldError("actor_id", keyActorRef, Args{"got": truncateRunes(actorID, 40)})
 	}
 	_, err := d.db.write.ExecContext(ctx, `INSERT INTO representatives (user_id, actor_id, granted_by, created_at)
 		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, userID, actorID, by.ID, formatTime(d.db.Now()))

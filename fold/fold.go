@@ -8,9 +8,12 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// String normalises s for matching: lower case, accents removed (é → e),
-// ligatures expanded (œ → oe, æ → ae, ß → ss), typographic apostrophes,
-// hyphens and punctuation turned into spaces, runs of spaces collapsed.
+// String normalises s for matching: compatibility forms replaced (NFKD:
+// full-width "Ｅｐｉｎａｌ" is "Epinal", "ﬁ" is "fi"), lower case, accents
+// removed (é → e), ligatures expanded (œ → oe, æ → ae, ß → ss), the
+// Cyrillic and Greek letters that look like Latin ones read as those
+// (homoglyphs below), typographic apostrophes, hyphens and punctuation
+// turned into spaces, runs of spaces collapsed.
 // The same function serves indexing and querying, so "oeuilly" finds Œuilly
 // and "st germain en l" finds Saint-Germain-en-Laye.
 func String(s string) string {
@@ -24,9 +27,12 @@ func String(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := true // drop leading spaces
-	for _, r := range norm.NFD.String(s) {
+	for _, r := range norm.NFKD.String(s) {
 		if unicode.Is(unicode.Mn, r) {
 			continue // combining accent
+		}
+		if l, ok := homoglyphs[r]; ok {
+			r = l
 		}
 		r = unicode.ToLower(r)
 		switch r {
@@ -93,4 +99,21 @@ func AppendASCII(b []byte, s string) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// homoglyphs maps the Cyrillic and Greek letters that render like a Latin
+// letter to it (a subset of Unicode's confusables, UTS #39): a name typed
+// with "Е" (Cyrillic) is found as, and is a duplicate of, the same name
+// typed with "E". French names use no Cyrillic or Greek letters, so
+// nothing real is lost.
+var homoglyphs = map[rune]rune{
+	// Cyrillic capitals and small letters
+	'А': 'A', 'В': 'B', 'Е': 'E', 'К': 'K', 'М': 'M', 'Н': 'H', 'О': 'O', 'Р': 'P', 'С': 'C', 'Т': 'T',
+	'Х': 'X', 'У': 'Y', 'Ѕ': 'S', 'І': 'I', 'Ј': 'J', 'Ԛ': 'Q', 'Ԝ': 'W',
+	'а': 'a', 'е': 'e', 'о': 'o', 'р': 'p', 'с': 'c', 'у': 'y', 'х': 'x', 'ѕ': 's', 'і': 'i', 'ј': 'j',
+	'ԁ': 'd', 'ԛ': 'q', 'ԝ': 'w', 'һ': 'h', 'ү': 'y',
+	// Greek capitals and small letters
+	'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ζ': 'Z', 'Η': 'H', 'Ι': 'I', 'Κ': 'K', 'Μ': 'M', 'Ν': 'N', 'Ο': 'O',
+	'Ρ': 'P', 'Τ': 'T', 'Υ': 'Y', 'Χ': 'X',
+	'α': 'a', 'ο': 'o', 'ι': 'i', 'ν': 'v', 'ρ': 'p', 'υ': 'u',
 }

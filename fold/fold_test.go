@@ -25,6 +25,10 @@ func TestString(t *testing.T) {
 		{"--", ""},
 		{"", ""},
 		{"a\x00b", "a b"},
+		{"Ｅｐｉｎａｌ", "epinal"},      // full-width (NFKD)
+		{"Еpinal", "epinal"},      // Cyrillic Е
+		{"Ρaris", "paris"},        // Greek Ρ
+		{"ﬁnistère", "finistere"}, // the fi ligature
 	} {
 		if got := fold.String(c.in); got != c.want {
 			t.Errorf("String(%q) = %q, want %q", c.in, got, c.want)

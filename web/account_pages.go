@@ -82,7 +82,11 @@ func (p *pages) handleLoginPage(c *gin.Context) {
 		redirectTo(c, orDefault(returnTo(c), "/compte"), "")
 		return
 	}
-	p.renderAuth(c, cat, http.StatusOK, "login", loginForm(cat), returnTo(c))
+	f := loginForm(cat)
+	if e := c.Query("email"); len(e) <= 254 {
+		f.field("email").Value = e // after registering
+	}
+	p.renderAuth(c, cat, http.StatusOK, "login", f, returnTo(c))
 }
 
 // allowPage applies a per-IP limit (login, register, report) for a page:
@@ -97,7 +101,7 @@ func (p *pages) allowPage(c *gin.Context, class string) (bool, time.Duration) {
 	case "report":
 		lim = p.s.cfg.RateLimits.Report
 	}
-	ok, wait := p.s.limits.allow(class+"|"+c.ClientIP(), lim, time.Now())
+	ok, wait := p.s.limits.allow(class+"|"+c.ClientIP(), lim, p.s.cfg.Now())
 	if !ok {
 		c.Header("Retry-After", retryAfterSeconds(wait))
 	}
@@ -118,7 +122,7 @@ func (p *pages) handleLoginPost(c *gin.Context) {
 		p.renderAuth(c, cat, http.StatusTooManyRequests, "login", f, back)
 		return
 	}
-	u, err := p.s.dir.Authenticate(c.Request.Context(), postValue(c, "email"), c.Request.PostForm.Get("password"))
+	u, err := p.s.login(c, postValue(c, "email"), c.Request.PostForm.Get("password"))
 	if err != nil {
 		f.Message = errorText(cat, err)
 		if directory.ErrorCode(err) == directory.ETOOMANY {
@@ -199,17 +203,18 @@ func (p *pages) handleRegisterPost(c *gin.Context) {
 		p.renderAuth(c, cat, http.StatusTooManyRequests, "register", f, back)
 		return
 	}
-	u, err := p.s.dir.Register(c.Request.Context(), reg)
-	if err != nil {
+	// An e-mail already registered gets the same answer as a new one (see
+	// registeredMessage): the login page, with the address filled in.
+	if _, err := p.s.dir.Register(c.Request.Context(), reg); err != nil && !directory.IsEmailTaken(err) {
 		f.setError(cat, err)
 		p.renderAuth(c, cat, errorStatus(directory.ErrorCode(err)), "register", f, back)
 		return
 	}
-	if err := p.startPageSession(c, u); err != nil {
-		p.s.writeError(c, err)
-		return
+	q := []string{"fait", "registered", "email", directory.NormalizeEmail(reg.Email)}
+	if back != "" {
+		q = append(q, "retour", back)
 	}
-	redirectTo(c, orDefault(back, "/compte"), "", "fait", "welcome")
+	redirectTo(c, "/connexion", "", q...)
 }
 
 func (p *pages) handleLogoutPost(c *gin.Context) {

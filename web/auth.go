@@ -114,6 +114,12 @@ type credentials struct {
 	Password    string `json:"password"`
 }
 
+// registeredMessage is the answer to every registration that passed
+// validation, whether the e-mail was new (the account is made) or already
+// registered (nothing changes): the answer must not tell which accounts
+// exist, so a registration does not log in.
+const registeredMessage = "registration received: if this e-mail was not registered yet, the account is created; log in with it. If it was, nothing changed: log in with its password."
+
 func (s *Server) handleRegister(c *gin.Context) {
 	var in credentials
 	if !s.bindJSON(c, &in) {
@@ -122,12 +128,13 @@ func (s *Server) handleRegister(c *gin.Context) {
 	if !s.allowIP(c, "register") {
 		return
 	}
-	u, err := s.dir.Register(c.Request.Context(), directory.Registration{Email: in.Email, DisplayName: in.DisplayName, Password: in.Password})
-	if err != nil {
+	_, err := s.dir.Register(c.Request.Context(), directory.Registration{Email: in.Email, DisplayName: in.DisplayName, Password: in.Password})
+	if err != nil && !directory.IsEmailTaken(err) {
 		s.writeError(c, err)
 		return
 	}
-	s.startSession(c, u, http.StatusCreated)
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusAccepted, gin.H{"status": "accepted", "description": registeredMessage, "login": "/api/login"})
 }
 
 func (s *Server) handleLogin(c *gin.Context) {
@@ -138,12 +145,30 @@ func (s *Server) handleLogin(c *gin.Context) {
 	if !s.allowIP(c, "login") {
 		return
 	}
-	u, err := s.dir.Authenticate(c.Request.Context(), in.Email, in.Password)
+	u, err := s.login(c, in.Email, in.Password)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
 	s.startSession(c, u, http.StatusOK)
+}
+
+// deviceCookie marks a browser that has logged in to an account: its
+// attempts to log in again are not subject to the lock that guesses from
+// other clients put on the account (see directory.Login).
+const deviceCookie = "voisinage_device"
+
+// login checks a password with the client's device cookie, and gives the
+// client a new one on success.
+func (s *Server) login(c *gin.Context, email, password string) (*directory.User, error) {
+	dev, _ := c.Cookie(deviceCookie)
+	u, cookie, err := s.dir.Login(c.Request.Context(), directory.LoginAttempt{Email: email, Password: password, Device: dev})
+	if err != nil {
+		return nil, err
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: deviceCookie, Value: cookie, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(c.Request)})
+	return u, nil
 }
 
 // startSession rotates the session: any session the browser held ends and a
@@ -194,7 +219,8 @@ func (s *Server) handlePassword(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	// Every session ended with the change; this browser gets a fresh one.
+	// Every session ended with the change, and every API token was
+	// revoked; this browser gets a fresh session.
 	s.startSession(c, u, http.StatusOK)
 }
 

@@ -52,14 +52,16 @@ func cheapPath(path string) bool {
 	return path == "/healthz" || path == "/readyz" || path == "/metrics" || strings.HasPrefix(path, "/static/")
 }
 
-// boundExpensive applies the bound to every read (GET, HEAD) except the
-// cheap ones; answers a conditional request resolved by its ETag has
-// already given (304) never reach it. Writes are not bounded here: their
-// bodies are at most 1 MiB, they are limited per address, and SQLite runs
-// them one at a time.
+// boundExpensive applies the bound to every read (GET, HEAD, and the MCP
+// endpoint's POSTs, which are searches) except the cheap ones; answers a
+// conditional request resolved by its ETag has already given (304) never
+// reach it. Writes are not bounded here: their bodies are at most 1 MiB,
+// they are limited per address, and SQLite runs them one at a time.
 func (s *Server) boundExpensive() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) || cheapPath(c.Request.URL.Path) {
+		read := c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead ||
+			(c.Request.Method == http.MethodPost && c.Request.URL.Path == "/mcp")
+		if !read || cheapPath(c.Request.URL.Path) {
 			c.Next()
 			return
 		}

@@ -88,6 +88,12 @@ func TestExpensiveBound(t *testing.T) {
 			t.Errorf("%s while saturated: %d %.200s, want 503 with Retry-After", path, resp.StatusCode, body)
 		}
 	}
+	// The MCP endpoint's posts are searches: bounded too.
+	if resp, err := http.Post(ts.URL+"/mcp", "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`)); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("POST /mcp while saturated: %d, want 503", resp.StatusCode)
+	}
 	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
 		if resp, body := get(path); resp.StatusCode != http.StatusOK {
 			t.Errorf("%s while saturated: %d %.200s, want 200", path, resp.StatusCode, body)

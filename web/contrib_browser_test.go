@@ -140,6 +140,16 @@ func contributionTests(t *testing.T, br *browser) {
 		b.set("#f-email", "claire@mairie-epinal.example")
 		b.set("#f-password", contribPwd)
 		b.set("#f-password_confirm", contribPwd)
+		// Registering does not log in (the answer must not tell whether the
+		// address was taken): the login page follows, the address filled in.
+		b.submitted(`.auth__form button[type=submit]`, `location.pathname === "/connexion"`)
+		if v := evalJS[string](b, `document.getElementById("f-email").value`); v != "claire@mairie-epinal.example" {
+			t.Fatalf("the login page's e-mail = %q", v)
+		}
+		if !strings.Contains(b.text(".flash"), "votre compte est créé") {
+			t.Fatalf("the notice after registering: %q", b.text(".flash"))
+		}
+		b.set("#f-password", contribPwd)
 		b.submitted(`.auth__form button[type=submit]`, `location.pathname.startsWith("/acteurs/commune-88160")`)
 		if !strings.Contains(b.text(".user-nav"), "Claire, mairie d'Épinal") {
 			t.Fatalf("the header does not say who is logged in: %q", b.text(".user-nav"))

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/voisinage/voisinage/directory"
 	"github.com/voisinage/voisinage/web"
@@ -187,12 +188,35 @@ func TestContribPages_LoginRegisterLogout(t *testing.T) {
 		t.Error("the password is sent back")
 	}
 	checkPage(t, r)
-	anon.post("/inscription", url.Values{"email": {"agent@mairie.example"}, "display_name": {"Agent"}, "password": {"a-long-enough-password"},
-		"password_confirm": {"a-long-enough-password"}}).status(http.StatusConflict).has("Un compte existe déjà")
+	// A name with an invisible character, or like another account's: said in French.
+	anon.post("/inscription", url.Values{"email": {"x1@mairie.example"}, "display_name": {"Ali\u202ece"}, "password": {"a-long-enough-password"},
+		"password_confirm": {"a-long-enough-password"}}).status(http.StatusBadRequest).has("caractère invisible")
+	anon.post("/inscription", url.Values{"email": {"x2@mairie.example"}, "display_name": {"AGENT"}, "password": {"a-long-enough-password"},
+		"password_confirm": {"a-long-enough-password"}}).status(http.StatusConflict).has("ressemble à celui d")
+	// An e-mail already registered gets the answer a new one gets (the
+	// login page with a notice), not "this account exists"; neither logs in.
+	taken := anon.post("/inscription", url.Values{"email": {"agent@mairie.example"}, "display_name": {"Agent Dupont"}, "password": {"a-long-enough-password"},
+		"password_confirm": {"a-long-enough-password"}, "retour": {"/acteurs/commune-88160"}})
 	r = anon.post("/inscription", url.Values{"email": {"nouveau@mairie.example"}, "display_name": {"Nouvel agent"},
 		"password": {"a-long-enough-password"}, "password_confirm": {"a-long-enough-password"}, "retour": {"/acteurs/commune-88160"}})
-	if loc := r.redirect(); loc != "/acteurs/commune-88160?fait=welcome" {
+	if loc := r.redirect(); loc != "/connexion?email=nouveau%40mairie.example&fait=registered&retour=%2Facteurs%2Fcommune-88160" {
 		t.Fatalf("after registering: %q", loc)
+	}
+	if loc := taken.redirect(); loc != "/connexion?email=agent%40mairie.example&fait=registered&retour=%2Facteurs%2Fcommune-88160" {
+		t.Fatalf("after registering a taken e-mail: %q", loc)
+	}
+	for _, resp := range []response{r, taken} {
+		for _, c := range resp.Result().Cookies() {
+			if c.Name == "voisinage_session" {
+				t.Fatal("registering logged in")
+			}
+		}
+	}
+	anon.get("/connexion?email=nouveau%40mairie.example&fait=registered").status(200).
+		has("Si cette adresse n&#39;était pas encore inscrite", `value="nouveau@mairie.example"`)
+	r = anon.post("/connexion", url.Values{"email": {"nouveau@mairie.example"}, "password": {"a-long-enough-password"}, "retour": {"/acteurs/commune-88160"}})
+	if loc := r.redirect(); loc != "/acteurs/commune-88160?fait=login" {
+		t.Fatalf("after logging in: %q", loc)
 	}
 	cookie := sessionCookieOf(t, r)
 	me := pageClient{t: t, srv: srv, cookie: cookie}
@@ -232,20 +256,21 @@ func TestContribPages_LoginRegisterLogout(t *testing.T) {
 		anon.post("/connexion", url.Values{"email": {"x@example.org"}, "password": {"wrong-password"}})
 	}
 	r = anon.post("/connexion", url.Values{"email": {"x@example.org"}, "password": {"wrong-password"}}).
-		status(http.StatusTooManyRequests).has("Trop de tentatives depuis votre adresse")
+		status(http.StatusTooManyRequests).has("depuis votre adresse")
 	if r.Header().Get("Retry-After") == "" {
 		t.Error("no Retry-After when the address is over its limit")
 	}
-	// Five failures lock the account, and the page says for how long (on a
-	// server of its own: the attempts above used this address's allowance).
-	srv, d = MustOpenServerDir(t, web.Config{})
+	// Five failures lock the account for browsers that never logged in to
+	// it, and the page says for how long and what to do (on a server of
+	// its own, whose per-address delays leave these attempts alone).
+	srv, d = MustOpenServerDir(t, web.Config{LoginGuard: web.LoginGuard{FreeFailures: 100, BaseDelay: time.Second, MaxDelay: time.Second, Window: time.Minute}})
 	anon = pageClient{t: t, srv: srv}
 	newUser(t, d, "agent@mairie.example", directory.RoleContributor)
 	for i := 0; i < 5; i++ {
 		anon.post("/connexion", url.Values{"email": {"agent@mairie.example"}, "password": {"wrong-password"}})
 	}
 	r = anon.post("/connexion", url.Values{"email": {"agent@mairie.example"}, "password": {"a-long-enough-password"}}).
-		status(http.StatusTooManyRequests).has("verrouillé pendant 15\u00a0min")
+		status(http.StatusTooManyRequests).has("réessayez dans 15 min", "navigateur déjà utilisé")
 	if r.Header().Get("Retry-After") == "" {
 		t.Error("no Retry-After on a locked account")
 	}
@@ -531,7 +556,7 @@ func TestContribPages_Moderation(t *testing.T) {
 	p6 := propose(other, "commune-88465", "phone", "03 29 39 10 10")
 	m.post("/moderation/utilisateurs/"+itoa(other.ID, "%d")+"/bloquer", url.Values{"days": {"0"}, "reason": {"spam"}}).status(http.StatusBadRequest)
 	m.post("/moderation/utilisateurs/"+itoa(other.ID, "%d")+"/bloquer", url.Values{"days": {"7"}}).status(http.StatusBadRequest).has("Blocage refusé")
-	m.post("/moderation/utilisateurs/"+itoa(mod.ID, "%d")+"/bloquer", url.Values{"days": {"7"}, "reason": {"x"}}).status(http.StatusBadRequest).has("vous bloquer vous-même")
+	m.post("/moderation/utilisateurs/"+itoa(mod.ID, "%d")+"/bloquer", url.Values{"days": {"7"}, "reason": {"x"}}).status(http.StatusConflict).has("vous bloquer vous-même")
 	if loc := m.post("/moderation/utilisateurs/"+itoa(other.ID, "%d")+"/bloquer", url.Values{"days": {"7"}, "reason": {"spam"}}).redirect(); !strings.Contains(loc, "fait=blocked") {
 		t.Fatalf("block: %q", loc)
 	}

@@ -112,6 +112,9 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	if code == directory.EINTERNAL {
 		s.log.ErrorContext(c.Request.Context(), "internal error", "method", c.Request.Method,
 			"path", c.Request.URL.Path, "err", err)
+	} else if directory.IsStoreFailure(err) {
+		s.log.WarnContext(c.Request.Context(), "database unavailable", "method", c.Request.Method,
+			"path", c.Request.URL.Path, "err", err)
 	}
 	status := errorStatus(code)
 	var se *statusError

@@ -90,7 +90,7 @@ func TestErrorPages(t *testing.T) {
 // with Retry-After.
 func TestErrorPages_LoginGuard(t *testing.T) {
 	srv, _ := MustOpenServerDir(t, web.Config{RateLimits: generousLimits,
-		LoginGuard: web.LoginGuard{MaxFailures: 1, Window: time.Hour, LockFor: 10 * time.Minute}})
+		LoginGuard: web.LoginGuard{FreeFailures: 1, BaseDelay: 10 * time.Minute, MaxDelay: 10 * time.Minute, Window: time.Hour}})
 	form := url.Values{"email": {"nobody@example.org"}, "password": {"wrong password"}}.Encode()
 	post := func(path, body, ctype string, h ...string) response {
 		return request(t, srv, "POST", path, strings.NewReader(body), append([]string{"Content-Type", ctype, "Sec-Fetch-Site", "same-origin"}, h...)...)

@@ -74,7 +74,8 @@ func newHarness(tb testing.TB, cfg web.Config) *harness {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	srv, d := MustOpenSmallServerDir(tb, cfg)
-	d.Policy.RatePerHour = 0 // the per-account proposal limit has its own test
+	// The per-account and server-wide limits have their own tests.
+	d.Policy.RatePerHour, d.Policy.ReportsPerHour, d.Policy.AnonymousReportsPerHour, d.Policy.RegistrationsPerHour = 0, 0, 0, 0
 	h := &harness{tb: tb, srv: srv, d: d, users: map[role]*directory.User{}, passwords: map[role]string{}, sessions: map[int64]string{}}
 	raw, err := directory.OpenSQL(d.DB().Path(), true)
 	if err != nil {
@@ -279,7 +280,22 @@ func (h *harness) token(u *directory.User) int64 {
 	if u == nil {
 		u = h.author
 	}
-	t, err := h.d.CreateAPIToken(context.Background(), u, fmt.Sprintf("fixture %d", h.unique()))
+	maker := u
+	if u.Blocked(time.Now()) {
+		// A blocked account cannot make tokens: its token is one it made
+		// before it was blocked.
+		ctx := context.Background()
+		if err := h.d.BlockUser(ctx, h.users[admin], u.ID, time.Time{}, ""); err != nil {
+			h.tb.Fatal(err)
+		}
+		maker, _ = h.d.FindUserByID(ctx, u.ID)
+		defer func() {
+			if err := h.d.BlockUser(ctx, h.users[admin], u.ID, u.BlockedUntil, "harness"); err != nil {
+				h.tb.Fatal(err)
+			}
+		}()
+	}
+	t, err := h.d.CreateAPIToken(context.Background(), maker, fmt.Sprintf("fixture %d", h.unique()))
 	if err != nil {
 		h.tb.Fatal(err)
 	}

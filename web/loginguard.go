@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -10,22 +11,38 @@ import (
 	"github.com/voisinage/voisinage/directory"
 )
 
-// LoginGuard locks an address out of logging in after repeated failures.
-// Accounts lock themselves after a few failures (directory.LoginPolicy); this
-// stops one address from guessing the passwords of many accounts, a few
-// tries each, which no account lock would see.
+// LoginGuard slows down one address that keeps failing to log in, with
+// delays that grow with its failures. Accounts guard themselves
+// (directory.LoginPolicy: a few evaluations per account for browsers that
+// never logged in to it); this stops one address from guessing the
+// passwords of many accounts, a few tries each, which no account's count
+// would see — without locking out, for long, an office behind one address
+// whose agents mistype.
 type LoginGuard struct {
-	MaxFailures int           // failed logins from one address within Window…
-	Window      time.Duration //
-	LockFor     time.Duration // …lock it out of logging in for this long
+	FreeFailures int           // failures from an address before delays start
+	BaseDelay    time.Duration // the first delay, doubled at each further failure…
+	MaxDelay     time.Duration // …up to this
+	Window       time.Duration // an address's failures are forgotten this long after its last attempt
 }
 
-// DefaultLoginGuard locks an address for 15 minutes after 20 failed logins
-// within 15 minutes: generous for an office behind one NAT address whose
-// agents mistype, far below what guessing needs.
-var DefaultLoginGuard = LoginGuard{MaxFailures: 20, Window: 15 * time.Minute, LockFor: 15 * time.Minute}
+// DefaultLoginGuard lets an address fail 5 times freely, then makes it wait
+// 1 s, 2 s, 4 s… up to 15 minutes between attempts; 15 minutes without an
+// attempt clear its record. Twenty failures cost an address about four
+// hours of waiting.
+var DefaultLoginGuard = LoginGuard{FreeFailures: 5, BaseDelay: time.Second, MaxDelay: 15 * time.Minute, Window: 15 * time.Minute}
 
-// loginFailures counts failed logins per client address.
+// backoff is the guard as the directory's shared stores keep it.
+func (g LoginGuard) backoff() directory.LoginBackoff {
+	return directory.LoginBackoff{Free: g.FreeFailures, Base: g.BaseDelay, Max: g.MaxDelay, Window: g.Window}
+}
+
+// delay is how long an address with n failures waits before its next attempt.
+func (g LoginGuard) delay(n int) time.Duration { return g.backoff().Delay(n) }
+
+// loginFailures counts failed logins per client address. An attempt is
+// counted when it starts (as a failure until it succeeds), under the lock,
+// so that a burst of simultaneous attempts from one address gets its free
+// ones and no more.
 type loginFailures struct {
 	mu    sync.Mutex
 	byIP  map[string]*ipFailures
@@ -33,54 +50,48 @@ type loginFailures struct {
 }
 
 type ipFailures struct {
-	count       int
-	first       time.Time // start of the counting window
-	lockedUntil time.Time
+	count int       // failures, and attempts under way
+	last  time.Time // when the last attempt started
 }
 
-// lockedFor returns how long ip stays locked out (0 when it is not).
-func (l *loginFailures) lockedFor(ip string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if f := l.byIP[ip]; f != nil && now.Before(f.lockedUntil) {
-		return f.lockedUntil.Sub(now)
-	}
-	return 0
-}
-
-// fail records a failed login from ip.
-func (l *loginFailures) fail(ip string, g LoginGuard, now time.Time) {
+// begin counts an attempt from ip, or returns how long ip must still wait.
+func (l *loginFailures) begin(ip string, g LoginGuard, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.byIP == nil {
 		l.byIP = map[string]*ipFailures{}
 	}
 	if now.Sub(l.sweep) > time.Minute {
-		// Forget addresses whose window and lock are over, so memory stays bounded.
+		// Forget the addresses quiet for a window, so memory stays bounded.
 		for k, f := range l.byIP {
-			if now.Sub(f.first) > g.Window && !now.Before(f.lockedUntil) {
+			if now.Sub(f.last) > g.Window+g.MaxDelay {
 				delete(l.byIP, k)
 			}
 		}
 		l.sweep = now
 	}
 	f := l.byIP[ip]
-	if f == nil || now.Sub(f.first) > g.Window {
-		f = &ipFailures{first: now, lockedUntil: timeOrZero(f)}
+	if f == nil {
+		f = &ipFailures{}
 		l.byIP[ip] = f
+	} else if now.Sub(f.last) > g.Window+g.delay(f.count) {
+		f.count = 0
+	}
+	if wait := f.last.Add(g.delay(f.count)).Sub(now); f.count > 0 && wait > 0 {
+		return wait
 	}
 	f.count++
-	if f.count >= g.MaxFailures {
-		f.lockedUntil = now.Add(g.LockFor)
-		f.count, f.first = 0, now
-	}
+	f.last = now
+	return 0
 }
 
-func timeOrZero(f *ipFailures) time.Time {
-	if f == nil {
-		return time.Time{}
+// succeeded gives back an attempt that did not fail.
+func (l *loginFailures) succeeded(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f := l.byIP[ip]; f != nil && f.count > 0 {
+		f.count--
 	}
-	return f.lockedUntil
 }
 
 // keyAddressLocked refuses a login from an address locked out by the LoginGuard.
@@ -90,13 +101,13 @@ var keyAddressLocked = directory.NewKey("login.address_locked", "too many failed
 // form's. Both answer 401 to a wrong one.
 var loginRoutes = map[string]bool{"/api/login": true, "/connexion": true}
 
-// guardLogin applies the LoginGuard to the login routes: a locked-out
-// address gets 429 with Retry-After before its password is even checked; a
-// 401 answer counts as a failure. Success does not reset the count, or one
-// valid account would let its owner guess others' passwords for ever.
+// guardLogin applies the LoginGuard to the login routes: an address that
+// must wait gets 429 with Retry-After before any password is checked. An
+// attempt that ends in 401 (wrong password) or 429 (the account locked for
+// this client) stays counted; any other outcome is given back.
 func (s *Server) guardLogin() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.Method != http.MethodPost || !loginRoutes[c.FullPath()] || s.cfg.LoginGuard.MaxFailures <= 0 {
+		if c.Request.Method != http.MethodPost || !loginRoutes[c.FullPath()] || s.cfg.LoginGuard.FreeFailures <= 0 {
 			c.Next()
 			return
 		}
@@ -105,12 +116,12 @@ func (s *Server) guardLogin() gin.HandlerFunc {
 		var wait time.Duration
 		if shared {
 			var err error
-			if wait, err = s.dir.DB().LoginLockedFor(c.Request.Context(), "login|"+ip); err != nil {
+			if wait, err = s.dir.DB().LoginBegin(c.Request.Context(), "login|"+ip, s.cfg.LoginGuard.backoff()); err != nil {
 				s.writeError(c, err)
 				return
 			}
 		} else {
-			wait = s.loginFailures.lockedFor(ip, time.Now())
+			wait = s.loginFailures.begin(ip, s.cfg.LoginGuard, s.cfg.Now())
 		}
 		if wait > 0 {
 			// The login form's browser gets a page in its language, scripts JSON.
@@ -118,12 +129,11 @@ func (s *Server) guardLogin() gin.HandlerFunc {
 			return
 		}
 		c.Next()
-		if c.Writer.Status() == http.StatusUnauthorized {
+		if st := c.Writer.Status(); st != http.StatusUnauthorized && st != http.StatusTooManyRequests {
 			if !shared {
-				s.loginFailures.fail(ip, s.cfg.LoginGuard, time.Now())
-			} else if err := s.dir.DB().LoginFailed(c.Request.Context(), "login|"+ip, s.cfg.LoginGuard.MaxFailures,
-				s.cfg.LoginGuard.Window, s.cfg.LoginGuard.LockFor); err != nil {
-				s.log.ErrorContext(c.Request.Context(), "counting a failed login", "err", err)
+				s.loginFailures.succeeded(ip)
+			} else if err := s.dir.DB().LoginSucceeded(context.WithoutCancel(c.Request.Context()), "login|"+ip, s.cfg.LoginGuard.backoff()); err != nil {
+				s.log.ErrorContext(c.Request.Context(), "giving back a login attempt", "err", err)
 			}
 		}
 	}

@@ -102,6 +102,9 @@ func newMetrics(dir *directory.Directory, log *slog.Logger) (*metrics, error) {
 			Help: "Live actors in the in-memory read model."}, func() float64 { return float64(dir.Stats().Actors) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "voisinage_index_located",
 			Help: "Actors with a point, i.e. entries of the spatial index."}, func() float64 { return float64(dir.Stats().Located) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "voisinage_password_evaluations_total",
+			Help: "argon2id evaluations (password checks and hashes), about 90 ms of a core each."},
+			func() float64 { return float64(directory.PasswordEvaluations()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "voisinage_change_sequence",
 			Help: "The directory's change sequence: it grows with every applied change."}, func() float64 { return float64(dir.Seq()) }),
 	} {

@@ -295,10 +295,17 @@ func (p *pages) handleBulkPost(c *gin.Context) {
 	}
 	l := listingFrom(c, "/moderation")
 	action := postValue(c, "bulk_action")
+	// Repeats are dropped with a set and the reading stops past the limit:
+	// a form of a megabyte of ids costs what its first ids cost.
 	var ids []int64
+	seen := map[int64]bool{}
 	for _, s := range c.Request.PostForm["ids"] {
-		if id, err := directory.ParseID("ids", s); err == nil {
+		if id, err := directory.ParseID("ids", s); err == nil && !seen[id] {
+			seen[id] = true
 			ids = append(ids, id)
+			if len(ids) > directory.MaxBulkReview {
+				break
+			}
 		}
 	}
 	results, err := p.s.dir.ReviewProposals(c.Request.Context(), u,

@@ -135,15 +135,24 @@ func (p *params) get(name string) string {
 // str returns the parameter's value, "" if absent.
 func (p *params) str(name string) string { return p.get(name) }
 
-// list returns the comma-separated values of a parameter, trimmed, empties dropped.
+// list returns the comma-separated values of a parameter, trimmed, empties
+// and repeats dropped; more than directory.MaxListValues different values
+// is a problem named after the parameter. The work a request makes follows
+// what it asks, not how many times it says it.
 func (p *params) list(name string) []string {
 	v := p.get(name)
 	if v == "" {
 		return nil
 	}
 	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
+	seen := map[string]bool{}
+	for s := range strings.SplitSeq(v, ",") {
+		if s = strings.TrimSpace(s); s != "" && !seen[s] {
+			if len(out) == directory.MaxListValues {
+				p.problems.Add(name, directory.KeyListValues, directory.Args{"max": directory.MaxListValues})
+				return out
+			}
+			seen[s] = true
 			out = append(out, s)
 		}
 	}

@@ -118,7 +118,7 @@ func (s *Server) allowIP(c *gin.Context, class string) bool {
 			return false
 		}
 	} else {
-		ok, wait = s.limits.allow(key, lim, time.Now())
+		ok, wait = s.limits.allow(key, lim, s.cfg.Now())
 	}
 	if !ok {
 		s.writeError(c, tooMany(keyAddressRate, wait))

@@ -46,9 +46,9 @@ var writeMatrix = map[string]writeCase{
 	"POST /api/register": {
 		func(h *harness, r role) (string, any) {
 			n := h.unique()
-			return "/api/register", map[string]string{"email": fmt.Sprintf("new%d@matrix.test", n), "display_name": "Nouvelle",
+			return "/api/register", map[string]string{"email": fmt.Sprintf("new%d@matrix.test", n), "display_name": fmt.Sprintf("Nouvelle %d", n),
 				"password": "new account passphrase"}
-		}, statuses(201, 201, 201, 201, 201)},
+		}, statuses(202, 202, 202, 202, 202)},
 	"POST /api/login": {
 		func(h *harness, r role) (string, any) {
 			who := r
@@ -66,7 +66,7 @@ var writeMatrix = map[string]writeCase{
 		}, statuses(401, 200, 200, 200, 200)},
 	"POST /api/tokens": {
 		func(h *harness, r role) (string, any) { return "/api/tokens", map[string]string{"name": "matrix"} },
-		statuses(401, 201, 201, 201, 201)},
+		statuses(401, 201, 403, 201, 201)}, // a blocked account cannot make tokens
 	"DELETE /api/tokens/:id": {
 		func(h *harness, r role) (string, any) { return fmt.Sprintf("/api/tokens/%d", h.token(h.users[r])), nil },
 		statuses(401, 204, 204, 204, 204)},
@@ -618,10 +618,12 @@ func TestLoginThrottling(t *testing.T) {
 		}
 		retryAfter(t, rawRequest(h.srv, "192.0.2.1:1000", "POST", "/api/login", good, "X-Forwarded-For", "203.0.113.0"))
 	})
-	t.Run("PerAddressLockout", func(t *testing.T) {
+	t.Run("PerAddressDelays", func(t *testing.T) {
 		// Guessing a few passwords of many accounts locks no account, but
-		// locks the address out.
-		h := newHarness(t, web.Config{LoginGuard: web.LoginGuard{MaxFailures: 8, Window: time.Hour, LockFor: time.Hour}})
+		// makes the address wait, longer at each failure.
+		now := time.Now()
+		h := newHarness(t, web.Config{Now: func() time.Time { return now },
+			LoginGuard: web.LoginGuard{FreeFailures: 8, BaseDelay: time.Minute, MaxDelay: time.Hour, Window: 2 * time.Hour}})
 		var victims []*directory.User
 		for range 4 {
 			victims = append(victims, h.freshUser(directory.RoleContributor))
@@ -635,14 +637,14 @@ func TestLoginThrottling(t *testing.T) {
 		good := map[string]string{"email": victims[0].Email, "password": "fresh passphrase"}
 		w := rawRequest(h.srv, "192.0.2.1:1000", "POST", "/api/login", good)
 		retryAfter(t, w)
-		if !strings.Contains(w.Body.String(), "your address") {
-			t.Fatalf("lockout message: %s", w.Body)
+		if !strings.Contains(w.Body.String(), "your address") || w.Header().Get("Retry-After") != "60" {
+			t.Fatalf("first delay: Retry-After %s, %s", w.Header().Get("Retry-After"), w.Body)
 		}
 		// The accounts are not locked: their owners log in from elsewhere.
 		if w := rawRequest(h.srv, "198.51.100.7:1000", "POST", "/api/login", good); w.Code != 200 {
 			t.Fatalf("the account owner from another address: %d %s", w.Code, w.Body)
 		}
-		// The login form is locked for that address too.
+		// The login form makes that address wait too.
 		for _, ri := range h.srv.Routes() {
 			if ri.Method == "POST" && ri.Path == "/connexion" {
 				req := httptest.NewRequest("POST", "/connexion", strings.NewReader(url.Values{"email": {victims[0].Email}, "password": {"fresh passphrase"}}.Encode()))
@@ -652,6 +654,43 @@ func TestLoginThrottling(t *testing.T) {
 				h.srv.ServeHTTP(w, req)
 				retryAfter(t, w)
 			}
+		}
+		// The delays run on the server's clock (moved here), or, with
+		// PostgreSQL, where the servers share them, on the database's: there
+		// the address's record is moved back in time instead.
+		advance := func(d time.Duration) {
+			now = now.Add(d)
+			if h.d.DB().Dialect() != directory.DialectPostgres {
+				return
+			}
+			db, err := directory.OpenSQL(h.d.DB().Path(), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(`UPDATE ip_failures SET window_start = window_start - ?, locked_until = locked_until - ?`,
+				d.Seconds(), d.Seconds()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// After the delay, one more attempt; failing, it doubles the delay.
+		advance(time.Minute)
+		if w := rawRequest(h.srv, "192.0.2.1:1000", "POST", "/api/login", map[string]string{"email": victims[1].Email, "password": "guess 9 xxxx"}); w.Code != 401 {
+			t.Fatalf("attempt after the delay: %d %s", w.Code, w.Body)
+		}
+		w = rawRequest(h.srv, "192.0.2.1:1000", "POST", "/api/login", good)
+		retryAfter(t, w)
+		if w.Header().Get("Retry-After") != "120" {
+			t.Fatalf("second delay: Retry-After %s, want 120", w.Header().Get("Retry-After"))
+		}
+		// A success gives its attempt back, so an office whose agents
+		// mistype is not slowed by the ones who log in.
+		advance(2 * time.Minute)
+		if w := rawRequest(h.srv, "192.0.2.1:1000", "POST", "/api/login", good); w.Code != 200 {
+			t.Fatalf("after the second delay: %d %s", w.Code, w.Body)
+		}
+		if w := rawRequest(h.srv, "192.0.2.1:1000", "POST", "/api/login", good); w.Code == 200 {
+			t.Fatal("a success cleared the failures of the address")
 		}
 	})
 }

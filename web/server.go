@@ -64,6 +64,9 @@ type Config struct {
 	// WebhookGuard decides which addresses webhooks may be registered
 	// with; the zero value refuses every address that is not public.
 	WebhookGuard webhook.Guard
+	// Now is the clock of the per-address limits; nil means time.Now.
+	// Tests move it on instead of sleeping.
+	Now func() time.Time
 }
 
 // Server is the HTTP handler of voisinage.
@@ -102,6 +105,9 @@ func NewServer(cfg Config, dir *directory.Directory) (*Server, error) {
 	s.cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if s.cfg.RateLimits == (RateLimits{}) {
 		s.cfg.RateLimits = DefaultRateLimits
+	}
+	if s.cfg.Now == nil {
+		s.cfg.Now = time.Now
 	}
 	if s.cfg.ExpensiveWait <= 0 {
 		s.cfg.ExpensiveWait = expensiveWait

@@ -27,7 +27,7 @@ func TestServersShareState(t *testing.T) {
 	cfg := web.Config{
 		RateLimits: web.RateLimits{Write: web.Limit{Every: time.Hour, Burst: 4}, Login: generousLimits.Login,
 			Register: generousLimits.Register, Report: generousLimits.Report},
-		LoginGuard: web.LoginGuard{MaxFailures: 4, Window: time.Hour, LockFor: time.Hour},
+		LoginGuard: web.LoginGuard{FreeFailures: 4, BaseDelay: time.Hour, MaxDelay: time.Hour, Window: time.Hour},
 	}
 	open := func() (*web.Server, *directory.Directory) {
 		db, err := directory.Open(context.Background(), url)

@@ -77,8 +77,9 @@ func TestCrash(t *testing.T) {
 		p := startServer(t, dbPath)
 		if cycle == 0 {
 			contrib, mod = newAPIClient(p.base), newAPIClient(p.base)
-			contrib.must(t, 201, "POST", "/api/register", map[string]string{"email": "contrib@crash.test",
+			contrib.must(t, 202, "POST", "/api/register", map[string]string{"email": "contrib@crash.test",
 				"display_name": "Contributrice", "password": "contributor passphrase"}, nil)
+			contrib.must(t, 200, "POST", "/api/login", map[string]string{"email": "contrib@crash.test", "password": "contributor passphrase"}, nil)
 			mod.must(t, 200, "POST", "/api/login", map[string]string{"email": "mod@crash.test", "password": "moderator passphrase"}, nil)
 		}
 		// Sessions live in the database: they survive the crash; only the port changes.

@@ -164,8 +164,9 @@ func TestLoad(t *testing.T) {
 		var contrib *apiClient
 		if i%2 == 1 { // half the writers are contributor → moderator chains
 			contrib = writerClient()
-			contrib.must(t, 201, "POST", "/api/register", map[string]string{"email": fmt.Sprintf("contrib%d@load.test", i),
+			contrib.must(t, 202, "POST", "/api/register", map[string]string{"email": fmt.Sprintf("contrib%d@load.test", i),
 				"display_name": fmt.Sprintf("Contrib %d", i), "password": "contributor passphrase"}, nil)
+			contrib.must(t, 200, "POST", "/api/login", map[string]string{"email": fmt.Sprintf("contrib%d@load.test", i), "password": "contributor passphrase"}, nil)
 		}
 		wwg.Add(1)
 		go func() {

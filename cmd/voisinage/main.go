@@ -270,6 +270,10 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		m.unlock = unlock
+		// A restore killed mid-way leaves its copy beside the database.
+		for _, f := range directory.RemoveStaleTemps(m.Config.DBPath + directory.RestoreTemp) {
+			m.log.Warn("removed the temporary file of an interrupted restore", "file", f)
+		}
 	}
 	db, err := directory.Open(ctx, m.Config.DBPath, directory.WithReplicas(m.Config.DBReplicas...))
 	if err != nil {
@@ -424,9 +428,10 @@ func seedOnce(ctx context.Context, db *directory.DB, log *slog.Logger) error {
 }
 
 // sweepVotes applies, every minute, the community votes of proposals that
-// have become old enough to pass, until ctx ends; it is one of m.background.
-// Of several servers on one database, one sweeps at a time (the others find
-// the lock taken and skip the round).
+// have become old enough to pass, and forgets the login counters that are
+// over, until ctx ends; it is one of m.background. Of several servers on one
+// database, one sweeps at a time (the others find the lock taken and skip the
+// round).
 func (m *Main) sweepVotes(ctx context.Context) {
 	defer m.background.Done()
 	t := time.NewTicker(time.Minute)
@@ -441,6 +446,11 @@ func (m *Main) sweepVotes(ctx context.Context) {
 					m.log.Error("applying votes", "err", err)
 				} else if n > 0 {
 					m.log.Info("proposals approved by votes", "count", n)
+				}
+				// Login counters whose window is over (guesses at random
+				// e-mails each leave one) are forgotten.
+				if _, err := m.dir.SweepLoginCounters(ctx); err != nil && ctx.Err() == nil {
+					m.log.Error("sweeping login counters", "err", err)
 				}
 			})
 		}

@@ -51,8 +51,9 @@ func TestTwoServersOnePostgres(t *testing.T) {
 
 	// A session made through A works through B (one cookie jar, two servers).
 	contrib := newAPIClient(a.base)
-	contrib.must(t, 201, "POST", "/api/register", map[string]string{"email": "contrib@two.test",
+	contrib.must(t, 202, "POST", "/api/register", map[string]string{"email": "contrib@two.test",
 		"display_name": "Contributrice", "password": "contributor passphrase"}, nil)
+	contrib.must(t, 200, "POST", "/api/login", map[string]string{"email": "contrib@two.test", "password": "contributor passphrase"}, nil)
 	onB := &apiClient{base: b.base, http: contrib.http}
 	var me struct{ User struct{ Email string } }
 	onB.must(t, 200, "GET", "/api/me", nil, &me)
