@@ -270,7 +270,7 @@ func TestContribPages_LoginRegisterLogout(t *testing.T) {
 		anon.post("/connexion", url.Values{"email": {"agent@mairie.example"}, "password": {"wrong-password"}})
 	}
 	r = anon.post("/connexion", url.Values{"email": {"agent@mairie.example"}, "password": {"a-long-enough-password"}}).
-		status(http.StatusTooManyRequests).has("réessayez dans 15 min", "navigateur déjà utilisé")
+		status(http.StatusTooManyRequests).has("réessayez dans 15\u00a0min", "navigateur déjà utilisé")
 	if r.Header().Get("Retry-After") == "" {
 		t.Error("no Retry-After on a locked account")
 	}
