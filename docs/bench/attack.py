@@ -15,8 +15,12 @@ held database lock. Prints what it measures. See docs/RELIABILITY.md.
     done
     python3 docs/bench/attack.py 18110 $SERVER_PID /tmp/a/v.db
 
-It needs python3 and the sqlite3 shell; it uses a fresh database (the
-limits it meets are counted per hour)."""
+On PostgreSQL, give the server and the script the database's URL (-db
+postgres://…): the held lock is then another session holding the writer
+lock (psql), as another server's write transaction would.
+
+It needs python3 and the sqlite3 shell (psql for PostgreSQL); it uses a
+fresh database (the limits it meets are counted per hour)."""
 import http.client, json, sys, threading, time, statistics, subprocess, os, sqlite3, urllib.parse
 
 HOST, PORT = "127.0.0.1", int(sys.argv[1])
@@ -187,9 +191,17 @@ res = req("POST", "/api/register", {"email": "inv@attack.test", "display_name": 
 print("display name with U+202E:", res[0], res[1][:150])
 
 # --- 6. held database lock
-section("database held by another process (sqlite3 BEGIN EXCLUSIVE)")
-holder = subprocess.Popen(["sqlite3", DB], stdin=subprocess.PIPE, text=True)
-holder.stdin.write("BEGIN EXCLUSIVE;\nSELECT 'locked';\n"); holder.stdin.flush()
+PG = DB.startswith("postgres://") or DB.startswith("postgresql://")
+if PG:
+    # Another server's write transaction: the writer lock every write takes
+    # (directory/pgdriver.go's writerLockKey), held by a psql session.
+    section("database held by another server (a write transaction holding the writer lock)")
+    holder = subprocess.Popen(["psql", "-q", DB], stdin=subprocess.PIPE, text=True)
+    holder.stdin.write("BEGIN;\nSELECT pg_advisory_xact_lock(508675322625);\nSELECT 'locked';\n"); holder.stdin.flush()
+else:
+    section("database held by another process (sqlite3 BEGIN EXCLUSIVE)")
+    holder = subprocess.Popen(["sqlite3", DB], stdin=subprocess.PIPE, text=True)
+    holder.stdin.write("BEGIN EXCLUSIVE;\nSELECT 'locked';\n"); holder.stdin.flush()
 time.sleep(1)
 st, b, h, took, _ = req("POST", "/api/proposals", {"target_type": "actor", "action": "create",
                         "changes": {"kind": "association", "name": "Association bloquée"}}, src=1, cookies=mod_cookies)
@@ -198,12 +210,13 @@ st, b, _, took, _ = req("GET", "/readyz", src=1)
 print("readyz: %d in %.2f s: %s" % (st, took, b[:120]))
 st, _, _, took, _ = req("GET", "/api/collections/actors/items/commune-88160", src=1)
 print("read: %d in %.3f s" % (st, took))
-holder.stdin.write("ROLLBACK;\n.quit\n"); holder.stdin.flush(); holder.wait()
+holder.stdin.write("ROLLBACK;\n\\q\n" if PG else "ROLLBACK;\n.quit\n"); holder.stdin.flush(); holder.wait()
 st, b, _, took, _ = req("GET", "/readyz", src=1)
 print("after release, readyz:", st)
 st, b, _, took, _ = req("POST", "/api/proposals", {"target_type": "actor", "action": "create",
                         "changes": {"kind": "association", "name": "Association bloquée"}}, src=1, cookies=mod_cookies)
 print("after release, write:", st)
-n = subprocess.run(["sqlite3", f"file:{DB}?mode=ro", "SELECT COUNT(*) FROM proposals WHERE changes LIKE '%Association bloqu%'"],
+count = "SELECT COUNT(*) FROM proposals WHERE CAST(changes AS TEXT) LIKE '%Association bloqu%'"
+n = subprocess.run(["psql", "-tA", DB, "-c", count] if PG else ["sqlite3", f"file:{DB}?mode=ro", count],
                    capture_output=True, text=True).stdout.strip()
 print("proposals stored for it (the refused one and the accepted one):", n)
