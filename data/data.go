@@ -18,14 +18,15 @@ var bundle embed.FS
 
 // Files of the bundle, relative to the bundle directory.
 const (
-	ActorsFile      = "actors.jsonl.gz"  // one Actor per line, sorted by ID
-	ToolsFile       = "tools.json"       // []Tool, sorted by Slug
-	AdoptionsFile   = "adoptions.json"   // []Adoption, sorted by Actor then Tool
-	MetaFile        = "meta.json"        // Meta
-	OutlineFile     = "france.geojson"   // France's outline (Natural Earth via world-atlas), a FeatureCollection
-	TerritoriesFile = "territories.json" // Territories: the official départements and régions
-	LinksFile       = "links.json"       // []Link, sorted by Actor, Type, TargetType, Target
-	LabelsFile      = "labels.json"      // []Label, sorted by Actor, Label, Year
+	ActorsFile      = "actors.jsonl.gz"    // one Actor per line, sorted by ID
+	ToolsFile       = "tools.json"         // []Tool, sorted by Slug
+	AdoptionsFile   = "adoptions.json"     // []Adoption, sorted by Actor then Tool
+	MetaFile        = "meta.json"          // Meta
+	OutlineFile     = "france.geojson"     // France's outline (Natural Earth via world-atlas), a FeatureCollection
+	NeighboursFile  = "neighbours.geojson" // the countries beside France and its DROM (Natural Earth), French names
+	TerritoriesFile = "territories.json"   // Territories: the official départements and régions
+	LinksFile       = "links.json"         // []Link, sorted by Actor, Type, TargetType, Target
+	LabelsFile      = "labels.json"        // []Label, sorted by Actor, Label, Year
 )
 
 // Point precisions. Every point in the bundle carries one.

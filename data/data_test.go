@@ -304,6 +304,63 @@ func TestBundleOutline(t *testing.T) {
 	}
 }
 
+// TestBundleNeighbours: the countries beside France are there, named in
+// French, as closed polygons holding their own towns and not France's.
+func TestBundleNeighbours(t *testing.T) {
+	raw, err := fs.ReadFile(data.FS(), data.NeighboursFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Features []struct {
+			ID         string            `json:"id"`
+			Properties map[string]string `json:"properties"`
+			Geometry   struct {
+				Type        string           `json:"type"`
+				Coordinates [][][][2]float64 `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(raw, &fc); err != nil {
+		t.Fatal(err)
+	}
+	contains := func(coords [][][][2]float64, p [2]float64) bool {
+		for _, poly := range coords {
+			if len(poly) > 0 && pointInRing(p, poly[0]) {
+				return true
+			}
+		}
+		return false
+	}
+	byName := map[string]int{}
+	for i, f := range fc.Features {
+		byName[f.Properties["name"]] = i
+		if f.Geometry.Type != "MultiPolygon" || len(f.Geometry.Coordinates) == 0 {
+			t.Errorf("%s: %s with %d polygons", f.Properties["name"], f.Geometry.Type, len(f.Geometry.Coordinates))
+		}
+		if contains(f.Geometry.Coordinates, [2]float64{6.45, 48.18}) || contains(f.Geometry.Coordinates, [2]float64{2.35, 48.86}) {
+			t.Errorf("%s holds Épinal or Paris", f.Properties["name"])
+		}
+	}
+	for name, town := range map[string][2]float64{
+		"Allemagne": {7.85, 48.0},  // Freiburg im Breisgau
+		"Belgique":  {4.35, 50.85}, // Brussels
+		"Suisse":    {6.14, 46.20}, // Geneva
+		"Italie":    {7.68, 45.07}, // Turin
+		"Espagne":   {2.17, 41.39}, // Barcelona
+		"Suriname":  {-55.2, 5.85}, // Paramaribo
+	} {
+		i, ok := byName[name]
+		if !ok {
+			t.Errorf("no %s among the neighbours", name)
+			continue
+		}
+		if !contains(fc.Features[i].Geometry.Coordinates, town) {
+			t.Errorf("%s does not hold %v", name, town)
+		}
+	}
+}
+
 func pointInRing(p [2]float64, ring [][2]float64) bool {
 	in := false
 	for i, j := 0, len(ring)-1; i < len(ring); j, i = i, i+1 {

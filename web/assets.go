@@ -35,10 +35,12 @@ var bundles = map[string][]string{
 }
 
 // outlineAsset is the name under which France's outline is served;
-// departementsAsset holds the outlines of the départements (static/geo).
+// departementsAsset holds the outlines of the départements (static/geo);
+// neighboursAsset the countries beside France (from the bundle).
 const (
 	outlineAsset      = "data/france.geojson"
 	departementsAsset = "geo/departements.geojson"
+	neighboursAsset   = "data/neighbours.geojson"
 )
 
 // asset is one servable file.
@@ -82,6 +84,11 @@ func loadAssets(static fs.FS) (*assetSet, error) {
 		return nil, err
 	}
 	files[outlineAsset] = outline
+	neighbours, err := fs.ReadFile(data.FS(), data.NeighboursFile)
+	if err != nil {
+		return nil, err
+	}
+	files[neighboursAsset] = neighbours
 	for name, parts := range bundles {
 		var b bytes.Buffer
 		for _, p := range parts {

@@ -305,6 +305,17 @@ func TestBrowserMaps(t *testing.T) {
 		b := br.tab(t)
 		b.nav("/?lat=48.4&lon=6.2&zoom=8")
 		b.wait(`[...document.querySelectorAll(".map-label--departement")].some(e => e.textContent === "Vosges")`)
+		// Germany is land, named, and credited, not sea.
+		b.wait(`document.querySelectorAll("path.outline-country").length >= 10 && [...document.querySelectorAll(".map-label--country")].some(e => e.textContent === "Allemagne")`)
+		if !evalJS[bool](b, `(() => { const m = document.querySelector("[data-map]").getBoundingClientRect();
+			const l = [...document.querySelectorAll(".map-label--country")].find(e => e.textContent === "Allemagne").getBoundingClientRect();
+			return l.left > m.left + m.width / 2 && l.right <= m.right && [...document.querySelectorAll("path.outline-country")].some(p => {
+				const r = p.getBoundingClientRect(); return r.left < l.left && r.right > l.right && r.top < l.top && r.bottom > l.bottom; }); })()`) {
+			t.Error("at zoom 8 over the Vosges, Germany is not drawn east of the view with its name on it")
+		}
+		if attr := evalJS[string](b, `document.querySelector(".leaflet-control-attribution").textContent`); !strings.Contains(attr, "Natural Earth") {
+			t.Errorf("attribution %q does not credit the neighbouring countries drawn", attr)
+		}
 		b.shot("offline-zoom8-desktop")
 	})
 

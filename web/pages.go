@@ -452,7 +452,8 @@ type config struct {
 	Basemaps        []Basemap         `json:"basemaps"`
 	DataAttribution string            `json:"dataAttribution"`
 	OutlineURL      string            `json:"outlineURL"`
-	LabelsURL       string            `json:"labelsURL"` // commune names by département: {code} is replaced
+	NeighboursURL   string            `json:"neighboursURL"` // the countries beside France, drawn with the départements
+	LabelsURL       string            `json:"labelsURL"`     // commune names by département: {code} is replaced
 	Kinds           map[string]shape  `json:"kinds"`
 	Tools           map[string]string `json:"tools"`
 	Themes          []string          `json:"themes"`
@@ -484,6 +485,7 @@ func (p *pages) config(c *gin.Context, cat *catalog, pageCfg any) config {
 		Basemaps:        p.s.cfg.basemaps(),
 		DataAttribution: cat.T("map.attribution"),
 		OutlineURL:      p.assets.URL(departementsAsset),
+		NeighboursURL:   p.assets.URL(neighboursAsset),
 		LabelsURL:       "/carte/noms/{code}.json",
 		Kinds:           kindShapes,
 		Tools:           names,

@@ -18,8 +18,11 @@ type bundle struct {
 	labels    []data.Label
 	meta      data.Meta
 	outline   []byte
-	report    []byte
-	places    data.Territories
+	// neighbours: the countries beside France (Natural Earth), for maps
+	// without tiles.
+	neighbours []byte
+	report     []byte
+	places     data.Territories
 }
 
 // stats are the figures of the report that are not in Meta.
@@ -369,7 +372,11 @@ func build(src *sources, f *facts) (*bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bundle{actors: actors, tools: tools, adoptions: adoptions, links: ap.links, labels: ap.labels, outline: outline}
+	neighbours, err := neighboursOutline(src.Atlas)
+	if err != nil {
+		return nil, err
+	}
+	b := &bundle{actors: actors, tools: tools, adoptions: adoptions, links: ap.links, labels: ap.labels, outline: outline, neighbours: neighbours}
 	for _, r := range src.Regions {
 		b.places.Regions = append(b.places.Regions, data.Place{Code: r.Code, Name: r.Nom, Zone: r.Zone, Liaison: r.TypeLiaison})
 	}

@@ -41,7 +41,7 @@ const (
 )
 
 var bundleFiles = []string{data.ActorsFile, data.ToolsFile, data.AdoptionsFile, data.LinksFile, data.LabelsFile,
-	data.MetaFile, data.OutlineFile, data.TerritoriesFile, ReportFile}
+	data.MetaFile, data.OutlineFile, data.NeighboursFile, data.TerritoriesFile, ReportFile}
 
 // TestRebuildMatchesBundle rebuilds the bundle twice from the packages and
 // checks that both runs give the committed files, byte for byte.

@@ -24,10 +24,14 @@ type topology struct {
 	} `json:"objects"`
 }
 
-// outlineParts are the Natural Earth countries (ISO 3166-1 numeric ids) drawn
-// as France: first France itself (metropolitan France, Corsica and the five
-// DROM), then the collectivités d'outre-mer, which Natural Earth keeps apart.
-var outlineParts = []struct{ ID, Name, Zone string }{
+// outlinePart is a Natural Earth country (ISO 3166-1 numeric id) and what
+// the bundle says of it.
+type outlinePart struct{ ID, Name, Zone string }
+
+// outlineParts are the Natural Earth countries drawn as France: first France
+// itself (metropolitan France, Corsica and the five DROM), then the
+// collectivités d'outre-mer, which Natural Earth keeps apart.
+var outlineParts = []outlinePart{
 	{"250", "France", "metro+drom"},
 	{"666", "Saint-Pierre-et-Miquelon", "com"},
 	{"652", "Saint-Barthélemy", "com"},
@@ -36,6 +40,37 @@ var outlineParts = []struct{ ID, Name, Zone string }{
 	{"258", "Polynésie française", "com"},
 	{"540", "Nouvelle-Calédonie", "com"},
 	{"260", "Terres australes et antarctiques françaises", "com"},
+}
+
+// neighbourParts are the countries a map of France, of a DROM or of
+// Saint-Martin shows beside it, with their French names (Zone holds the
+// part of France they border): drawn as land on a map without tiles, so
+// that Germany does not look like sea from Strasbourg.
+var neighbourParts = []outlinePart{
+	{"056", "Belgique", "metro"},
+	{"442", "Luxembourg", "metro"},
+	{"276", "Allemagne", "metro"},
+	{"756", "Suisse", "metro"},
+	{"438", "Liechtenstein", "metro"},
+	{"040", "Autriche", "metro"},
+	{"380", "Italie", "metro"},
+	{"674", "Saint-Marin", "metro"},
+	{"336", "Vatican", "metro"},
+	{"492", "Monaco", "metro"},
+	{"724", "Espagne", "metro"},
+	{"020", "Andorre", "metro"},
+	{"620", "Portugal", "metro"},
+	{"528", "Pays-Bas", "metro"},
+	{"826", "Royaume-Uni", "metro"},
+	{"372", "Irlande", "metro"},
+	{"740", "Suriname", "973"},
+	{"076", "Brésil", "973"},
+	{"534", "Sint Maarten", "978"},
+	{"212", "Dominique", "971"},
+	{"662", "Sainte-Lucie", "972"},
+	{"480", "Maurice", "974"},
+	{"174", "Comores", "976"},
+	{"450", "Madagascar", "976"},
 }
 
 // round4 rounds a coordinate to 4 decimals (about 10 m), well below the
@@ -56,7 +91,16 @@ type geoFeature struct {
 // arcs and a transform) and returns France's outline as a GeoJSON
 // FeatureCollection, one MultiPolygon feature per part of outlineParts, with
 // RFC 7946 winding (exterior rings counterclockwise).
-func franceOutline(raw []byte) ([]byte, error) {
+func franceOutline(raw []byte) ([]byte, error) { return countries(raw, outlineParts, "zone") }
+
+// neighboursOutline is the neighbouring countries (neighbourParts), each
+// with its French name and the part of France it borders ("borders").
+func neighboursOutline(raw []byte) ([]byte, error) { return countries(raw, neighbourParts, "borders") }
+
+// countries returns the parts of countries-50m.json as a GeoJSON
+// FeatureCollection, in the order given; each part's Zone goes in the
+// property zoneKey.
+func countries(raw []byte, parts []outlinePart, zoneKey string) ([]byte, error) {
 	var topo topology
 	if err := json.Unmarshal(raw, &topo); err != nil {
 		return nil, fmt.Errorf("countries-50m.json: %w", err)
@@ -120,7 +164,7 @@ func franceOutline(raw []byte) ([]byte, error) {
 		Type     string       `json:"type"`
 		Features []geoFeature `json:"features"`
 	}{Type: "FeatureCollection"}
-	for _, part := range outlineParts {
+	for _, part := range parts {
 		found := false
 		for _, g := range countries.Geometries {
 			if g.ID != part.ID {
@@ -143,8 +187,11 @@ func franceOutline(raw []byte) ([]byte, error) {
 				return nil, fmt.Errorf("countries-50m.json %s: unexpected geometry %s", part.ID, g.Type)
 			}
 			f := geoFeature{Type: "Feature", ID: part.ID, Properties: map[string]string{
-				"name": part.Name, "zone": part.Zone, "source": "Natural Earth 1:50m (world-atlas 2.0.2), public domain",
+				"name": part.Name, zoneKey: part.Zone, "source": "Natural Earth 1:50m (world-atlas 2.0.2), public domain",
 			}}
+			if en := g.Properties["name"]; en != "" && zoneKey != "zone" {
+				f.Properties["name_en"] = en
+			}
 			f.Geometry.Type = "MultiPolygon"
 			for _, poly := range polys {
 				var rings [][][2]float64

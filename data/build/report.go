@@ -165,6 +165,11 @@ func report(b *bundle, st *stats) []byte {
 		p("%s.\n\n", strings.Join(st.liaisonOdd, "; "))
 	}
 
+	p("## Outlines for maps without tiles\n\n")
+	p("france.geojson: France and the collectivités d'outre-mer (%d parts); neighbours.geojson: the %d countries a map of\n", len(outlineParts), len(neighbourParts))
+	p("France, a DROM or Saint-Martin shows beside it, with French names. Natural Earth 1:50m via world-atlas 2.0.2\n")
+	p("(public domain). Its borders do not follow the IGN département outlines the maps draw over them to the metre.\n\n")
+
 	p("## Seed facts\n\n")
 	p("From data/seeds/facts.json; each carries its sources (publication, date, and the internal document id in\n")
 	p("brackets) and a quote.\n\n")

@@ -82,6 +82,7 @@ func (b *bundle) write(dir string) error {
 	}{
 		{data.ActorsFile, gz.Bytes()},
 		{data.OutlineFile, append(b.outline, '\n')},
+		{data.NeighboursFile, append(b.neighbours, '\n')},
 		{ReportFile, b.report},
 	}
 	for _, v := range []struct {

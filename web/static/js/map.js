@@ -73,10 +73,12 @@
   };
 
   var outlines = null; // the départements' outlines, fetched once per page
+  var neighbours = null; // the countries beside France, fetched once per page
   var communeLabels = {}; // département code → promise of its labels
 
-  // OfflineBase draws the départements and, at the zooms where they fit,
-  // their names and the names of the communes, from the site's own files.
+  // OfflineBase draws the départements and the countries beside France
+  // and, at the zooms where they fit, their names and the names of the
+  // communes, from the site's own files.
   // (Pages without a map load no Leaflet: nothing of it may run at load.)
   if (window.L) V.OfflineBase = L.Layer.extend({
     onAdd: function (map) {
@@ -94,11 +96,28 @@
       map.attributionControl.addAttribution(escapeHTML(V.t("js.outlineCredit")));
       var cfg = V.config();
       if (!outlines && cfg.outlineURL) outlines = V.getJSON(cfg.outlineURL);
+      if (!neighbours && cfg.neighboursURL) neighbours = V.getJSON(cfg.neighboursURL);
       if (outlines) {
-        outlines.then(function (data) {
+        // The countries first, so that France's départements are drawn over
+        // them (their borders come from different sources).
+        Promise.all([outlines, (neighbours || Promise.resolve(null)).catch(function () { return null; })]).then(function (got) {
           if (!self._map) return;
           if (!self._geo) {
-            self._geo = L.geoJSON(data, {
+            var en = cfg.lang === "en";
+            self._countries = [];
+            if (got[1]) {
+              self._near = L.geoJSON(got[1], {
+                pane: "outline",
+                interactive: false,
+                style: { color: "#9a9aab", weight: 1, opacity: 1, fillColor: "#ecebe4", fillOpacity: 1, className: "outline-country" },
+              });
+              self._near.eachLayer(function (l) {
+                var p = l.feature.properties;
+                var rings = l.feature.geometry.coordinates.map(function (poly) { return poly[0]; });
+                self._countries.push({ name: (en && p.name_en) || p.name, bounds: l.getBounds(), rings: rings });
+              });
+            }
+            self._geo = L.geoJSON(got[0], {
               pane: "outline",
               interactive: false,
               style: { color: "#7b7b8c", weight: 1, opacity: 1, fillColor: "#fbfbf8", fillOpacity: 1 },
@@ -109,6 +128,7 @@
               self._deps.push({ code: p.code, name: p.nom, bounds: l.getBounds(), label: p.label });
             });
           }
+          if (self._near) self._near.addTo(map);
           self._geo.addTo(map);
           self.place();
         }).catch(function () {});
@@ -127,6 +147,7 @@
     },
     onRemove: function (map) {
       if (this._geo) map.removeLayer(this._geo);
+      if (this._near) map.removeLayer(this._near);
       map.attributionControl.removeAttribution(escapeHTML(V.t("js.outlineCredit")));
       map.off("moveend zoomend resize actorsdrawn", this._place, this);
       map.off("zoomstart", this._hide, this);
@@ -150,6 +171,13 @@
       if (z >= 7 && z <= 9) {
         visible.forEach(function (d) {
           if (d.label) cands.push({ name: d.name, lat: d.label[1], lon: d.label[0], cls: "map-label--departement" });
+        });
+      }
+      // A neighbouring country's name on the part of it in view.
+      if (z >= 5 && z <= 10) {
+        (this._countries || []).forEach(function (c) {
+          var at = c.bounds.intersects(view) && pointInView(c, view);
+          if (at) cands.push({ name: c.name, lat: at[0], lon: at[1], cls: "map-label--country" });
         });
       }
       var minPop = z >= 12 ? 0 : z >= 11 ? 200 : z >= 10 ? 1000 : z >= 9 ? 3000 : 15000;
@@ -212,7 +240,7 @@
       for (var i = 0; i < cands.length && shown < 300; i++) {
         var c = cands[i];
         var pt = map.latLngToContainerPoint([c.lat, c.lon]);
-        var dep = c.cls.indexOf("departement") >= 0;
+        var dep = c.cls.indexOf("departement") >= 0 || c.cls.indexOf("country") >= 0; // an area's name
         var w = Math.ceil(labelWidth(pane, c.name, c.cls)) + 6, h = dep ? 18 : 16;
         // A commune's name above the marker drawn on its point (or above
         // the point), else to its right, left, below or on a diagonal; a
@@ -254,6 +282,34 @@
       map.getContainer().setAttribute("data-labels-state", waiting ? "pending" : "done");
     },
   });
+
+  // pointInView is a point [lat, lon] of country c inside view, as near the
+  // middle of the part of c in view as a 5 × 5 grid finds; null if none.
+  function pointInView(c, view) {
+    var b = c.bounds;
+    var s = Math.max(b.getSouth(), view.getSouth()), n = Math.min(b.getNorth(), view.getNorth());
+    var w = Math.max(b.getWest(), view.getWest()), e = Math.min(b.getEast(), view.getEast());
+    if (s >= n || w >= e) return null;
+    var best = null, bestD = Infinity, mx = (w + e) / 2, my = (s + n) / 2;
+    for (var i = 1; i <= 5; i++) {
+      for (var j = 1; j <= 5; j++) {
+        var x = w + (e - w) * i / 6, y = s + (n - s) * j / 6;
+        if (!c.rings.some(function (r) { return inRing(r, x, y); })) continue;
+        var d = (x - mx) * (x - mx) + (y - my) * (y - my);
+        if (d < bestD) { bestD = d; best = [y, x]; }
+      }
+    }
+    return best;
+  }
+
+  function inRing(ring, x, y) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var a = ring[i], b = ring[j];
+      if ((a[1] > y) !== (b[1] > y) && x < (b[0] - a[0]) * (y - a[1]) / (b[1] - a[1]) + a[0]) inside = !inside;
+    }
+    return inside;
+  }
 
   // labelWidth measures a name as its label class draws it (font, case,
   // letter spacing), so that a label is never wider than its box.
