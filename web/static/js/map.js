@@ -69,6 +69,11 @@
     L.DomEvent.on(credits, "click", function (e) {
       if (e.target.tagName !== "A") el.classList.toggle("map--credits-open");
     });
+    // A legend laid over the map's bottom (app.css) keeps above the credits,
+    // however many lines they take: --credits-h is their height.
+    if (window.ResizeObserver && el.parentNode) {
+      new ResizeObserver(function () { el.parentNode.style.setProperty("--credits-h", credits.offsetHeight + "px"); }).observe(credits);
+    }
     return map;
   };
 
