@@ -380,6 +380,7 @@ func TestBrowserMaps(t *testing.T) {
 		// The credits keep to one line on a narrow map, and are written out
 		// in full when one of their links has the focus or they are tapped.
 		const credits = `document.querySelector(".leaflet-control-attribution")`
+		b.wait(`document.querySelector("[data-map]").classList.contains("map--compact")`) // the map takes its new size on the next frame
 		if h := evalJS[float64](b, credits+`.getBoundingClientRect().height`); h > 24 {
 			t.Errorf("on a phone the map's credits are %.0f px high: more than one line", h)
 		}
