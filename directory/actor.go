@@ -87,6 +87,16 @@ type Actor struct {
 	Links       []Link  // its relations to other actors and tools
 	LinkedBy    []Link  // relations of other actors to it (the members of a network)
 	LabelAwards []Label // labels it was awarded, by year
+
+	// OpeningHours is a readable summary of the opening hours ("Lundi au
+	// vendredi : 9h00–12h00, 13h30–17h00 ; samedi : 9h00–12h00").
+	OpeningHours string
+	// SIRET identifies the establishment (a town hall, a seat): 14 digits.
+	SIRET string
+	// Provenance says, for each of ProvenanceFields, where its value comes
+	// from and as of when. UpdatedAt is zero for a record never changed
+	// since the bundled data.
+	Provenance map[string]Provenance
 }
 
 // Location is a point with how it was made.
@@ -176,6 +186,11 @@ type Adoption struct {
 	Version   int
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// VerifiedAt is the last time a person confirmed the adoption is still
+	// true ("toujours d'actualité"); zero if never. VerifiedBy is who.
+	VerifiedAt time.Time
+	VerifiedBy *UserRef
 }
 
 // PublicID is the adoption's stable public identifier.

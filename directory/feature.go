@@ -3,6 +3,7 @@ package directory
 import (
 	"strconv"
 	"sync"
+	"time"
 )
 
 // An actor's GeoJSON feature is assembled at read time from its compact
@@ -13,9 +14,44 @@ import (
 // the parent → children links. Keeping a whole pre-encoded feature per actor
 // would cost some 300 bytes each, too much at a million actors.
 
+// freshness is what staleness is judged against: facts as of more than
+// years before now, and not confirmed since, are stale.
+type freshness struct {
+	years int
+	now   time.Time
+}
+
+// factDates sums up the dated facts of an actor for its entry.
+type factDates struct {
+	stale    bool  // one of its facts is stale now
+	staleAt  int64 // Unix time the next of its fresh facts turns stale; 0 = none will
+	verified int64 // Unix time of its latest confirmation by a person; 0 = none
+}
+
+// fact notes one dated fact; it returns whether it is stale.
+func (fd *factDates) fact(fr freshness, asOf string, verifiedAt time.Time) bool {
+	if !verifiedAt.IsZero() && verifiedAt.Unix() > fd.verified {
+		fd.verified = verifiedAt.Unix()
+	}
+	at := staleAt(asOf, verifiedAt, fr.years)
+	if at.IsZero() {
+		return false
+	}
+	if !fr.now.Before(at) {
+		fd.stale = true
+		return true
+	}
+	if fd.staleAt == 0 || at.Unix() < fd.staleAt {
+		fd.staleAt = at.Unix()
+	}
+	return false
+}
+
 // extraProperties pre-encodes the members of a's properties that are not in
-// its entry, each preceded by a comma; nil when there are none.
-func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]string) []byte {
+// its entry, each preceded by a comma; nil when there are none. It also sums
+// up the dates of a's facts.
+func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]string, fr freshness) ([]byte, factDates) {
+	var fd factDates
 	o := jsonObject{buf: nil, empty: false}
 	o.str("code", a.Code)
 	o.str("siren", a.SIREN)
@@ -27,8 +63,14 @@ func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]strin
 	o.str("email", a.Email)
 	o.str("phone", a.Phone)
 	o.str("address", a.Address)
+	o.str("opening_hours", a.OpeningHours)
+	o.str("siret", a.SIRET)
 	o.str("description", a.Description)
 	o.list("labels", a.Labels)
+	if len(a.Provenance) > 0 {
+		o.key("provenance")
+		o.buf = appendProvenance(o.buf, a.Provenance, fr, &fd)
+	}
 	if len(adoptions) > 0 {
 		var inUse []string
 		for _, ad := range adoptions {
@@ -43,7 +85,7 @@ func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]strin
 			if i > 0 {
 				o.buf = append(o.buf, ',')
 			}
-			o.buf = appendAdoptionProps(o.buf, ad, toolNames[ad.ToolSlug], false)
+			o.buf = appendAdoptionProps(o.buf, ad, toolNames[ad.ToolSlug], false, fr, &fd)
 		}
 		o.buf = append(o.buf, ']')
 	}
@@ -59,7 +101,44 @@ func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]strin
 	if len(a.Sources) > 0 {
 		o.raw("sources", appendSources(nil, a.Sources))
 	}
-	return o.buf
+	if fd.stale {
+		o.raw("stale", []byte("true"))
+	}
+	return o.buf, fd
+}
+
+// appendProvenance appends the provenance object of an actor's fields, in
+// ProvenanceFields order, each with its stale flag.
+func appendProvenance(dst []byte, prov map[string]Provenance, fr freshness, fd *factDates) []byte {
+	o := jsonObject{buf: append(dst, '{'), empty: true}
+	for _, field := range ProvenanceFields {
+		p, ok := prov[field]
+		if !ok {
+			continue
+		}
+		o.key(field)
+		po := jsonObject{buf: append(o.buf, '{'), empty: true}
+		po.str("source", p.Source)
+		po.str("as_of", p.AsOf)
+		po.str("verified_at", p.VerifiedAt)
+		if p.VerifiedBy != nil {
+			po.key("verified_by")
+			po.buf = appendUserRef(po.buf, p.VerifiedBy)
+		}
+		if fd.fact(fr, p.AsOf, parseTime(p.VerifiedAt)) {
+			po.raw("stale", []byte("true"))
+		}
+		o.buf = append(po.buf, '}')
+	}
+	return append(o.buf, '}')
+}
+
+func appendUserRef(dst []byte, u *UserRef) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = strconv.AppendInt(dst, u.ID, 10)
+	dst = append(dst, `,"name":`...)
+	dst = appendString(dst, u.Name)
+	return append(dst, '}')
 }
 
 // appendFeatureLocked appends the GeoJSON feature of entry ref (RFC 7946:
@@ -137,9 +216,12 @@ func (d *Directory) appendFeatureLocked(dst []byte, ref uint32, distance float64
 		dst = append(dst, `,"version":`...)
 		dst = strconv.AppendInt(dst, int64(e.version), 10)
 	}
-	dst = append(dst, `,"updated_at":"`...)
-	dst = appendTime(dst, e.updated)
-	return append(dst, `"}}`...)
+	if e.updated != 0 {
+		dst = append(dst, `,"updated_at":"`...)
+		dst = appendTime(dst, e.updated)
+		dst = append(dst, '"')
+	}
+	return append(dst, `}}`...)
 }
 
 // appendText appends t as a JSON string; plain says it needs no escaping.
@@ -253,8 +335,9 @@ func (d *Directory) featuresIntoLocked(refs []uint32, meters []float64, pool boo
 	return out, buf[:len(buf):len(buf)], bp
 }
 
-// appendAdoptionProps appends an adoption as a JSON object.
-func appendAdoptionProps(dst []byte, ad *Adoption, toolName string, withActor bool) []byte {
+// appendAdoptionProps appends an adoption as a JSON object; its dates are
+// noted in fd.
+func appendAdoptionProps(dst []byte, ad *Adoption, toolName string, withActor bool, fr freshness, fd *factDates) []byte {
 	o := jsonObject{buf: append(dst, '{'), empty: true}
 	o.str("id", ad.PublicID())
 	if withActor {
@@ -271,9 +354,23 @@ func appendAdoptionProps(dst []byte, ad *Adoption, toolName string, withActor bo
 	if len(ad.Sources) > 0 {
 		o.raw("sources", appendSources(nil, ad.Sources))
 	}
+	if !ad.VerifiedAt.IsZero() {
+		o.str("verified_at", ad.VerifiedAt.UTC().Format(time.RFC3339))
+		if ad.VerifiedBy != nil {
+			o.key("verified_by")
+			o.buf = appendUserRef(o.buf, ad.VerifiedBy)
+		}
+	}
+	if fd.fact(fr, AdoptionAsOf(ad), ad.VerifiedAt) {
+		o.raw("stale", []byte("true"))
+	}
 	o.num("version", ad.Version)
 	return append(o.buf, '}')
 }
+
+// AdoptionAsOf is the date an adoption's source states for it ("" when
+// none does).
+func AdoptionAsOf(ad *Adoption) string { return ad.AsOf }
 
 // appendSources appends sources as a JSON array, each cited as a person
 // would: title, publication, author, date, url, quote. A source with a

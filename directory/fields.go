@@ -33,6 +33,7 @@ const (
 	fParents    // list of existing actor ids
 	fPostalCode // list of 5-digit postal codes
 	fSIREN      // 9 digits, or ""
+	fSIRET      // 14 digits, or ""
 	fLon
 	fLat
 	fActorRef // an existing actor id
@@ -64,6 +65,8 @@ var actorFields = []fieldSpec{
 	{name: "email", kind: fEmail},
 	{name: "phone", kind: fPhone},
 	{name: "address", kind: fText, max: 300},
+	{name: "opening_hours", kind: fLongText, max: 1000},
+	{name: "siret", kind: fSIRET},
 	{name: "description", kind: fLongText, max: 2000},
 	{name: "labels", kind: fLabels, max: 20},
 	{name: "lon", kind: fLon},
@@ -117,6 +120,7 @@ const maxPopulation = 20_000_000
 var (
 	phoneRe  = regexp.MustCompile(`^\+?[0-9 ().-]{6,30}$`)
 	sirenRe  = regexp.MustCompile(`^[0-9]{9}$`)
+	siretRe  = regexp.MustCompile(`^[0-9]{14}$`)
 	postalRe = regexp.MustCompile(`^[0-9]{5}$`)
 )
 
@@ -287,6 +291,17 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		}
 		if s != "" && !sirenRe.MatchString(s) {
 			c.p.Add(field, keySIREN, nil)
+			return nil, false
+		}
+		return mustJSON(s), true
+	case fSIRET:
+		s, ok := str()
+		if !ok {
+			return nil, false
+		}
+		s = strings.ReplaceAll(s, " ", "")
+		if s != "" && !siretRe.MatchString(s) {
+			c.p.Add(field, "must be 14 digits (the establishment's SIRET number)")
 			return nil, false
 		}
 		return mustJSON(s), true

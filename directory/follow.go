@@ -27,7 +27,8 @@ const maxIncrementalCatchUp = 20000
 
 // Follow catches up with the store every interval until ctx is done, and
 // at once when the store notifies a commit (PostgreSQL's NOTIFY, see
-// postgres.go). Errors are logged and retried at the next tick.
+// postgres.go), and rebuilds the entries whose facts have turned stale
+// meanwhile. Errors are logged and retried at the next tick.
 //
 // With read replicas, a notification may arrive before the replica has
 // replayed the commit: the follower then tries again every 50 ms, and
@@ -70,6 +71,9 @@ func (d *Directory) Follow(ctx context.Context, every time.Duration) {
 			}
 		} else if n > 0 {
 			slog.InfoContext(ctx, "read model followed changes written by another process", "records", n, "seq", d.Seq())
+		}
+		if n := d.RefreshStale(ctx); n > 0 {
+			slog.InfoContext(ctx, "facts turned stale", "actors", n)
 		}
 		d.mu.RLock()
 		behind := want > d.followed

@@ -114,6 +114,11 @@ type Proposal struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Comments       []Comment
+
+	// BatchID is the import run that filed it (0: a person's own proposal);
+	// Provenance, where the values it proposes come from.
+	BatchID    int64
+	Provenance map[string]Provenance
 }
 
 // storedProposal is a proposals row, as the workflow uses it.
@@ -130,6 +135,11 @@ type storedProposal struct {
 	NeedsReview bool
 	Applied     int
 	CreatedAt   time.Time
+
+	// Provenance of the values it proposes, for proposals an import files
+	// (a person's own proposal is its own provenance).
+	Provenance map[string]Provenance
+	BatchID    int64
 }
 
 // ProposeEdit records a proposed change by u. It validates every field
@@ -666,11 +676,22 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 	}
 	if p.TargetType == TypeActor {
 		if _, moved := p.Changes["lon"]; moved {
-			fields["precision"] = mustJSON(PrecisionContributed)
-			fields["point_source"] = mustJSON("contributed:proposal-" + strconv.FormatInt(p.ID, 10))
+			if pp, ok := p.Provenance["point"]; ok && strings.HasPrefix(pp.Source, SourceDILA) {
+				// An official point an import proposed: the town hall itself.
+				fields["precision"] = mustJSON(PrecisionExact)
+				fields["point_source"] = mustJSON(pp.Source)
+			} else {
+				fields["precision"] = mustJSON(PrecisionContributed)
+				fields["point_source"] = mustJSON("contributed:proposal-" + strconv.FormatInt(p.ID, 10))
+			}
+		}
+		if p.Action != ActionDelete {
+			fields["provenance"] = stampProvenance(fields["provenance"], p, now)
 		}
 	}
-	if p.Source != "" && p.Action != ActionDelete {
+	// An import's proposal says where its values come from in their
+	// provenance; the record's list of sources is for people's references.
+	if p.Source != "" && p.Action != ActionDelete && len(p.Provenance) == 0 {
 		fields["sources"] = appendSource(fields["sources"], Source{Document: p.Source, Year: now.Year(),
 			Quote: "proposal " + strconv.FormatInt(p.ID, 10)})
 	}
@@ -729,6 +750,34 @@ func proposedView(cur *record, p *storedProposal) *record {
 		v.Fields[k] = c.New
 	}
 	return v
+}
+
+// stampProvenance records, in an actor's provenance, where the fields p
+// changes come from: the provenance an import gave them, or p itself (a
+// person's contribution, as of today). A cleared field keeps its entry:
+// it says who cleared it, and an import will not put the value back
+// without review.
+func stampProvenance(raw json.RawMessage, p *storedProposal, now time.Time) json.RawMessage {
+	var prov map[string]Provenance
+	json.Unmarshal(raw, &prov)
+	if prov == nil {
+		prov = map[string]Provenance{}
+	}
+	for field := range p.Changes {
+		key := provenanceKey(field)
+		if key == "" {
+			continue
+		}
+		if pp, ok := p.Provenance[key]; ok {
+			prov[key] = pp
+		} else {
+			prov[key] = Provenance{Source: proposalSource(p.ID), AsOf: now.UTC().Format(time.DateOnly)}
+		}
+	}
+	if len(prov) == 0 {
+		return json.RawMessage("null")
+	}
+	return mustJSON(prov)
 }
 
 // add records what changing r to fields touches in the read model.
@@ -824,11 +873,12 @@ func loadStoredProposal(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, id int64) (*storedProposal, error) {
 	p := &storedProposal{}
-	var changes, created string
-	var applied sql.NullInt64
+	var changes, created, provenance string
+	var applied, batch sql.NullInt64
 	err := q.QueryRowContext(ctx, `SELECT id, author_id, target_type, target_id, action, base_version, changes, source,
-		status, needs_review, applied_version, created_at FROM proposals WHERE id = ?`, id).Scan(&p.ID, &p.AuthorID,
-		&p.TargetType, &p.TargetID, &p.Action, &p.BaseVersion, &changes, &p.Source, &p.Status, &p.NeedsReview, &applied, &created)
+		status, needs_review, applied_version, created_at, provenance, batch_id FROM proposals WHERE id = ?`, id).Scan(&p.ID, &p.AuthorID,
+		&p.TargetType, &p.TargetID, &p.Action, &p.BaseVersion, &changes, &p.Source, &p.Status, &p.NeedsReview, &applied, &created,
+		&provenance, &batch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, NewError(ENOTFOUND, keyNoProposal, Args{"id": id})
 	} else if err != nil {
@@ -836,5 +886,9 @@ func loadStoredProposal(ctx context.Context, q interface {
 	}
 	p.Applied = int(applied.Int64)
 	p.CreatedAt = parseTime(created)
+	p.BatchID = batch.Int64
+	if p.Provenance, err = parseProvenance([]byte(provenance)); err != nil {
+		return nil, err
+	}
 	return p, json.Unmarshal([]byte(changes), &p.Changes)
 }

@@ -17,8 +17,9 @@ type ProposalFilter struct {
 	Departement string
 	Region      string
 	AuthorID    int64
-	NeedsReview bool // applied at once, awaiting review after the fact
-	NewestFirst bool // the queue is oldest first by default
+	NeedsReview bool  // applied at once, awaiting review after the fact
+	NewestFirst bool  // the queue is oldest first by default
+	BatchID     int64 // proposals an import run filed (0: any)
 	Offset      int
 	Limit       int
 }
@@ -79,6 +80,9 @@ func (d *Directory) FindProposals(ctx context.Context, viewer *User, f ProposalF
 	if f.NeedsReview {
 		where = append(where, "p.needs_review = 1")
 	}
+	if f.BatchID != 0 {
+		where, args = append(where, "p.batch_id = ?"), append(args, f.BatchID)
+	}
 	order := "p.created_at, p.id"
 	if f.NewestFirst {
 		order = "p.created_at DESC, p.id DESC"
@@ -133,7 +137,8 @@ func (d *Directory) FindProposalByID(ctx context.Context, viewer *User, id int64
 	}
 	p := &Proposal{ID: sp.ID, TargetType: sp.TargetType, TargetID: sp.TargetID, Action: sp.Action,
 		BaseVersion: sp.BaseVersion, Source: sp.Source, Status: sp.Status, NeedsReview: sp.NeedsReview,
-		AppliedVersion: sp.Applied, CreatedAt: sp.CreatedAt, Changes: map[string]FieldChange{}}
+		AppliedVersion: sp.Applied, CreatedAt: sp.CreatedAt, Changes: map[string]FieldChange{},
+		BatchID: sp.BatchID, Provenance: sp.Provenance}
 	var warnings, updated string
 	var reviewer sql.NullInt64
 	var reviewerName, reviewedAt sql.NullString

@@ -259,10 +259,12 @@ func (m *matcher) match(ref uint32) bool {
 	if f.PopulationMax > 0 && int(e.population) > f.PopulationMax {
 		return false
 	}
-	if !f.UpdatedFrom.IsZero() && e.updated < f.UpdatedFrom.Unix() {
+	// A record never changed since the bundled data has no date: it
+	// matches no date filter.
+	if !f.UpdatedFrom.IsZero() && (e.updated == 0 || e.updated < f.UpdatedFrom.Unix()) {
 		return false
 	}
-	if !f.UpdatedTo.IsZero() && e.updated > f.UpdatedTo.Unix() {
+	if !f.UpdatedTo.IsZero() && (e.updated == 0 || e.updated > f.UpdatedTo.Unix()) {
 		return false
 	}
 	if m.checkBound && (!e.hasPoint() || !boundContains(*f.Bound, e.point())) {

@@ -87,6 +87,9 @@ type Directory struct {
 	closed     chan struct{}  // closed by Close: background work stops
 	closeOnce  sync.Once      //
 	background sync.WaitGroup // the background goroutines, waited for by Close
+
+	staleYears int   // facts older than this, unconfirmed, are stale (freshness.go)
+	nextStale  int64 // Unix time the next fresh fact turns stale; 0 = none will
 }
 
 // entry is one actor in the read model: what filters, ranking and the
@@ -114,6 +117,11 @@ type entry struct {
 	plain       uint8 // plainID | plainName: the text needs no JSON escaping
 	deleted     bool
 	synthetic   bool
+
+	// Freshness of its dated facts (see factDates).
+	stale    bool
+	staleAt  int64
+	verified int64
 }
 
 // Bits of entry.plain.
@@ -188,8 +196,12 @@ func (d *Directory) setMore(ref uint32, tools []string, parents []uint32) {
 func (d *Directory) setParents(ref uint32, p []uint32) { d.setMore(ref, d.toolsOf(ref), p) }
 
 // New builds the read model from the store.
-func New(ctx context.Context, db *DB) (*Directory, error) {
-	d := &Directory{db: db, Policy: DefaultPolicy, clusters: newClusterCache(), closed: make(chan struct{})}
+func New(ctx context.Context, db *DB, opts ...Option) (*Directory, error) {
+	d := &Directory{db: db, Policy: DefaultPolicy, clusters: newClusterCache(), closed: make(chan struct{}),
+		staleYears: DefaultStaleYears}
+	for _, o := range opts {
+		o(d)
+	}
 	var err error
 	if d.Territory, err = FranceTerritory(); err != nil {
 		return nil, err
@@ -324,6 +336,7 @@ func (d *Directory) load(ctx context.Context) error {
 	d.postal = searchIndex{text: d.text, loading: true}
 	d.live = make([]uint32, 0, n)
 	d.pointed = 0
+	d.nextStale = 0
 	d.extent = orb.Bound{}
 	places, err := data.LoadTerritories()
 	if err != nil {
@@ -447,9 +460,9 @@ func (d *Directory) scanEntries(ctx context.Context, src *DB, parents map[string
 		precision, point_source, synthetic, deleted, version, updated_at,
 		CASE WHEN code <> '' OR siren <> '' OR epci_type <> '' OR zone <> '' OR website <> '' OR email <> ''
 			OR phone <> '' OR address <> '' OR description <> '' OR postal_codes <> '[]' OR labels <> '[]'
-			OR sources <> '[]'
+			OR sources <> '[]' OR opening_hours <> '' OR siret <> '' OR provenance <> '{}'
 		THEN `+src.sqlJSONArray()+`(code, siren, epci_type, zone, website, email, phone, address, description,
-			json(postal_codes), json(labels), json(sources), created_at) END
+			json(postal_codes), json(labels), json(sources), created_at, opening_hours, siret, json(provenance)) END
 		FROM actors WHERE ref >= (SELECT ref FROM actors ORDER BY ref LIMIT 1 OFFSET ?) ORDER BY ref LIMIT ?`, offset, len(out))
 	if err != nil {
 		return err
@@ -498,7 +511,7 @@ func (d *Directory) scanEntries(ctx context.Context, src *DB, parents map[string
 			}
 			if rich != nil {
 				var r []json.RawMessage
-				if err := json.Unmarshal(rich, &r); err != nil || len(r) != 13 {
+				if err := json.Unmarshal(rich, &r); err != nil || len(r) != 16 {
 					return fmt.Errorf("actor %s: rare columns: %v", sid, err)
 				}
 				for j, dst := range []*string{&a.Code, &a.SIREN, &a.EPCIType, &a.Zone, &a.Website, &a.Email, &a.Phone, &a.Address, &a.Description} {
@@ -507,12 +520,15 @@ func (d *Directory) scanEntries(ctx context.Context, src *DB, parents map[string
 				json.Unmarshal(r[9], &a.PostalCodes)
 				json.Unmarshal(r[10], &a.Labels)
 				json.Unmarshal(r[11], &a.Sources)
+				json.Unmarshal(r[13], &a.OpeningHours)
+				json.Unmarshal(r[14], &a.SIRET)
+				json.Unmarshal(r[15], &a.Provenance)
 			}
 			e, _ = b.build(a, adoptByActor[sid])
 		}
 		u, ok := times[string(updated)]
 		if !ok {
-			u = parseTime(string(updated)).Unix()
+			u = unixOrZero(parseTime(string(updated)))
 			if len(times) < 1024 {
 				times[string(updated)] = u
 			}
@@ -528,6 +544,15 @@ func (d *Directory) scanEntries(ctx context.Context, src *DB, parents map[string
 		return fmt.Errorf("actors table shrank while loading")
 	}
 	return nil
+}
+
+// unixOrZero is t in Unix seconds, 0 for the zero time (a record never
+// changed since the bundled data has no "last updated" date).
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 func isEmptyList(b []byte) bool { return len(b) == 0 || string(b) == "[]" }
@@ -548,12 +573,17 @@ type entryBuilder struct {
 	d      *Directory
 	w      *textWriter
 	syms   map[string]sym
+	fresh  freshness
 	folded map[string]string
 	buf    []byte
 }
 
 func newEntryBuilder(d *Directory, w *textWriter) *entryBuilder {
-	return &entryBuilder{d: d, w: w, syms: map[string]sym{}, folded: map[string]string{}}
+	b := &entryBuilder{d: d, w: w, syms: map[string]sym{}, folded: map[string]string{}}
+	if d != nil {
+		b.fresh = d.freshness()
+	}
+	return b
 }
 
 // sym returns the symbol of v: a hit allocates nothing.
@@ -615,7 +645,7 @@ func (b *entryBuilder) build(a *Actor, ads []*Adoption) (entry, []string) {
 		region:     b.symString(a.Region),
 		population: int32(a.Population),
 		version:    int32(a.Version),
-		updated:    a.UpdatedAt.Unix(),
+		updated:    unixOrZero(a.UpdatedAt),
 		synthetic:  a.Synthetic,
 		plain:      plainOf(a.ID, a.Name),
 	}
@@ -640,7 +670,10 @@ func (b *entryBuilder) build(a *Actor, ads []*Adoption) (entry, []string) {
 		}
 	}
 	a.Links, a.LinkedBy, a.LabelAwards = b.d.facts.of(a.ID)
-	e.extra = b.w.add(extraProperties(a, ads, names))
+	var fd factDates
+	extra, fd := extraProperties(a, ads, names, b.fresh)
+	e.extra = b.w.add(extra)
+	e.stale, e.staleAt, e.verified = fd.stale, fd.staleAt, fd.verified
 	return e, tools
 }
 
@@ -718,6 +751,7 @@ func (d *Directory) addLocked(ref uint32, spatial bool) {
 // addListsLocked puts entry ref into the filter lists.
 func (d *Directory) addListsLocked(ref uint32) {
 	e := &d.entries[ref]
+	d.noteStaleLocked(e)
 	d.live = insertSorted(d.live, ref)
 	if !e.hasPoint() {
 		d.unlocated = insertSorted(d.unlocated, ref)

@@ -49,6 +49,10 @@ type actorData struct {
 	Labels      []string `json:"labels"`
 	Sources     []Source `json:"sources"`
 	Deleted     bool     `json:"deleted"`
+
+	OpeningHours string                `json:"opening_hours"`
+	SIRET        string                `json:"siret"`
+	Provenance   map[string]Provenance `json:"provenance,omitempty"`
 }
 
 // toolData is the versioned content of a tool.
@@ -76,6 +80,9 @@ type adoptionData struct {
 	AsOf    string   `json:"as_of"`
 	Sources []Source `json:"sources"`
 	Deleted bool     `json:"deleted"`
+
+	VerifiedAt string `json:"verified_at,omitempty"` // RFC 3339
+	VerifiedBy int64  `json:"verified_by,omitempty"` // user id
 }
 
 // record is one stored record, whatever its type: its version and its
@@ -88,6 +95,8 @@ type record struct {
 	Dept    string // territory, for feeds and queue filters
 	Region  string
 	Tools   string // tool slug(s) concerned
+
+	At time.Time // when its current version was made (zero: unknown)
 }
 
 func (r *record) exists() bool { return r != nil && r.Version > 0 }
@@ -168,6 +177,7 @@ func loadRecord(ctx context.Context, tx *sql.Tx, typ, id string) (*record, error
 		d := actorDataOf(a)
 		d.Deleted = deleted
 		r.Version, r.Fields, r.Dept, r.Region = a.Version, toFields(d), a.Departement, a.Region
+		r.At = versionTime(a.CreatedAt, a.UpdatedAt)
 	case TypeTool:
 		t, deleted, err := scanTool(tx.QueryRowContext(ctx, `SELECT `+toolColumns+` FROM tools WHERE slug = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -178,6 +188,7 @@ func loadRecord(ctx context.Context, tx *sql.Tx, typ, id string) (*record, error
 		d := toolData{Name: t.Name, Description: t.Description, URL: t.URL, TutorialURL: t.TutorialURL,
 			Licence: t.Licence, Free: t.Free, Themes: t.Themes, Sources: t.Sources, Deleted: deleted}
 		r.Version, r.Fields, r.Tools = t.Version, toFields(d), t.Slug
+		r.At = versionTime(t.CreatedAt, t.UpdatedAt)
 	case TypeAdoption:
 		a, deleted, err := scanAdoption(tx.QueryRowContext(ctx, `SELECT `+adoptionColumns+` FROM adoptions
 			WHERE 'adoption-' || actor_id || '-' || tool_slug = ?`, id))
@@ -188,7 +199,14 @@ func loadRecord(ctx context.Context, tx *sql.Tx, typ, id string) (*record, error
 		}
 		d := adoptionData{Actor: a.ActorID, Tool: a.ToolSlug, Usage: a.Usage, Since: a.Since, Status: a.Status,
 			Contact: a.Contact, URL: a.URL, AsOf: a.AsOf, Sources: a.Sources, Deleted: deleted}
+		if !a.VerifiedAt.IsZero() {
+			d.VerifiedAt = formatTime(a.VerifiedAt)
+		}
+		if a.VerifiedBy != nil {
+			d.VerifiedBy = a.VerifiedBy.ID
+		}
 		r.Version, r.Fields, r.Tools = a.Version, toFields(d), a.ToolSlug
+		r.At = versionTime(a.CreatedAt, a.UpdatedAt)
 		if err := tx.QueryRowContext(ctx, `SELECT departement, region FROM actors WHERE id = ?`, a.ActorID).Scan(&r.Dept, &r.Region); err != nil {
 			return nil, err
 		}
@@ -202,7 +220,8 @@ func actorDataOf(a *Actor) actorData {
 	d := actorData{Kind: a.Kind, Name: a.Name, Code: a.Code, SIREN: a.SIREN, EPCIType: a.EPCIType,
 		Departement: a.Departement, Region: a.Region, Parents: a.Parents, PostalCodes: a.PostalCodes,
 		Population: a.Population, Zone: a.Zone, Website: a.Website, Email: a.Email, Phone: a.Phone,
-		Address: a.Address, Description: a.Description, Labels: a.Labels, Sources: a.Sources}
+		Address: a.Address, Description: a.Description, Labels: a.Labels, Sources: a.Sources,
+		OpeningHours: a.OpeningHours, SIRET: a.SIRET, Provenance: a.Provenance}
 	if a.Location != nil {
 		lon, lat := a.Location.Lon, a.Location.Lat
 		d.Lon, d.Lat, d.Precision, d.PointSource = &lon, &lat, a.Location.Precision, a.Location.Source
@@ -231,17 +250,19 @@ func writeRecord(ctx context.Context, tx *sql.Tx, r *record, fields map[string]j
 		}
 		args := []any{d.Kind, d.Name, d.Code, d.SIREN, d.EPCIType, d.Departement, d.Region, jsonList(d.PostalCodes),
 			nullInt(d.Population), d.Zone, lon, lat, d.Precision, d.PointSource, d.Website, d.Email, d.Phone, d.Address,
-			d.Description, jsonList(d.Labels), jsonSources(d.Sources), d.Deleted, next, now}
+			d.Description, jsonList(d.Labels), jsonSources(d.Sources), d.OpeningHours, d.SIRET, jsonProvenance(d.Provenance),
+			d.Deleted, next, now}
 		if r.exists() {
 			res, err = tx.ExecContext(ctx, `UPDATE actors SET kind = ?, name = ?, code = ?, siren = ?, epci_type = ?,
 				departement = ?, region = ?, postal_codes = ?, population = ?, zone = ?, lon = ?, lat = ?, precision = ?,
 				point_source = ?, website = ?, email = ?, phone = ?, address = ?, description = ?, labels = ?, sources = ?,
+				opening_hours = ?, siret = ?, provenance = ?,
 				deleted = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?`, append(args, r.ID, r.Version)...)
 		} else {
 			res, err = tx.ExecContext(ctx, `INSERT INTO actors (kind, name, code, siren, epci_type, departement, region,
 				postal_codes, population, zone, lon, lat, precision, point_source, website, email, phone, address,
-				description, labels, sources, deleted, version, updated_at, id, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, r.ID, now)...)
+				description, labels, sources, opening_hours, siret, provenance, deleted, version, updated_at, id, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, r.ID, now)...)
 		}
 		if err == nil && !slices.Equal(d.Parents, recordParents(r)) {
 			err = writeParents(ctx, tx, r.ID, d.Parents)
@@ -267,14 +288,17 @@ func writeRecord(ctx context.Context, tx *sql.Tx, r *record, fields map[string]j
 		if err := fromFields(fields, &d); err != nil {
 			return 0, err
 		}
-		args := []any{d.Usage, nullInt(d.Since), d.Status, d.Contact, d.URL, d.AsOf, jsonSources(d.Sources), d.Deleted, next, now}
+		args := []any{d.Usage, nullInt(d.Since), d.Status, d.Contact, d.URL, d.AsOf, jsonSources(d.Sources),
+			nullString(d.VerifiedAt), nullID(d.VerifiedBy), d.Deleted, next, now}
 		if r.exists() {
 			res, err = tx.ExecContext(ctx, `UPDATE adoptions SET usage = ?, since = ?, status = ?, contact = ?, url = ?,
-				as_of = ?, sources = ?, deleted = ?, version = ?, updated_at = ? WHERE actor_id = ? AND tool_slug = ? AND version = ?`,
+				as_of = ?, sources = ?, verified_at = ?, verified_by = ?, deleted = ?, version = ?, updated_at = ?
+				WHERE actor_id = ? AND tool_slug = ? AND version = ?`,
 				append(args, d.Actor, d.Tool, r.Version)...)
 		} else {
-			res, err = tx.ExecContext(ctx, `INSERT INTO adoptions (usage, since, status, contact, url, as_of, sources, deleted,
-				version, updated_at, actor_id, tool_slug, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			res, err = tx.ExecContext(ctx, `INSERT INTO adoptions (usage, since, status, contact, url, as_of, sources,
+				verified_at, verified_by, deleted, version, updated_at, actor_id, tool_slug, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				append(args, d.Actor, d.Tool, now)...)
 		}
 	}
@@ -349,10 +373,15 @@ type versionWrite struct {
 // every version can be shown and restored.
 func recordVersion(ctx context.Context, tx *sql.Tx, r *record, fields map[string]json.RawMessage, newVersion int, w versionWrite, now string) error {
 	if r.exists() {
+		// The replaced version keeps its own date, not this change's.
+		at := now
+		if !r.At.IsZero() {
+			at = formatTime(r.At)
+		}
 		data, _ := json.Marshal(r.Fields)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO versions (record_type, record_id, version, action, data,
 			departement, region, tools, created_at) VALUES (?, ?, ?, 'import', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			r.Type, r.ID, r.Version, data, r.Dept, r.Region, r.Tools, now); err != nil {
+			r.Type, r.ID, r.Version, data, r.Dept, r.Region, r.Tools, at); err != nil {
 			return err
 		}
 	}
@@ -384,6 +413,22 @@ func recordVersion(ctx context.Context, tx *sql.Tx, r *record, fields map[string
 		return fmt.Errorf("record version: %w", formatError(err))
 	}
 	return nil
+}
+
+// versionTime is when a record's current version was made: its last
+// change, or its creation for a record never changed.
+func versionTime(created, updated time.Time) time.Time {
+	if !updated.IsZero() {
+		return updated
+	}
+	return created
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func nullID(id int64) any {

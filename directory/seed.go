@@ -19,7 +19,9 @@ func (db *DB) Seeded(ctx context.Context) (bool, error) {
 
 // SeedBundle fills an empty database with the bundled dataset, in one
 // transaction: either everything is there afterwards, or nothing is. It
-// refuses a database that was already filled.
+// refuses a database that was already filled. Loading the bundle is not a
+// change of its records: they have no "last updated" date (updated_at is
+// empty) until a real change.
 func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) error {
 	tx, err := db.BeginTx(ctx)
 	if err != nil {
@@ -54,7 +56,7 @@ func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) erro
 		if _, err := insActor.ExecContext(ctx, a.ID, a.Kind, a.Name, a.Code, a.SIREN, a.EPCIType,
 			a.Departement, a.Region, jsonList(a.PostalCodes), nullInt(a.Population), a.Zone, lon, lat,
 			a.Precision, a.PointSource, a.Website, a.Email, a.Phone, a.Address, a.Description,
-			jsonList(a.Labels), jsonSources(bundleSources(a.Sources)), false, now, now); err != nil {
+			jsonList(a.Labels), jsonSources(bundleSources(a.Sources)), false, now, ""); err != nil {
 			return fmt.Errorf("bundle actor %s: %w", a.ID, formatError(err))
 		}
 	}
@@ -80,7 +82,7 @@ func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) erro
 			licence, free_software, themes, sources, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.Slug, t.Name, t.Description, t.URL, t.TutorialURL, t.Licence, t.Free,
-			jsonList(t.Themes), jsonSources(bundleSources(t.Sources)), now, now); err != nil {
+			jsonList(t.Themes), jsonSources(bundleSources(t.Sources)), now, ""); err != nil {
 			return fmt.Errorf("bundle tool %s: %w", t.Slug, formatError(err))
 		}
 	}
@@ -89,7 +91,7 @@ func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) erro
 			status, contact, url, as_of, sources, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Actor, a.Tool, a.Usage, nullInt(a.Since), a.Status, a.Contact, a.URL, a.AsOf,
-			jsonSources(bundleSources(a.Sources)), now, now); err != nil {
+			jsonSources(bundleSources(a.Sources)), now, ""); err != nil {
 			return fmt.Errorf("bundle adoption %s × %s: %w", a.Actor, a.Tool, formatError(err))
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // actorColumns are the columns scanActor reads, in order.
 const actorColumns = `ref, id, kind, name, code, siren, epci_type, departement, region, postal_codes,
 	population, zone, lon, lat, precision, point_source, website, email, phone, address, description,
-	labels, sources, synthetic, deleted, version, created_at, updated_at`
+	labels, sources, synthetic, deleted, version, created_at, updated_at, opening_hours, siret, provenance`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -18,18 +18,23 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanActor(s rowScanner) (a *Actor, ref int64, deleted bool, err error) {
 	var id, kind, name, code, siren, epciType, dept, region, postal, zone, precision, pointSource,
 		website, email, phone, address, description, labels, sources, created, updated []byte
+	var openingHours, siret, provenance []byte
 	var population sql.NullInt64
 	var lon, lat sql.NullFloat64
 	var synthetic bool
 	var version int
 	if err = s.Scan(&ref, &id, &kind, &name, &code, &siren, &epciType, &dept, &region, &postal, &population,
 		&zone, &lon, &lat, &precision, &pointSource, &website, &email, &phone, &address, &description, &labels,
-		&sources, &synthetic, &deleted, &version, &created, &updated); err != nil {
+		&sources, &synthetic, &deleted, &version, &created, &updated, &openingHours, &siret, &provenance); err != nil {
 		return nil, 0, false, err
 	}
 	a, ref, _, err = scanActorValues(ref, string(id), kind, name, code, siren, epciType, dept, region, postal, population,
 		zone, lon, lat, precision, pointSource, website, email, phone, address, description, labels, sources,
 		synthetic, version, created, updated)
+	if err == nil {
+		a.OpeningHours, a.SIRET = string(openingHours), string(siret)
+		a.Provenance, err = parseProvenance(provenance)
+	}
 	return a, ref, deleted, err
 }
 
@@ -104,17 +109,27 @@ func scanTool(s rowScanner) (t *Tool, deleted bool, err error) {
 	return t, deleted, err
 }
 
-// adoptionColumns are the columns scanAdoption reads, in order.
+// adoptionColumns are the columns scanAdoption reads, in order (from the
+// adoptions table, not aliased: the last one looks up who confirmed it).
 const adoptionColumns = `id, actor_id, tool_slug, usage, since, status, contact, url, as_of, sources, deleted,
-	version, created_at, updated_at`
+	version, created_at, updated_at, verified_at, verified_by,
+	(SELECT display_name FROM users WHERE users.id = adoptions.verified_by)`
 
 func scanAdoption(s rowScanner) (a *Adoption, deleted bool, err error) {
 	a = &Adoption{}
 	var since sql.NullInt64
 	var sources, created, updated string
+	var verifiedAt, verifierName sql.NullString
+	var verifiedBy sql.NullInt64
 	if err = s.Scan(&a.ID, &a.ActorID, &a.ToolSlug, &a.Usage, &since, &a.Status, &a.Contact, &a.URL,
-		&a.AsOf, &sources, &deleted, &a.Version, &created, &updated); err != nil {
+		&a.AsOf, &sources, &deleted, &a.Version, &created, &updated, &verifiedAt, &verifiedBy, &verifierName); err != nil {
 		return nil, false, err
+	}
+	if verifiedAt.Valid {
+		a.VerifiedAt = parseTime(verifiedAt.String)
+	}
+	if verifiedBy.Valid {
+		a.VerifiedBy = &UserRef{ID: verifiedBy.Int64, Name: verifierName.String}
 	}
 	a.Since = int(since.Int64)
 	err = unmarshalList(sources, &a.Sources)

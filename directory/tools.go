@@ -73,7 +73,7 @@ func (d *Directory) FindToolBySlug(ctx context.Context, slug string) (*Tool, []A
 		for _, ad := range ads {
 			if ad.ToolSlug == slug {
 				out = append(out, Adopter{Adoption: *ad, ActorID: d.str(e.id), Name: d.str(e.name), Kind: d.sym(e.kind),
-					Feature: d.encodeAdoptionFeature(ad, t.Name, e)})
+					Feature: d.encodeAdoptionFeature(ad, t.Name, e, d.freshness())})
 			}
 		}
 	}
@@ -101,7 +101,7 @@ func (d *Directory) AdoptionFeature(ctx context.Context, id string) ([]byte, err
 		}
 		for _, ad := range ads {
 			if ad.PublicID() == id {
-				return d.encodeAdoptionFeature(ad, d.tools[ad.ToolSlug].Name, e), nil
+				return d.encodeAdoptionFeature(ad, d.tools[ad.ToolSlug].Name, e, d.freshness()), nil
 			}
 		}
 	}
@@ -148,7 +148,7 @@ func (d *Directory) FindAdoptions(ctx context.Context, f ActorFilter) (*FeatureP
 					continue
 				}
 			}
-			all = append(all, d.encodeAdoptionFeature(ad, t.Name, e))
+			all = append(all, d.encodeAdoptionFeature(ad, t.Name, e, d.freshness()))
 		}
 	}
 	page := &FeaturePage{Matched: len(all), Counted: true, Seq: d.seq}
@@ -159,7 +159,7 @@ func (d *Directory) FindAdoptions(ctx context.Context, f ActorFilter) (*FeatureP
 	return page, nil
 }
 
-func (d *Directory) encodeAdoptionFeature(ad *Adoption, toolName string, e *entry) []byte {
+func (d *Directory) encodeAdoptionFeature(ad *Adoption, toolName string, e *entry, fr freshness) []byte {
 	buf := []byte(`{"type":"Feature","id":`)
 	buf = appendString(buf, ad.PublicID())
 	buf = append(buf, `,"geometry":`...)
@@ -173,7 +173,8 @@ func (d *Directory) encodeAdoptionFeature(ad *Adoption, toolName string, e *entr
 		buf = append(buf, `null`...)
 	}
 	buf = append(buf, `,"properties":`...)
-	props := appendAdoptionProps(nil, ad, toolName, true)
+	var fd factDates
+	props := appendAdoptionProps(nil, ad, toolName, true, fr, &fd)
 	// Add the adopter's name, kind and point precision for map popups and lists.
 	o := jsonObject{buf: props[:len(props)-1], empty: false}
 	o.str("actor_name", d.str(e.name))

@@ -68,7 +68,7 @@ func (p *pages) actorAdoptions(c *gin.Context, a *directory.Actor) []actorAdopti
 	names := &recordNames{ctx: c.Request.Context(), dir: p.s.dir}
 	var out []actorAdoption
 	for _, ad := range a.Adoptions {
-		out = append(out, actorAdoption{ad, names.tool(ad.ToolSlug)})
+		out = append(out, actorAdoption{Adoption: ad, ToolName: names.tool(ad.ToolSlug)})
 	}
 	return out
 }

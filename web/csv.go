@@ -37,11 +37,18 @@ type featureDoc struct {
 		Email       string   `json:"email"`
 		Phone       string   `json:"phone"`
 		Address     string   `json:"address"`
-		Tools       []string `json:"tools"`
-		Labels      []string `json:"labels"`
-		Synthetic   bool     `json:"synthetic"`
-		Version     int      `json:"version"`
-		UpdatedAt   string   `json:"updated_at"`
+		Hours       string   `json:"opening_hours"`
+		SIRET       string   `json:"siret"`
+		Provenance  map[string]struct {
+			Source string `json:"source"`
+			AsOf   string `json:"as_of"`
+		} `json:"provenance"`
+		Stale     bool     `json:"stale"`
+		Tools     []string `json:"tools"`
+		Labels    []string `json:"labels"`
+		Synthetic bool     `json:"synthetic"`
+		Version   int      `json:"version"`
+		UpdatedAt string   `json:"updated_at"`
 		// adoptions
 		Actor     string             `json:"actor"`
 		ActorName string             `json:"actor_name"`
@@ -61,7 +68,8 @@ type featureDoc struct {
 var (
 	actorCSVHeader = []string{"id", "kind", "name", "code", "siren", "epci_type", "departement", "region",
 		"zone", "population", "postal_codes", "parents", "lon", "lat", "precision", "point_source",
-		"website", "email", "phone", "address", "tools", "labels", "version", "updated_at", "licence"}
+		"website", "email", "phone", "address", "opening_hours", "siret", "tools", "labels", "version", "updated_at",
+		"provenance", "stale", "licence"}
 	adoptionCSVHeader = []string{"id", "actor", "actor_name", "actor_kind", "tool", "tool_name", "usage",
 		"since", "status", "as_of", "source", "contact", "url", "lon", "lat", "precision", "version", "licence"}
 )
@@ -117,15 +125,30 @@ func csvRow(feature []byte, col string) ([]string, error) {
 			lon, lat, p.Precision, num(p.Version), "Licence Ouverte 2.0 (Etalab)"}, nil
 	}
 	licence := csvLicence(p.PointSource)
+	var prov []string
+	fromDILA := false
+	for _, field := range directory.ProvenanceFields {
+		if pr, ok := p.Provenance[field]; ok {
+			prov = append(prov, field+"="+pr.Source+"@"+pr.AsOf)
+			fromDILA = fromDILA || strings.HasPrefix(pr.Source, directory.SourceDILA)
+		}
+	}
+	if fromDILA {
+		licence += "; contact: " + directory.DILAAttribution
+	}
 	if p.Synthetic {
 		licence = "synthetic benchmark data"
+	}
+	stale := ""
+	if p.Stale {
+		stale = "true"
 	}
 	return []string{cell(f.ID), cell(p.Kind), cell(p.Name), cell(p.Code), cell(p.SIREN), cell(p.EPCIType),
 		cell(p.Departement), cell(p.Region), cell(p.Zone), num(p.Population),
 		cell(strings.Join(p.PostalCodes, " ")), cell(strings.Join(p.Parents, " ")), lon, lat,
 		cell(p.Precision), cell(p.PointSource), cell(p.Website), cell(p.Email), cell(p.Phone),
-		cell(p.Address), cell(strings.Join(p.Tools, " ")), cell(strings.Join(p.Labels, " | ")),
-		num(p.Version), cell(p.UpdatedAt), licence}, nil
+		cell(p.Address), cell(p.Hours), cell(p.SIRET), cell(strings.Join(p.Tools, " ")), cell(strings.Join(p.Labels, " | ")),
+		num(p.Version), cell(p.UpdatedAt), cell(strings.Join(prov, " ")), stale, licence}, nil
 }
 
 // csvSources cites sources in one cell: "Title — Publication, date, URL",

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
 )
 
 func (s *Server) registerExportRoutes() {
@@ -12,9 +14,11 @@ func (s *Server) registerExportRoutes() {
 	s.get("/api/export/actors.csv", s.handleExportCSV)
 }
 
-// exportMembers states licence, attribution and sources on the GeoJSON export.
-func exportMembers(base string) collectionMembers {
-	return collectionMembers{
+// exportMembers states licence, attribution and sources on the GeoJSON
+// export; dila is the last DILA sync, credited with its file's URL, name
+// and date as its licence asks (nil when there was none).
+func exportMembers(base string, dila *directory.ImportRun) collectionMembers {
+	m := collectionMembers{
 		timeStamp: time.Now().UTC(),
 		links: append([]link{
 			{Href: base + "/api/export/actors.geojson", Rel: "self", Type: mediaGeoJSON},
@@ -30,6 +34,14 @@ func exportMembers(base string) collectionMembers {
 			},
 		},
 	}
+	if dila != nil {
+		m.extra["sources"] = append(m.extra["sources"].([]map[string]string), map[string]string{
+			"name":    "Service-Public.fr / DILA — Annuaire de l'administration, base de données locales (contacts, opening hours, SIRET, town-hall points; see each actor's provenance)",
+			"licence": "Licence Ouverte 2.0", "url": dila.SourceURL, "file": dila.FileName, "date": dila.FileDate,
+			"attribution": directory.DILAAttribution})
+		m.extra["license"] = m.extra["license"].(string) + " — contacts from Service-Public.fr / DILA: Licence Ouverte 2.0"
+	}
+	return m
 }
 
 func (s *Server) handleExportGeoJSON(c *gin.Context) {
@@ -44,7 +56,11 @@ func (s *Server) handleExportGeoJSON(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if err := streamFeatureCollection(c.Writer, exportMembers(s.baseURL(c.Request)), func(fn func([]byte) error) error {
+	dila, err := s.dir.LatestDILARun(ctx)
+	if err != nil {
+		s.log.ErrorContext(ctx, "export: last DILA run", "err", err)
+	}
+	if err := streamFeatureCollection(c.Writer, exportMembers(s.baseURL(c.Request), dila), func(fn func([]byte) error) error {
 		return s.dir.EachActorFeature(ctx, fn)
 	}); err != nil {
 		s.log.WarnContext(ctx, "export interrupted", "err", err)

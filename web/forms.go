@@ -322,6 +322,9 @@ func displayValue(cat *catalog, field string, v any) string {
 		}
 		v = x
 	}
+	if field == "provenance" {
+		return provenanceValue(cat, v)
+	}
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -400,7 +403,8 @@ func displayValue(cat *catalog, field string, v any) string {
 
 // fieldOrder is the order in which diffs list fields.
 var fieldOrder = []string{"name", "kind", "code", "siren", "departement", "region", "parents", "postal_codes", "population",
-	"website", "email", "phone", "address", "description", "labels", "lat", "lon", "precision", "point_source",
+	"website", "email", "phone", "address", "opening_hours", "siret", "description", "labels", "lat", "lon", "precision",
+	"point_source", "provenance",
 	"actor", "tool", "usage", "since", "status", "contact", "url", "tutorial_url", "licence", "free_software", "themes",
 	"sources", "deleted"}
 

@@ -361,6 +361,8 @@ func (h *harness) digest() string {
 		`SELECT * FROM webhooks ORDER BY id`,
 		`SELECT * FROM webhook_deliveries ORDER BY id`,
 		`SELECT id, can_webhooks FROM users ORDER BY id`,
+		`SELECT * FROM import_runs ORDER BY id`,
+		`SELECT * FROM confirmations ORDER BY id`,
 		`SELECT * FROM meta ORDER BY key`,
 	} {
 		rows, err := h.raw.Query(q)

@@ -40,7 +40,8 @@ type queueFilter struct {
 	Departement string
 	Region      string
 	Author      int64
-	All         bool // every status (an author's history), not only pending
+	All         bool  // every status (an author's history), not only pending
+	Batch       int64 // proposals an import run filed (?lot=)
 }
 
 func readQueueFilter(p *pages, q url.Values) queueFilter {
@@ -56,6 +57,9 @@ func readQueueFilter(p *pages, q url.Values) queueFilter {
 	}
 	if id, err := directory.ParseID("auteur", q.Get("auteur")); err == nil {
 		f.Author = id
+	}
+	if id, err := directory.ParseID("lot", q.Get("lot")); err == nil {
+		f.Batch = id
 	}
 	return f
 }
@@ -140,7 +144,7 @@ func (p *pages) renderListing(c *gin.Context, cat *catalog, u *directory.User, l
 	qf := readQueueFilter(p, l.query)
 	offset, _ := parseInt(l.query.Get("depart"))
 	f := directory.ProposalFilter{Statuses: []string{directory.ProposalPending}, Kind: qf.Kind, Departement: qf.Departement,
-		Region: qf.Region, AuthorID: qf.Author, Limit: pageSize, Offset: offset}
+		Region: qf.Region, AuthorID: qf.Author, BatchID: qf.Batch, Limit: pageSize, Offset: offset}
 	switch {
 	case l.view == "review":
 		f.Statuses, f.NeedsReview = []string{directory.ProposalApproved}, true

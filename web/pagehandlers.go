@@ -466,6 +466,13 @@ type actorData struct {
 	Region      string
 	History     *historyView
 	Official    bool // from the official list: not deleted by proposals
+
+	// Facts say where each contact field and the point come from, and
+	// whether they are to be checked (by field name; "point").
+	Facts map[string]*factView
+	// FromDILA: some value comes from the official directory, whose
+	// licence asks for a credit.
+	FromDILA bool
 }
 
 // linkView is a link of the actor page, seen from the actor: to the
@@ -525,6 +532,7 @@ func (p *pages) actorLinks(c *gin.Context, a *directory.Actor, toolNames map[str
 type actorAdoption struct {
 	directory.Adoption
 	ToolName string
+	Fact     *factView
 }
 
 // handleActorPage serves an actor's page.
@@ -545,9 +553,18 @@ func (p *pages) handleActorPage(c *gin.Context) {
 	for _, t := range tools {
 		names[t.Slug] = t.Name
 	}
-	d := actorData{Actor: a, Parents: p.s.dir.FindActorRefs(ctx, a.Parents), Members: p.s.dir.FindActorRefs(ctx, a.Members)}
+	d := actorData{Actor: a, Parents: p.s.dir.FindActorRefs(ctx, a.Parents), Members: p.s.dir.FindActorRefs(ctx, a.Members),
+		Facts: map[string]*factView{}}
 	for _, ad := range a.Adoptions {
-		d.Adoptions = append(d.Adoptions, actorAdoption{ad, cmp.Or(names[ad.ToolSlug], ad.ToolSlug)})
+		d.Adoptions = append(d.Adoptions, actorAdoption{ad, cmp.Or(names[ad.ToolSlug], ad.ToolSlug), p.adoptionFact(cat, &ad)})
+	}
+	for _, field := range directory.ProvenanceFields {
+		if f := p.actorFact(cat, a, field); f != nil {
+			d.Facts[field] = f
+		}
+		if strings.HasPrefix(a.Provenance[field].Source, directory.SourceDILA) {
+			d.FromDILA = true
+		}
 	}
 	slices.SortStableFunc(d.Adoptions, func(x, y actorAdoption) int {
 		return cmp.Compare(slices.Index(directory.Statuses, x.Status), slices.Index(directory.Statuses, y.Status))

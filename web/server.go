@@ -154,6 +154,7 @@ func (s *Server) registerRoutes() error {
 	s.registerAuthRoutes()
 	s.registerProposalRoutes()
 	s.registerModerationRoutes()
+	s.registerImportRoutes()
 	s.registerFeedRoutes()
 	s.registerMCPRoutes()
 	s.registerWebhookRoutes()

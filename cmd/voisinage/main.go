@@ -54,6 +54,8 @@ func main() {
 			run = func() error { return runMCP(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr) }
 		case "migrate-db":
 			run = func() error { return runMigrateDB(ctx, os.Args[2:], os.Stdout, os.Stderr) }
+		case "import":
+			run = func() error { return runImport(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr) }
 		}
 		if run != nil {
 			if err := run(); err != nil {

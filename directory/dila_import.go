@@ -1,0 +1,738 @@
+package directory
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// DILAOptions describe one run of the DILA import.
+type DILAOptions struct {
+	FileName  string // the file's name as published, e.g. 2026-11-18_053120-data.gouv_local.json
+	SourceURL string // where it was downloaded; DILADownloadURL when empty
+	DryRun    bool   // report what would change, write nothing
+	By        *User  // who ran it, if known
+}
+
+// DILAReport is what a run read, matched and changed. Every run stores it
+// (except dry runs) and the moderators' page lists them.
+type DILAReport struct {
+	RunID       int64     `json:"run_id,omitempty"`
+	File        string    `json:"file"`
+	FileDate    string    `json:"file_date,omitempty"`
+	SourceURL   string    `json:"source_url"`
+	Attribution string    `json:"attribution"`
+	DryRun      bool      `json:"dry_run"`
+	StartedAt   time.Time `json:"started_at"`
+	Took        string    `json:"took"`
+
+	Records       int            `json:"records"`           // records read
+	ByType        map[string]int `json:"by_type"`           // records read per service type
+	Ignored       map[string]int `json:"ignored_by_type"`   // records of types the import does not handle
+	Delegated     int            `json:"mairies_deleguees"` // mairies déléguées and annexes: never a commune's town hall
+	Matched       int            `json:"matched"`           // records matched to an actor
+	Unmatched     []DILAItem     `json:"unmatched"`
+	Ambiguous     []DILAItem     `json:"ambiguous"`
+	Unreadable    []DILAItem     `json:"unreadable"`
+	InvalidValues []DILAItem     `json:"invalid_values"`
+	Unchanged     int            `json:"unchanged"`      // matched actors already up to date
+	ActorsChanged int            `json:"actors_changed"` // actors given a new version
+	FieldsChanged map[string]int `json:"fields_changed"` // changes per field
+	Conflicts     []DILAConflict `json:"conflicts"`      // values a person set that the official one contradicts
+}
+
+// DILAItem is a record the report lists, with why.
+type DILAItem struct {
+	ID         string   `json:"id,omitempty"`
+	Name       string   `json:"name,omitempty"`
+	Type       string   `json:"type,omitempty"`
+	Code       string   `json:"code,omitempty"`
+	Actor      string   `json:"actor,omitempty"`
+	Field      string   `json:"field,omitempty"`
+	Value      string   `json:"value,omitempty"`
+	Reason     string   `json:"reason"`
+	Candidates []string `json:"candidates,omitempty"`
+}
+
+// DILAConflict is an official value that differs from a value a person
+// set: it goes to review as a proposal instead of being written.
+type DILAConflict struct {
+	Actor      string `json:"actor"`
+	ActorName  string `json:"actor_name"`
+	Field      string `json:"field"`
+	Current    string `json:"current"`
+	Official   string `json:"official"`
+	Record     string `json:"record"`
+	ProposalID int64  `json:"proposal_id,omitempty"`
+	// Status is "filed" (a new proposal), or the status of the proposal an
+	// earlier run filed for the same value (pending, approved, rejected):
+	// the same value is never sent twice.
+	Status string `json:"status"`
+}
+
+// dilaMatch is a record matched to an actor.
+type dilaMatch struct {
+	actor string
+	rec   *dilaRecord
+}
+
+// ImportDILA reads a DILA "Base de données locales" JSON file from r and
+// brings the matched actors in step with it: town halls (mairie,
+// mairie_com) to their communes by INSEE code — the main one (pivot "-01")
+// of a merged commune, never a mairie déléguée —, conseils départementaux
+// and régionaux, préfectures, sous-préfectures and EPCI seats to their
+// actors. It sets phone, e-mail, website, address, opening hours, SIRET and
+// the point (precision exact), each with its provenance (the record and its
+// date_modification). A value a person set is never overwritten: a proposal
+// by the import goes to review instead. Running it again on the same file
+// changes nothing. Each changed actor gets one version authored by the
+// import. EINVALID when r is not such a file.
+func (d *Directory) ImportDILA(ctx context.Context, r io.Reader, o DILAOptions) (*DILAReport, error) {
+	start := d.db.Now()
+	rep := &DILAReport{File: o.FileName, FileDate: DILAFileDate(o.FileName), SourceURL: o.SourceURL,
+		Attribution: DILAAttribution, DryRun: o.DryRun, StartedAt: start,
+		ByType: map[string]int{}, Ignored: map[string]int{}, FieldsChanged: map[string]int{}}
+	if rep.SourceURL == "" {
+		rep.SourceURL = DILADownloadURL
+	}
+	if rep.File == "" {
+		rep.File = "-"
+	}
+
+	// Read every record; keep those of the handled types.
+	byType := map[string][]*dilaRecord{}
+	dec := newDILADecoder(r)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		raw, err := dec.next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		rep.Records++
+		rec := &dilaRecord{}
+		if err := json.Unmarshal(raw, rec); err != nil {
+			var id struct {
+				ID  string `json:"id"`
+				Nom string `json:"nom"`
+			}
+			json.Unmarshal(raw, &id)
+			rep.Unreadable = append(rep.Unreadable, DILAItem{ID: id.ID, Name: id.Nom, Reason: err.Error()})
+			continue
+		}
+		typ, handled := rec.serviceType()
+		rep.ByType[typ]++
+		if !handled {
+			rep.Ignored[typ]++
+			continue
+		}
+		byType[typ] = append(byType[typ], rec)
+	}
+	matches := d.matchDILA(byType, rep)
+	rep.Matched = len(matches)
+
+	if !o.DryRun {
+		run := &ImportRun{Kind: ImportDILA, FileName: rep.File, FileDate: rep.FileDate, SourceURL: rep.SourceURL,
+			Status: RunDone, CreatedAt: start}
+		if o.By != nil {
+			run.Author = &UserRef{ID: o.By.ID, Name: o.By.DisplayName}
+		}
+		id, err := d.createRun(ctx, run)
+		if err != nil {
+			return nil, err
+		}
+		rep.RunID = id
+	}
+	dateText := rep.FileDate
+	if dateText == "" {
+		dateText = start.Format(time.DateOnly)
+	}
+	reason := "import DILA du " + frenchDate(dateText)
+	if rep.File != "-" {
+		reason += " (" + rep.File + ")"
+	}
+	// Batches of actors, one transaction each: the server's own writes
+	// wait at most one batch.
+	for chunk := range slices.Chunk(matches, 200) {
+		if err := d.importDILABatch(ctx, chunk, rep, reason); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(rep.Unmatched, func(a, b DILAItem) int { return strings.Compare(a.Code+a.ID, b.Code+b.ID) })
+	rep.Took = d.db.Now().Sub(start).Round(time.Millisecond).String()
+	if !o.DryRun {
+		if err := d.saveRunReport(ctx, rep.RunID, RunDone, rep); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+// matchDILA pairs records with actors, noting in rep what it cannot pair.
+func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) []dilaMatch {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	live := func(id string) *entry {
+		if ref, ok := d.refOf(id); ok && !d.entries[ref].deleted {
+			return &d.entries[ref]
+		}
+		return nil
+	}
+	item := func(rec *dilaRecord, typ, code, reason string) DILAItem {
+		return DILAItem{ID: rec.ID, Name: rec.Name, Type: typ, Code: code, Reason: reason}
+	}
+	var out []dilaMatch
+
+	// Town halls, by INSEE code.
+	halls := map[string][]*dilaRecord{}
+	var codes []string
+	for _, typ := range []string{dilaMairie, dilaMairieCOM} {
+		for _, rec := range byType[typ] {
+			if rec.delegated() {
+				rep.Delegated++
+				continue
+			}
+			cs := rec.communes(typ)
+			if len(cs) == 0 {
+				rep.Unmatched = append(rep.Unmatched, item(rec, typ, "", "no INSEE code in the record"))
+				continue
+			}
+			for _, c := range cs {
+				if halls[c] == nil {
+					codes = append(codes, c)
+				}
+				halls[c] = append(halls[c], rec)
+			}
+		}
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		cands := halls[code]
+		rec := cands[0]
+		if len(cands) > 1 {
+			// A merged commune: its main town hall carries the -01 pivot.
+			var main []*dilaRecord
+			for _, c := range cands {
+				if c.mainPivot() {
+					main = append(main, c)
+				}
+			}
+			if len(main) != 1 {
+				it := item(cands[0], dilaMairie, code, "several town halls and no single main one (pivot -01)")
+				for _, c := range cands {
+					it.Candidates = append(it.Candidates, c.ID+" "+c.Name+" ("+string(c.OldPivot)+")")
+				}
+				rep.Ambiguous = append(rep.Ambiguous, it)
+				continue
+			}
+			rec = main[0]
+		}
+		e := live(KindCommune + "-" + code)
+		if e == nil || d.sym(e.kind) != KindCommune {
+			typ, _ := rec.serviceType()
+			rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, "unknown INSEE code: no commune "+code+" in the directory"))
+			continue
+		}
+		out = append(out, dilaMatch{actor: d.str(e.id), rec: rec})
+	}
+
+	// Seats: each to the actor of its kind; several records for one actor
+	// keep the main one (-01).
+	seats := map[string][]*dilaRecord{}
+	var seatIDs []string
+	addSeat := func(id string, rec *dilaRecord) {
+		if seats[id] == nil {
+			seatIDs = append(seatIDs, id)
+		}
+		seats[id] = append(seats[id], rec)
+	}
+	for _, typ := range []string{dilaDepartment, dilaRegion, dilaPrefecture, dilaSousPref, dilaEPCI} {
+		for _, rec := range byType[typ] {
+			code := rec.seat(typ)
+			if typ == dilaEPCI {
+				siren := strings.TrimSpace(string(rec.SIREN))
+				if siren == "" && len(strings.TrimSpace(string(rec.SIRET))) == 14 {
+					siren = strings.TrimSpace(string(rec.SIRET))[:9]
+				}
+				if siren == "" {
+					rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, "EPCI record without SIREN or SIRET"))
+				} else if e := live(KindEPCI + "-" + siren); e == nil {
+					rep.Unmatched = append(rep.Unmatched, item(rec, typ, siren, "no EPCI with SIREN "+siren+" in the directory"))
+				} else {
+					addSeat(d.str(e.id), rec)
+				}
+				continue
+			}
+			town := live(KindCommune + "-" + code)
+			if town == nil {
+				rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, "unknown INSEE code for its seat: no commune "+code))
+				continue
+			}
+			var id string
+			switch typ {
+			case dilaDepartment:
+				id = KindDepartement + "-" + d.sym(town.dept)
+			case dilaRegion:
+				id = KindRegion + "-" + d.sym(town.region)
+			case dilaPrefecture:
+				id = KindPrefecture + "-" + d.sym(town.dept)
+			case dilaSousPref:
+				folded := Fold(rec.Name)
+				for _, ref := range d.byDept[d.sym(town.dept)] {
+					e := &d.entries[ref]
+					if d.sym(e.kind) == KindSousPrefecture && (d.str(e.folded) == folded || d.sym(e.pointSource) == "derived:"+d.str(town.id)) {
+						id = d.str(e.id)
+						break
+					}
+				}
+			}
+			if id == "" || live(id) == nil {
+				rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, "no "+dilaKindName(typ)+" for its seat "+d.str(town.name)+" ("+code+")"))
+				continue
+			}
+			addSeat(id, rec)
+		}
+	}
+	for _, id := range seatIDs {
+		cands := seats[id]
+		rec := cands[0]
+		if len(cands) > 1 {
+			var main []*dilaRecord
+			for _, c := range cands {
+				if c.mainPivot() {
+					main = append(main, c)
+				}
+			}
+			if len(main) != 1 {
+				typ, _ := rec.serviceType()
+				it := item(rec, typ, "", "several records for "+id+" and no single main one (pivot -01)")
+				it.Actor = id
+				for _, c := range cands {
+					it.Candidates = append(it.Candidates, c.ID+" "+c.Name+" ("+string(c.OldPivot)+")")
+				}
+				rep.Ambiguous = append(rep.Ambiguous, it)
+				continue
+			}
+			rec = main[0]
+		}
+		out = append(out, dilaMatch{actor: id, rec: rec})
+	}
+	return out
+}
+
+func dilaKindName(typ string) string {
+	switch typ {
+	case dilaDepartment:
+		return "département"
+	case dilaRegion:
+		return "région"
+	case dilaPrefecture:
+		return "préfecture"
+	case dilaSousPref:
+		return "sous-préfecture"
+	}
+	return typ
+}
+
+// dilaValues are the values a record gives for an actor's fields.
+type dilaValues struct {
+	fields   map[string]string // website, email, phone, address, opening_hours, siret ("" when none)
+	lon, lat float64
+	hasPoint bool
+	asOf     string
+	source   string
+}
+
+// dilaFieldOrder is the order fields are compared and reported in.
+var dilaFieldOrder = []string{"phone", "email", "website", "address", "opening_hours", "siret"}
+
+// valuesOf reads and checks the values of rec; invalid ones are reported
+// and left out.
+func (d *Directory) valuesOf(rec *dilaRecord, actor string, fileDate string, rep *DILAReport) dilaValues {
+	v := dilaValues{fields: map[string]string{}, asOf: rec.asOf(), source: SourceDILA + rec.ID}
+	if v.asOf == "" {
+		v.asOf = fileDate
+	}
+	c := &checker{d: d, p: Problems{}, now: d.db.Now()}
+	check := func(field, value string) string {
+		if value == "" {
+			return ""
+		}
+		spec := actorFields[slices.IndexFunc(actorFields, func(s fieldSpec) bool { return s.name == field })]
+		c.p = Problems{}
+		out, ok := c.value(spec, field, mustJSON(value))
+		if !ok {
+			rep.InvalidValues = append(rep.InvalidValues, DILAItem{ID: rec.ID, Name: rec.Name, Actor: actor, Field: field,
+				Value: value, Reason: c.p[field]})
+			return ""
+		}
+		var s string
+		json.Unmarshal(out, &s)
+		return s
+	}
+	first := func(values []string, field string) string {
+		for _, s := range values {
+			if s = oneLine(s); s != "" {
+				if out := check(field, s); out != "" {
+					return out
+				}
+			}
+		}
+		return ""
+	}
+	var phones, sites, mails []string
+	for _, p := range rec.Phones {
+		phones = append(phones, string(p.Valeur))
+	}
+	for _, s := range rec.Websites {
+		sites = append(sites, string(s.Valeur))
+	}
+	for _, m := range rec.Emails {
+		mails = append(mails, string(m))
+	}
+	v.fields["phone"] = first(phones, "phone")
+	v.fields["email"] = first(mails, "email")
+	v.fields["website"] = first(sites, "website")
+	v.fields["siret"] = check("siret", strings.ReplaceAll(string(rec.SIRET), " ", ""))
+	v.fields["opening_hours"] = check("opening_hours", openingHoursSummary(rec.Hours, string(rec.HoursComment)))
+	if a := rec.physicalAddress(); a != nil {
+		v.fields["address"] = check("address", truncateRunes(addressText(a), 299))
+		lon, err1 := strconv.ParseFloat(strings.TrimSpace(string(a.Longitude)), 64)
+		lat, err2 := strconv.ParseFloat(strings.TrimSpace(string(a.Latitude)), 64)
+		switch {
+		case err1 != nil || err2 != nil:
+			if a.Longitude != "" || a.Latitude != "" {
+				rep.InvalidValues = append(rep.InvalidValues, DILAItem{ID: rec.ID, Name: rec.Name, Actor: actor, Field: "point",
+					Value: string(a.Longitude) + ", " + string(a.Latitude), Reason: "longitude and latitude must be numbers"})
+			}
+		case lon == 0 && lat == 0, math.Abs(lon) > 180, math.Abs(lat) > 90, math.IsNaN(lon), math.IsNaN(lat):
+			rep.InvalidValues = append(rep.InvalidValues, DILAItem{ID: rec.ID, Name: rec.Name, Actor: actor, Field: "point",
+				Value: string(a.Longitude) + ", " + string(a.Latitude), Reason: "not a point on Earth"})
+		case d.Territory != nil && !d.Territory.Contains(orb.Point{lon, lat}, 22200):
+			rep.InvalidValues = append(rep.InvalidValues, DILAItem{ID: rec.ID, Name: rec.Name, Actor: actor, Field: "point",
+				Value: string(a.Longitude) + ", " + string(a.Latitude), Reason: "the point is not in France (metropolitan or overseas)"})
+		default:
+			v.lon, v.lat, v.hasPoint = Round6(lon), Round6(lat), true
+		}
+	}
+	return v
+}
+
+// importDILABatch applies (or, in a dry run, only plans) the matches of one
+// batch in one transaction.
+func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep *DILAReport, reason string) error {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	var tx *sql.Tx
+	var err error
+	if rep.DryRun {
+		tx, err = d.db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	} else {
+		tx, err = d.db.BeginTx(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := d.db.Now()
+	var importer int64
+	if rep.DryRun {
+		tx.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, systemUsers[ImportDILA].email).Scan(&importer)
+	} else if importer, err = systemUser(ctx, tx, ImportDILA, now); err != nil {
+		return err
+	}
+	var touched touchSet
+	for _, m := range batch {
+		cur, err := loadRecord(ctx, tx, TypeActor, m.actor)
+		if err != nil {
+			return err
+		}
+		if !cur.exists() || cur.deleted() {
+			continue
+		}
+		v := d.valuesOf(m.rec, m.actor, rep.FileDate, rep)
+		fields, changed, conflicts, err := d.planDILA(ctx, tx, cur, v, importer)
+		if err != nil {
+			return err
+		}
+		if len(changed) == 0 && len(conflicts) == 0 {
+			rep.Unchanged++
+		}
+		if len(changed) > 0 {
+			rep.ActorsChanged++
+			for _, f := range changed {
+				rep.FieldsChanged[f]++
+			}
+			if !rep.DryRun {
+				t, err := writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: ActionSync, AuthorID: importer, Reason: reason}, now)
+				if err != nil {
+					return err
+				}
+				touched.merge(t)
+				// The proposals below are made against the new version.
+				if cur, err = loadRecord(ctx, tx, TypeActor, m.actor); err != nil {
+					return err
+				}
+			}
+		}
+		for _, c := range conflicts {
+			if c.Status == "" && !rep.DryRun {
+				id, err := fileDILAProposal(ctx, tx, importer, cur, c, v, rep.RunID, now)
+				if err != nil {
+					return err
+				}
+				c.ProposalID, c.Status = id, "filed"
+			} else if c.Status == "" {
+				c.Status = "would be filed"
+			}
+			rep.Conflicts = append(rep.Conflicts, c)
+		}
+	}
+	if rep.DryRun {
+		return nil
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	d.refresh(ctx, touched)
+	return nil
+}
+
+// planDILA compares an actor with the record's values. It returns the
+// actor's new fields and the fields that change (none: nothing to write),
+// and the conflicts with values a person set.
+func (d *Directory) planDILA(ctx context.Context, tx *sql.Tx, cur *record, v dilaValues, importer int64) (
+	map[string]json.RawMessage, []string, []DILAConflict, error) {
+	fields := maps.Clone(cur.Fields)
+	var prov map[string]Provenance
+	json.Unmarshal(cur.Fields["provenance"], &prov)
+	if prov == nil {
+		prov = map[string]Provenance{}
+	}
+	official := Provenance{Source: v.source, AsOf: v.asOf}
+	var changed []string
+	var conflicts []DILAConflict
+	var earlier []importProposal
+	earlierLoaded := false
+	personSet := func(field, current string) (bool, error) {
+		p, ok := prov[field]
+		if ok {
+			return p.ByPerson(), nil
+		}
+		if current == "" {
+			return false, nil
+		}
+		return lastSetByPerson(ctx, tx, cur.ID, field, importer)
+	}
+	conflict := func(field, current, officialValue string) error {
+		if !earlierLoaded {
+			var err error
+			if earlier, err = importProposals(ctx, tx, importer, cur.ID); err != nil {
+				return err
+			}
+			earlierLoaded = true
+		}
+		c := DILAConflict{Actor: cur.ID, ActorName: cur.str("name"), Field: field, Current: current,
+			Official: officialValue, Record: strings.TrimPrefix(v.source, SourceDILA)}
+		for _, p := range earlier {
+			if p.field == field && p.value == officialValue {
+				c.ProposalID, c.Status = p.id, p.status
+				break
+			}
+		}
+		conflicts = append(conflicts, c)
+		return nil
+	}
+	// A value the record confirms takes the record as its provenance; a
+	// person's confirmation of it is kept.
+	adopt := func(field string) {
+		p := official
+		if old, ok := prov[field]; ok && old.Source == p.Source && old.AsOf == p.AsOf {
+			return
+		}
+		if old, ok := prov[field]; ok {
+			p.VerifiedAt, p.VerifiedBy = old.VerifiedAt, old.VerifiedBy
+		}
+		prov[field] = p
+		changed = append(changed, "provenance."+field)
+	}
+	for _, field := range dilaFieldOrder {
+		current, want := cur.str(field), v.fields[field]
+		owned := strings.HasPrefix(prov[field].Source, SourceDILA)
+		switch {
+		case want == "" && owned && current != "":
+			// The official directory no longer gives it: take back what it gave.
+			fields[field] = mustJSON("")
+			delete(prov, field)
+			changed = append(changed, field)
+		case want == "":
+		case current == want:
+			adopt(field)
+		default:
+			person, err := personSet(field, current)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if person {
+				if err := conflict(field, current, want); err != nil {
+					return nil, nil, nil, err
+				}
+				continue
+			}
+			fields[field] = mustJSON(want)
+			prov[field] = official
+			changed = append(changed, field)
+		}
+	}
+	if v.hasPoint {
+		var lon, lat *float64
+		json.Unmarshal(cur.Fields["lon"], &lon)
+		json.Unmarshal(cur.Fields["lat"], &lat)
+		same := lon != nil && lat != nil && Round6(*lon) == v.lon && Round6(*lat) == v.lat
+		placedByPerson := cur.str("precision") == PrecisionContributed || prov["point"].ByPerson()
+		switch {
+		case same && cur.str("point_source") == v.source:
+			adopt("point")
+		case !same && placedByPerson:
+			current := ""
+			if lon != nil && lat != nil {
+				current = fmt.Sprintf("%v, %v", *lon, *lat)
+			}
+			if err := conflict("point", current, fmt.Sprintf("%v, %v", v.lon, v.lat)); err != nil {
+				return nil, nil, nil, err
+			}
+		default:
+			fields["lon"], fields["lat"] = mustJSON(v.lon), mustJSON(v.lat)
+			fields["precision"], fields["point_source"] = mustJSON(PrecisionExact), mustJSON(v.source)
+			prov["point"] = official
+			changed = append(changed, "point")
+		}
+	}
+	if len(prov) > 0 {
+		fields["provenance"] = mustJSON(prov)
+	} else {
+		delete(fields, "provenance")
+	}
+	return fields, changed, conflicts, nil
+}
+
+// lastSetByPerson reports whether the last version that changed an actor's
+// field was made by a person (not by an import, nor the bundled data).
+func lastSetByPerson(ctx context.Context, tx *sql.Tx, actor, field string, importer int64) (bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT v.author_id, v.changes, u.email FROM versions v LEFT JOIN users u ON u.id = v.author_id
+		WHERE v.record_type = 'actor' AND v.record_id = ? AND v.author_id IS NOT NULL ORDER BY v.version DESC`, actor)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var author int64
+		var changes string
+		var email sql.NullString
+		if err := rows.Scan(&author, &changes, &email); err != nil {
+			return false, err
+		}
+		var ch map[string]json.RawMessage
+		json.Unmarshal([]byte(changes), &ch)
+		if _, ok := ch[field]; ok {
+			return author != importer && !IsSystemUser(email.String), nil
+		}
+	}
+	return false, rows.Err()
+}
+
+// importProposal is one field of a proposal an import filed earlier.
+type importProposal struct {
+	id     int64
+	status string
+	field  string
+	value  string
+}
+
+// importProposals lists the fields and values the importer proposed for an
+// actor, newest first, so that a value already sent to review (or decided)
+// is never sent again.
+func importProposals(ctx context.Context, tx *sql.Tx, importer int64, actor string) ([]importProposal, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, status, changes FROM proposals WHERE author_id = ? AND target_type = 'actor'
+		AND target_id = ? AND status IN ('pending', 'approved', 'rejected') ORDER BY id DESC`, importer, actor)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []importProposal
+	for rows.Next() {
+		var id int64
+		var status, changes string
+		if err := rows.Scan(&id, &status, &changes); err != nil {
+			return nil, err
+		}
+		var ch map[string]change
+		json.Unmarshal([]byte(changes), &ch)
+		if lon, ok := ch["lon"]; ok {
+			var x, y float64
+			json.Unmarshal(lon.New, &x)
+			json.Unmarshal(ch["lat"].New, &y)
+			out = append(out, importProposal{id, status, "point", fmt.Sprintf("%v, %v", x, y)})
+			continue
+		}
+		for f, c := range ch {
+			var s string
+			json.Unmarshal(c.New, &s)
+			out = append(out, importProposal{id, status, f, s})
+		}
+	}
+	return out, rows.Err()
+}
+
+// fileDILAProposal files a proposal by the import for a conflicting field,
+// superseding its earlier pending proposal for the same field.
+func fileDILAProposal(ctx context.Context, tx *sql.Tx, importer int64, cur *record, c DILAConflict, v dilaValues,
+	batch int64, now time.Time) (int64, error) {
+	nowS := formatTime(now)
+	earlier, err := importProposals(ctx, tx, importer, cur.ID)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range earlier {
+		if p.field == c.Field && p.status == ProposalPending {
+			if _, err := tx.ExecContext(ctx, `UPDATE proposals SET status = 'superseded', updated_at = ? WHERE id = ?`, nowS, p.id); err != nil {
+				return 0, err
+			}
+		}
+	}
+	changes := map[string]change{}
+	action := ActionUpdate
+	if c.Field == "point" {
+		action = ActionPlace
+		changes["lon"] = change{Old: orNull(cur.Fields["lon"]), New: mustJSON(v.lon)}
+		changes["lat"] = change{Old: orNull(cur.Fields["lat"]), New: mustJSON(v.lat)}
+	} else {
+		changes[c.Field] = change{Old: orNull(cur.Fields[c.Field]), New: mustJSON(c.Official)}
+	}
+	prov := map[string]Provenance{c.Field: {Source: v.source, AsOf: v.asOf}}
+	comment := fmt.Sprintf("L'annuaire Service-Public.fr (fiche %s, %s) donne une autre valeur que celle qu'une personne a saisie : "+
+		"à vérifier avant de l'appliquer.", strings.TrimPrefix(v.source, SourceDILA), frenchDate(v.asOf))
+	ch, _ := json.Marshal(changes)
+	res, err := tx.ExecContext(ctx, `INSERT INTO proposals (author_id, target_type, target_id, action, base_version, changes,
+		comment, source, departement, region, batch_id, provenance, created_at, updated_at)
+		VALUES (?, 'actor', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, importer, cur.ID, action, cur.Version, string(ch), comment,
+		v.source, cur.Dept, cur.Region, nullID(batch), jsonProvenance(prov), nowS, nowS)
+	if err != nil {
+		return 0, formatError(err)
+	}
+	return res.LastInsertId()
+}

@@ -1,0 +1,153 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// Import runs: each run of the DILA sync (from the command line) and each
+// batch of adoptions keeps its report; moderators read them here, as JSON
+// and as pages.
+
+func (s *Server) registerImportRoutes() {
+	s.get("/api/imports", s.handleImportIndex)
+	s.get("/api/imports/:id", s.handleImportView)
+}
+
+// importJSON is a run as the API gives it.
+type importJSON struct {
+	ID        int64              `json:"id"`
+	Kind      string             `json:"kind"`
+	Author    *directory.UserRef `json:"author,omitempty"`
+	File      string             `json:"file"`
+	FileDate  string             `json:"file_date,omitempty"`
+	SourceURL string             `json:"source_url,omitempty"`
+	Status    string             `json:"status"`
+	CreatedAt string             `json:"created_at"`
+	Report    json.RawMessage    `json:"report,omitempty"`
+}
+
+func toImportJSON(r *directory.ImportRun, withReport bool) importJSON {
+	out := importJSON{ID: r.ID, Kind: r.Kind, Author: r.Author, File: r.FileName, FileDate: r.FileDate,
+		SourceURL: r.SourceURL, Status: r.Status, CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339)}
+	if withReport {
+		out.Report = r.Report
+	}
+	return out
+}
+
+func (s *Server) handleImportIndex(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	p := parseParams(c.Request.URL.RawQuery, []string{"kind", "limit"})
+	kind := p.oneOf("kind", "", "", directory.ImportDILA, directory.ImportAdoptions)
+	limit := p.integer("limit", 50, 1, 500, false)
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	runs, err := s.dir.FindImportRuns(c.Request.Context(), u, kind, limit)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]importJSON, len(runs))
+	for i, r := range runs {
+		out[i] = toImportJSON(r, false)
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"imports": out, "numberReturned": len(out)})
+}
+
+func (s *Server) handleImportView(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	id, err := directory.ParseID("id", c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	r, err := s.dir.FindImportRun(c.Request.Context(), u, id)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, toImportJSON(r, true))
+}
+
+// importsData is the imports page's: the list of runs, or one run.
+type importsData struct {
+	Counts queueCounts
+	Runs   []*directory.ImportRun
+	Run    *directory.ImportRun
+	DILA   *directory.DILAReport
+}
+
+func (p *pages) registerImportPageRoutes() {
+	p.s.get("/moderation/imports", p.handleImportsPage)
+	p.s.get("/moderation/imports/:id", p.handleImportPage)
+}
+
+func (p *pages) importsPage(c *gin.Context, cat *catalog, u *directory.User, d *importsData, title string) {
+	ctx := c.Request.Context()
+	d.Counts.Pending, d.Counts.Review, _ = p.s.dir.QueueLength(ctx)
+	if _, n, err := p.s.dir.FindReports(ctx, u, "open", 1, 0); err == nil {
+		d.Counts.Reports = n
+	}
+	pg := p.newPage(c, cat, "imports", "moderation", title)
+	pg.Config = p.config(c, cat, nil)
+	pg.Data = d
+	c.Header("Cache-Control", "no-store")
+	p.render(c, http.StatusOK, "imports", pg)
+}
+
+func (p *pages) handleImportsPage(c *gin.Context) {
+	cat := p.lang(c, true)
+	u := p.moderatorPage(c, cat)
+	if u == nil {
+		return
+	}
+	runs, err := p.s.dir.FindImportRuns(c.Request.Context(), u, "", 100)
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	p.importsPage(c, cat, u, &importsData{Runs: runs}, cat.T("imports.title"))
+}
+
+func (p *pages) handleImportPage(c *gin.Context) {
+	cat := p.lang(c, true)
+	u := p.moderatorPage(c, cat)
+	if u == nil {
+		return
+	}
+	id, err := directory.ParseID("id", c.Param("id"))
+	if err != nil {
+		p.renderError(c, cat, directory.Errorf(directory.ENOTFOUND, "no such import run"))
+		return
+	}
+	r, err := p.s.dir.FindImportRun(c.Request.Context(), u, id)
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	d := &importsData{Run: r}
+	if r.Kind == directory.ImportDILA {
+		d.DILA = &directory.DILAReport{}
+		if err := json.Unmarshal(r.Report, d.DILA); err != nil {
+			p.renderError(c, cat, err)
+			return
+		}
+	}
+	p.importsPage(c, cat, u, d, cat.Tf("imports.runTitle", r.ID))
+}
