@@ -172,6 +172,12 @@ func clusterKey(f *ActorFilter) string {
 	if !f.UpdatedTo.IsZero() {
 		b.WriteString("to=" + strconv.FormatInt(f.UpdatedTo.Unix(), 10) + ";")
 	}
+	if f.Stale != nil {
+		b.WriteString("stale=" + strconv.FormatBool(*f.Stale) + ";")
+	}
+	if !f.VerifiedSince.IsZero() {
+		b.WriteString("verified=" + strconv.FormatInt(f.VerifiedSince.Unix(), 10) + ";")
+	}
 	return b.String()
 }
 

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -75,3 +76,104 @@ func (d *Directory) IsStale(asOf string, verifiedAt time.Time) bool {
 
 // Now returns the directory's current time (its store's clock).
 func (d *Directory) Now() time.Time { return d.db.Now() }
+
+// StaleFact is a fact older than the threshold and not confirmed since:
+// an actor's field (Field set) or an adoption (Tool set).
+type StaleFact struct {
+	ActorID     string
+	ActorName   string
+	Kind        string // the actor's kind
+	Departement string
+	Field       string // website, email, phone, address, opening_hours, siret, point
+	Value       string
+	Tool        string // for an adoption: the tool's slug
+	ToolName    string
+	Status      string // for an adoption
+	AsOf        string
+	Source      string // a field's provenance source
+	Sources     []Source
+}
+
+// StaleFilter narrows the list of stale facts.
+type StaleFilter struct {
+	Departement string
+	Region      string
+	Offset      int
+	Limit       int
+}
+
+// FindStaleFacts lists the stale facts, actor by actor (moderators only),
+// and how many there are in all: the queue of facts to check.
+func (d *Directory) FindStaleFacts(ctx context.Context, moderator *User, f StaleFilter) ([]StaleFact, int, error) {
+	if !moderator.IsModerator() {
+		return nil, 0, Errorf(EFORBIDDEN, "only moderators can read the facts to check")
+	}
+	if f.Limit < 1 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	d.mu.RLock()
+	var features [][]byte
+	for _, ref := range d.live {
+		e := &d.entries[ref]
+		if !e.stale || (f.Departement != "" && d.sym(e.dept) != f.Departement) || (f.Region != "" && d.sym(e.region) != f.Region) {
+			continue
+		}
+		features = append(features, d.featureLocked(ref, -1))
+	}
+	d.mu.RUnlock()
+	var all []StaleFact
+	for _, b := range features {
+		var feat struct {
+			Properties struct {
+				ID          string                     `json:"id"`
+				Name        string                     `json:"name"`
+				Kind        string                     `json:"kind"`
+				Departement string                     `json:"departement"`
+				Provenance  map[string]json.RawMessage `json:"provenance"`
+				Adoptions   []struct {
+					Tool     string   `json:"tool"`
+					ToolName string   `json:"tool_name"`
+					Status   string   `json:"status"`
+					AsOf     string   `json:"as_of"`
+					Sources  []Source `json:"sources"`
+					Stale    bool     `json:"stale"`
+				} `json:"adoptions"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(b, &feat); err != nil {
+			return nil, 0, err
+		}
+		p := feat.Properties
+		var props map[string]any
+		json.Unmarshal(b, &struct {
+			Properties *map[string]any `json:"properties"`
+		}{&props})
+		for _, field := range ProvenanceFields {
+			raw, ok := p.Provenance[field]
+			if !ok {
+				continue
+			}
+			var pr struct {
+				Provenance
+				Stale bool `json:"stale"`
+			}
+			if json.Unmarshal(raw, &pr) != nil || !pr.Stale {
+				continue
+			}
+			value, _ := props[field].(string)
+			all = append(all, StaleFact{ActorID: p.ID, ActorName: p.Name, Kind: p.Kind, Departement: p.Departement,
+				Field: field, Value: value, AsOf: pr.AsOf, Source: pr.Source})
+		}
+		for _, ad := range p.Adoptions {
+			if ad.Stale {
+				all = append(all, StaleFact{ActorID: p.ID, ActorName: p.Name, Kind: p.Kind, Departement: p.Departement,
+					Tool: ad.Tool, ToolName: ad.ToolName, Value: ad.ToolName, Status: ad.Status, AsOf: ad.AsOf, Sources: ad.Sources})
+			}
+		}
+	}
+	total := len(all)
+	if f.Offset >= total {
+		return nil, total, nil
+	}
+	return all[f.Offset:min(total, f.Offset+f.Limit)], total, nil
+}

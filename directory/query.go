@@ -39,6 +39,11 @@ type ActorFilter struct {
 	PopulationMax int
 	UpdatedFrom   time.Time // inclusive; zero = open
 	UpdatedTo     time.Time // inclusive; zero = open
+	// Stale, when set, keeps the actors that have a stale fact (true) or
+	// none (false); VerifiedSince the actors with a fact a person confirmed
+	// since then.
+	Stale         *bool
+	VerifiedSince time.Time
 
 	Offset int
 	Limit  int
@@ -267,6 +272,12 @@ func (m *matcher) match(ref uint32) bool {
 	if !f.UpdatedTo.IsZero() && (e.updated == 0 || e.updated > f.UpdatedTo.Unix()) {
 		return false
 	}
+	if f.Stale != nil && e.stale != *f.Stale {
+		return false
+	}
+	if !f.VerifiedSince.IsZero() && (e.verified == 0 || e.verified < f.VerifiedSince.Unix()) {
+		return false
+	}
 	if m.checkBound && (!e.hasPoint() || !boundContains(*f.Bound, e.point())) {
 		return false
 	}
@@ -437,7 +448,8 @@ func onlyBound(f *ActorFilter) bool {
 func filterIsEmpty(f *ActorFilter) bool {
 	return f.Bound == nil && len(f.Kinds) == 0 && len(f.Departements) == 0 && len(f.Regions) == 0 &&
 		len(f.Tools) == 0 && len(f.Themes) == 0 && f.Q == "" && len(f.Precisions) == 0 && len(f.Parents) == 0 &&
-		f.PopulationMin == 0 && f.PopulationMax == 0 && f.UpdatedFrom.IsZero() && f.UpdatedTo.IsZero()
+		f.PopulationMin == 0 && f.PopulationMax == 0 && f.UpdatedFrom.IsZero() && f.UpdatedTo.IsZero() &&
+		f.Stale == nil && f.VerifiedSince.IsZero()
 }
 
 func (d *Directory) searchBound(b orb.Bound, fn func(ref uint32)) {

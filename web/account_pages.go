@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -384,6 +385,20 @@ type proposalsData struct {
 // queueCounts are the moderation tabs' counts.
 type queueCounts struct {
 	Pending, Review, Reports int
+	Confirmations            int // "toujours d'actualité" waiting for a moderator
+}
+
+// modCounts counts what the moderation screens' tabs show.
+func (p *pages) modCounts(ctx context.Context, u *directory.User) queueCounts {
+	var c queueCounts
+	c.Pending, c.Review, _ = p.s.dir.QueueLength(ctx)
+	if _, n, err := p.s.dir.FindReports(ctx, u, "open", 1, 0); err == nil {
+		c.Reports = n
+	}
+	if _, n, err := p.s.dir.FindPendingConfirmations(ctx, u, 1, 0); err == nil {
+		c.Confirmations = n
+	}
+	return c
 }
 
 // pageSize is how many proposals a list shows at once.

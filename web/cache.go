@@ -14,7 +14,7 @@ import (
 // personal lists the path prefixes whose answers depend on who asks: they
 // are never cached by shared caches nor readable from other origins.
 var personal = []string{"/api/me", "/api/tokens", "/api/proposals", "/api/review", "/api/reports",
-	"/api/users", "/api/imports", "/api/login", "/api/logout", "/api/register", "/feeds/queue.atom"}
+	"/api/users", "/api/imports", "/api/confirmations", "/api/stale", "/api/login", "/api/logout", "/api/register", "/feeds/queue.atom"}
 
 func isPersonal(path string) bool {
 	for _, p := range personal {

@@ -330,6 +330,10 @@ func displayValue(cat *catalog, field string, v any) string {
 		return ""
 	case string:
 		switch field {
+		case "verified_at":
+			if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+				return cat.DateTime(t)
+			}
 		case "kind":
 			return cat.T("kind." + x)
 		case "status":

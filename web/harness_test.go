@@ -274,6 +274,18 @@ func (h *harness) delivery() (int64, string) {
 	return id, list[0].DeliveryID
 }
 
+// pendingConfirmation returns the id of a new confirmation waiting for a
+// moderator (by a fresh contributor, on an adoption).
+func (h *harness) pendingConfirmation() int64 {
+	h.tb.Helper()
+	c, err := h.d.ConfirmFact(context.Background(), h.freshUser(directory.RoleContributor), directory.ConfirmInput{
+		TargetType: "adoption", TargetID: h.adoptions[h.unique()%len(h.adoptions)]})
+	if err != nil || c.Status != "pending" {
+		h.tb.Fatalf("fixture confirmation: %+v %v", c, err)
+	}
+	return c.ID
+}
+
 // token returns the id of a new API token of u.
 func (h *harness) token(u *directory.User) int64 {
 	h.tb.Helper()

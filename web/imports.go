@@ -100,10 +100,7 @@ func (p *pages) registerImportPageRoutes() {
 
 func (p *pages) importsPage(c *gin.Context, cat *catalog, u *directory.User, d *importsData, title string) {
 	ctx := c.Request.Context()
-	d.Counts.Pending, d.Counts.Review, _ = p.s.dir.QueueLength(ctx)
-	if _, n, err := p.s.dir.FindReports(ctx, u, "open", 1, 0); err == nil {
-		d.Counts.Reports = n
-	}
+	d.Counts = p.modCounts(ctx, u)
 	pg := p.newPage(c, cat, "imports", "moderation", title)
 	pg.Config = p.config(c, cat, nil)
 	pg.Data = d

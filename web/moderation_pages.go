@@ -180,10 +180,7 @@ func (p *pages) renderListing(c *gin.Context, cat *catalog, u *directory.User, l
 		}
 	}
 	if u.IsModerator() {
-		d.Counts.Pending, d.Counts.Review, _ = p.s.dir.QueueLength(ctx)
-		if _, n, err := p.s.dir.FindReports(ctx, u, "open", 1, 0); err == nil {
-			d.Counts.Reports = n
-		}
+		d.Counts = p.modCounts(ctx, u)
 	}
 	d.Prev, d.Next = listPager(l, offset, total)
 	title, nav := cat.T("queue.title"), "moderation"
@@ -557,10 +554,7 @@ func (p *pages) renderReports(c *gin.Context, cat *catalog, u *directory.User, b
 		d.Items = append(d.Items, v)
 	}
 	d.Message = joinUnshown(cat, "", failed, shown)
-	d.Counts.Pending, d.Counts.Review, _ = p.s.dir.QueueLength(ctx)
-	if _, n, err := p.s.dir.FindReports(ctx, u, "open", 1, 0); err == nil {
-		d.Counts.Reports = n
-	}
+	d.Counts = p.modCounts(ctx, u)
 	d.Prev, d.Next = listPager(listing{back: back}, offset, total)
 	pg := p.newPage(c, cat, "reports", "moderation", cat.T("reports.title"))
 	pg.setHere(back)

@@ -11,7 +11,7 @@ import (
 
 var (
 	nearbyParams = []string{"lon", "lat", "actor", "limit", "max_km", "kind", "department", "departement",
-		"region", "tool", "theme", "q", "precision", "population_min", "population_max"}
+		"region", "tool", "theme", "q", "precision", "population_min", "population_max", "stale", "verified_since"}
 	searchParams = []string{"q", "limit", "kind"}
 )
 

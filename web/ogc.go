@@ -57,7 +57,7 @@ func licenceLinks() []link {
 // Parameters accepted by each OGC route.
 var (
 	itemsParams = []string{"bbox", "limit", "offset", "datetime", "f", "kind", "department", "departement",
-		"region", "tool", "theme", "q", "precision", "population_min", "population_max", "parent"}
+		"region", "tool", "theme", "q", "precision", "population_min", "population_max", "parent", "stale", "verified_since"}
 	itemParams = []string{"f"}
 	metaParams = []string{"f"}
 )
@@ -211,6 +211,8 @@ func actorFilter(p *params) directory.ActorFilter {
 	}
 	f.PopulationMin = p.integer("population_min", 0, 0, 1<<30, false)
 	f.PopulationMax = p.integer("population_max", 0, 0, 1<<30, false)
+	f.Stale = p.boolean("stale")
+	f.VerifiedSince = p.since("verified_since")
 	return f
 }
 

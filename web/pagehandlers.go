@@ -470,9 +470,10 @@ type actorData struct {
 	// Facts say where each contact field and the point come from, and
 	// whether they are to be checked (by field name; "point").
 	Facts map[string]*factView
-	// FromDILA: some value comes from the official directory, whose
-	// licence asks for a credit.
-	FromDILA bool
+	// DILA is the last sync with the official directory when some value
+	// comes from it: its licence asks for a credit with the file's URL,
+	// name and date.
+	DILA *directory.ImportRun
 }
 
 // linkView is a link of the actor page, seen from the actor: to the
@@ -562,8 +563,11 @@ func (p *pages) handleActorPage(c *gin.Context) {
 		if f := p.actorFact(cat, a, field); f != nil {
 			d.Facts[field] = f
 		}
-		if strings.HasPrefix(a.Provenance[field].Source, directory.SourceDILA) {
-			d.FromDILA = true
+		if strings.HasPrefix(a.Provenance[field].Source, directory.SourceDILA) && d.DILA == nil {
+			if d.DILA, err = p.s.dir.LatestDILARun(ctx); err != nil {
+				p.renderError(c, cat, err)
+				return
+			}
 		}
 	}
 	slices.SortStableFunc(d.Adoptions, func(x, y actorAdoption) int {

@@ -78,7 +78,7 @@ func (cfg Config) basemaps() []Basemap {
 // pageNames are the page templates; each is parsed with the shared ones.
 var pageNames = []string{"home", "nearby", "actor", "tool", "tools", "search", "embed", "builder", "error",
 	"login", "register", "account", "proposals", "contrib", "place", "delete", "thanks",
-	"moderation", "reports", "accessibility", "imports"}
+	"moderation", "reports", "accessibility", "imports", "stale"}
 
 // sharedTemplates are parsed with every page: the layout and the partials.
 var sharedTemplates = []string{"templates/layout.html", "templates/partials.html", "templates/forms.html", "templates/proposal.html"}
@@ -118,6 +118,7 @@ func (s *Server) registerPageRoutes() error {
 	p.registerContribRoutes()
 	p.registerModerationPageRoutes()
 	p.registerImportPageRoutes()
+	p.registerConfirmPageRoutes()
 	return nil
 }
 

@@ -320,6 +320,40 @@ func (p *params) datetime(name string) (from, to time.Time) {
 	return from, to
 }
 
+// boolean reads true or false; nil when the parameter is absent.
+func (p *params) boolean(name string) *bool {
+	if !p.has(name) {
+		return nil
+	}
+	switch v := p.get(name); v {
+	case "true":
+		t := true
+		return &t
+	case "false":
+		f := false
+		return &f
+	default:
+		p.problems.Add(name, "must be true or false (got %q)", truncate(v))
+		return nil
+	}
+}
+
+// since reads an RFC 3339 date-time or a date (its start); zero when absent.
+func (p *params) since(name string) time.Time {
+	if !p.has(name) {
+		return time.Time{}
+	}
+	v := p.get(name)
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t
+	}
+	p.problems.Add(name, "must be an RFC 3339 date-time or a date such as 2026-01-31 (got %q)", truncate(v))
+	return time.Time{}
+}
+
 // oneOf reads a parameter restricted to a few values.
 func (p *params) oneOf(name, def string, values ...string) string {
 	if !p.has(name) {

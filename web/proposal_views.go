@@ -242,6 +242,9 @@ func (p *pages) history(c *gin.Context, cat *catalog, typ, id string) (*historyV
 		}
 		sortFields(fields)
 		for _, k := range fields {
+			if k == "verified_by" { // the version's author confirmed it
+				continue
+			}
 			ch := ver.Changes[k]
 			vv.Rows = append(vv.Rows, diffRow{Field: k, Label: cat.T("field." + k), Old: displayValue(cat, k, ch.Old), New: displayValue(cat, k, ch.New)})
 		}

@@ -176,6 +176,18 @@ var writeMatrix = map[string]writeCase{
 	"DELETE /mcp": {
 		func(h *harness, r role) (string, any) { return "/mcp", nil },
 		statuses(405, 405, 405, 405, 405)},
+	"POST /api/confirmations": {
+		func(h *harness, r role) (string, any) {
+			return "/api/confirmations", map[string]string{"target_type": "adoption", "target_id": h.adoptions[h.unique()%len(h.adoptions)]}
+		}, statuses(401, 202, 403, 201, 201)},
+	"POST /api/confirmations/:id/approve": {
+		func(h *harness, r role) (string, any) {
+			return fmt.Sprintf("/api/confirmations/%d/approve", h.pendingConfirmation()), nil
+		}, statuses(401, 403, 403, 200, 200)},
+	"POST /api/confirmations/:id/reject": {
+		func(h *harness, r role) (string, any) {
+			return fmt.Sprintf("/api/confirmations/%d/reject", h.pendingConfirmation()), nil
+		}, statuses(401, 403, 403, 200, 200)},
 	"DELETE /api/users/:id/representatives/:actor": {
 		func(h *harness, r role) (string, any) {
 			u := h.freshUser(directory.RoleContributor)
@@ -217,6 +229,8 @@ var formMatrix = map[string]string{
 	"POST /moderation/signalements/:id":                   "moderator",
 	"POST /moderation/utilisateurs/:id/bloquer":           "moderator",
 	"POST /moderation/utilisateurs/:id/debloquer":         "moderator",
+	"POST /confirmer":                                     "user",
+	"POST /moderation/confirmations/:id":                  "moderator",
 }
 
 // formPath fills a form route's parameters with fixtures.

@@ -1,0 +1,316 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/voisinage/voisinage/directory"
+)
+
+// "Toujours d'actualité": a signed-in person confirms a fact is still true
+// (API and pages); moderators decide the confirmations that wait and read
+// the facts to check (older than the threshold and never confirmed).
+
+func (s *Server) registerConfirmRoutes() {
+	s.engine.POST("/api/confirmations", s.handleConfirmCreate)
+	s.get("/api/confirmations", s.handleConfirmIndex)
+	s.engine.POST("/api/confirmations/:id/approve", s.handleConfirmDecide(true))
+	s.engine.POST("/api/confirmations/:id/reject", s.handleConfirmDecide(false))
+	s.get("/api/stale", s.handleStaleIndex)
+}
+
+// confirmationJSON is a confirmation as the API gives it.
+type confirmationJSON struct {
+	ID         int64              `json:"id"`
+	TargetType string             `json:"target_type"`
+	TargetID   string             `json:"target_id"`
+	Field      string             `json:"field,omitempty"`
+	Actor      string             `json:"actor"`
+	ActorName  string             `json:"actor_name"`
+	Value      string             `json:"value"`
+	User       directory.UserRef  `json:"user"`
+	Status     string             `json:"status"`
+	Reviewer   *directory.UserRef `json:"reviewer,omitempty"`
+	ReviewedAt string             `json:"reviewed_at,omitempty"`
+	CreatedAt  string             `json:"created_at"`
+}
+
+func toConfirmationJSON(c *directory.Confirmation) confirmationJSON {
+	out := confirmationJSON{ID: c.ID, TargetType: c.TargetType, TargetID: c.TargetID, Field: c.Field, Actor: c.ActorID,
+		ActorName: c.TargetName, Value: c.Value, User: c.User, Status: c.Status, Reviewer: c.Reviewer,
+		CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
+	if !c.ReviewedAt.IsZero() {
+		out.ReviewedAt = c.ReviewedAt.UTC().Format(time.RFC3339)
+	}
+	return out
+}
+
+// handleConfirmCreate records a confirmation: 201 when it applied at once
+// (moderators, representatives), 202 when it waits for a moderator.
+func (s *Server) handleConfirmCreate(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	var in struct {
+		TargetType string `json:"target_type"`
+		TargetID   string `json:"target_id"`
+		Field      string `json:"field"`
+	}
+	if !s.bindJSON(c, &in) {
+		return
+	}
+	conf, err := s.dir.ConfirmFact(c.Request.Context(), u, directory.ConfirmInput{TargetType: in.TargetType,
+		TargetID: in.TargetID, Field: in.Field})
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	status := http.StatusAccepted
+	if conf.Status == directory.ConfirmationApplied {
+		status = http.StatusCreated
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(status, toConfirmationJSON(conf))
+}
+
+func (s *Server) handleConfirmIndex(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	p := parseParams(c.Request.URL.RawQuery, []string{"limit", "offset"})
+	limit := p.integer("limit", 50, 1, 500, false)
+	offset := p.integer("offset", 0, 0, 1<<31-1, false)
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	list, total, err := s.dir.FindPendingConfirmations(c.Request.Context(), u, limit, offset)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]confirmationJSON, len(list))
+	for i, conf := range list {
+		out[i] = toConfirmationJSON(conf)
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"confirmations": out, "numberMatched": total, "numberReturned": len(out)})
+}
+
+func (s *Server) handleConfirmDecide(approve bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := s.requireUser(c)
+		if u == nil {
+			return
+		}
+		id, err := directory.ParseID("id", c.Param("id"))
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		var conf *directory.Confirmation
+		if approve {
+			conf, err = s.dir.ApproveConfirmation(c.Request.Context(), u, id)
+		} else {
+			conf, err = s.dir.RejectConfirmation(c.Request.Context(), u, id)
+		}
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, toConfirmationJSON(conf))
+	}
+}
+
+// staleJSON is a fact to check as the API gives it.
+type staleJSON struct {
+	Actor       string `json:"actor"`
+	ActorName   string `json:"actor_name"`
+	Kind        string `json:"kind"`
+	Departement string `json:"departement"`
+	Field       string `json:"field,omitempty"`
+	Tool        string `json:"tool,omitempty"`
+	Value       string `json:"value"`
+	AsOf        string `json:"as_of"`
+	Source      string `json:"source,omitempty"`
+}
+
+func (s *Server) handleStaleIndex(c *gin.Context) {
+	u := s.requireUser(c)
+	if u == nil {
+		return
+	}
+	p := parseParams(c.Request.URL.RawQuery, []string{"departement", "department", "region", "limit", "offset"})
+	f := directory.StaleFilter{Departement: p.str("departement") + p.str("department"), Region: p.str("region"),
+		Limit: p.integer("limit", 50, 1, 500, false), Offset: p.integer("offset", 0, 0, 1<<31-1, false)}
+	if err := p.err(); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	list, total, err := s.dir.FindStaleFacts(c.Request.Context(), u, f)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]staleJSON, len(list))
+	for i, f := range list {
+		out[i] = staleJSON{Actor: f.ActorID, ActorName: f.ActorName, Kind: f.Kind, Departement: f.Departement,
+			Field: f.Field, Tool: f.Tool, Value: f.Value, AsOf: f.AsOf, Source: f.Source}
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"facts": out, "numberMatched": total, "numberReturned": len(out),
+		"stale_after_years": s.dir.StaleYears()})
+}
+
+// Pages.
+
+func (p *pages) registerConfirmPageRoutes() {
+	p.s.engine.POST("/confirmer", p.handleConfirmPost)
+	p.s.get("/moderation/a-verifier", p.handleStalePage)
+	p.s.engine.POST("/moderation/confirmations/:id", p.handleConfirmDecidePost)
+}
+
+// handleConfirmPost records a person's "toujours d'actualité" from a page
+// and goes back to it.
+func (p *pages) handleConfirmPost(c *gin.Context) {
+	cat, u := p.beginPost(c, false)
+	if u == nil {
+		return
+	}
+	back := localPath(postValue(c, "retour"))
+	if back == "" {
+		back = "/"
+	}
+	conf, err := p.s.dir.ConfirmFact(c.Request.Context(), u, directory.ConfirmInput{TargetType: postValue(c, "type"),
+		TargetID: postValue(c, "id"), Field: postValue(c, "field")})
+	if err != nil {
+		if directory.ErrorCode(err) == directory.EINTERNAL {
+			p.renderError(c, cat, err)
+			return
+		}
+		pg := p.newPage(c, cat, "error", "", cat.T("confirm.failed"))
+		pg.Data = struct{ Message string }{errorText(cat, err)}
+		c.Header("Cache-Control", "no-store")
+		p.render(c, errorStatus(directory.ErrorCode(err)), "error", pg)
+		return
+	}
+	key := "confirmPending"
+	if conf.Status == directory.ConfirmationApplied {
+		key = "confirmApplied"
+	}
+	redirectTo(c, back, "", "fait", key)
+}
+
+// staleData is the page of facts to check.
+type staleData struct {
+	Counts       queueCounts
+	Pending      []*directory.Confirmation
+	PendingTotal int
+	Facts        []staleFactView
+	Total        int
+	Years        int
+	Filter       queueFilter
+	Menus        filterMenus
+	Return       string
+	Prev, Next   string
+	Error        string
+	ErrorID      int64
+}
+
+type staleFactView struct {
+	directory.StaleFact
+	Said string
+}
+
+func (p *pages) handleStalePage(c *gin.Context) {
+	cat := p.lang(c, true)
+	u := p.moderatorPage(c, cat)
+	if u == nil {
+		return
+	}
+	p.renderStale(c, cat, u, c.Request.URL.RequestURI(), http.StatusOK, "", 0)
+}
+
+func (p *pages) renderStale(c *gin.Context, cat *catalog, u *directory.User, back string, status int, failure string, failedID int64) {
+	ctx := c.Request.Context()
+	bu, _ := url.Parse(back)
+	q := bu.Query()
+	qf := readQueueFilter(p, q)
+	offset, _ := parseInt(q.Get("depart"))
+	d := staleData{Years: p.s.dir.StaleYears(), Filter: qf, Return: back, Error: failure, ErrorID: failedID}
+	var err error
+	if d.Pending, d.PendingTotal, err = p.s.dir.FindPendingConfirmations(ctx, u, 100, 0); err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	facts, total, err := p.s.dir.FindStaleFacts(ctx, u, directory.StaleFilter{Departement: qf.Departement, Region: qf.Region,
+		Limit: pageSize, Offset: offset})
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	d.Total = total
+	for _, f := range facts {
+		v := staleFactView{StaleFact: f}
+		if f.Field != "" {
+			v.Said = provenanceSaid(cat, directory.Provenance{Source: f.Source, AsOf: f.AsOf})
+		} else {
+			v.Said = cat.Provenance(f.AsOf, f.Sources)
+		}
+		d.Facts = append(d.Facts, v)
+	}
+	if d.Menus, err = p.menus(c, cat); err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	d.Counts = p.modCounts(ctx, u)
+	d.Prev, d.Next = listPager(listing{back: back}, offset, total)
+	pg := p.newPage(c, cat, "stale", "moderation", cat.T("stale.title"))
+	pg.setHere(back)
+	pg.Config = p.config(c, cat, nil)
+	pg.Data = d
+	c.Header("Cache-Control", "no-store")
+	p.render(c, status, "stale", pg)
+}
+
+// handleConfirmDecidePost approves or rejects a waiting confirmation.
+func (p *pages) handleConfirmDecidePost(c *gin.Context) {
+	cat, u := p.beginPost(c, true)
+	if u == nil {
+		return
+	}
+	back := localPath(postValue(c, "retour"))
+	if back == "" {
+		back = "/moderation/a-verifier"
+	}
+	id, err := directory.ParseID("id", c.Param("id"))
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	approve := postValue(c, "decision") == "approve"
+	if approve {
+		_, err = p.s.dir.ApproveConfirmation(c.Request.Context(), u, id)
+	} else {
+		_, err = p.s.dir.RejectConfirmation(c.Request.Context(), u, id)
+	}
+	if err != nil {
+		if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
+			p.renderError(c, cat, err)
+			return
+		}
+		p.renderStale(c, cat, u, back, errorStatus(directory.ErrorCode(err)), errorText(cat, err), id)
+		return
+	}
+	key := "confirmationRejected"
+	if approve {
+		key = "confirmationApproved"
+	}
+	redirectTo(c, back, "", "fait", key, "n", itoa(id))
+}
