@@ -33,7 +33,7 @@ func importFixture(t *testing.T, h *harness) *directory.DILAReport {
 // What the DILA sync brought is shown with where it comes from, in the API,
 // the exports and the pages; its reports are the moderators'.
 func TestDILAProvenanceThroughAPIAndPages(t *testing.T) {
-	h := newHarness(t, web.Config{})
+	h := newSeededHarness(t, web.Config{})
 	// A person set Épinal's e-mail before the import: it stays, and the
 	// official one goes to review.
 	h.propose(h.mod, "actor", "commune-88160", "email", "accueil@mairie-epinal.example")

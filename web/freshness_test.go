@@ -44,7 +44,7 @@ func getDoc(t *testing.T, h *harness, path string) fcDoc {
 // (waits) and a moderator (applies), the moderators' queue of facts to
 // check, and "last updated" as the last real change.
 func TestFreshnessThroughAPIAndPages(t *testing.T) {
-	h := newHarness(t, web.Config{})
+	h := newSeededHarness(t, web.Config{})
 
 	// The seed adoptions (2009–2016) are stale.
 	stale := getDoc(t, h, "/api/collections/actors/items?stale=true&limit=100")

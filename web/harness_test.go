@@ -64,8 +64,21 @@ type harness struct {
 }
 
 // newHarness opens the router with cfg (its rate limits generous unless set,
-// logs discarded unless a logger is given) and makes the users.
+// logs discarded unless a logger is given) over the small dataset, and
+// makes the users.
 func newHarness(tb testing.TB, cfg web.Config) *harness {
+	tb.Helper()
+	return newHarnessOn(tb, cfg, MustOpenSmallServerDir)
+}
+
+// newSeededHarness is newHarness over the whole bundled dataset, for the
+// integration tests that need its real actors and counts.
+func newSeededHarness(tb testing.TB, cfg web.Config) *harness {
+	tb.Helper()
+	return newHarnessOn(tb, cfg, MustOpenServerDir)
+}
+
+func newHarnessOn(tb testing.TB, cfg web.Config, open func(testing.TB, web.Config) (*web.Server, *directory.Directory)) *harness {
 	tb.Helper()
 	if cfg.RateLimits == (web.RateLimits{}) {
 		cfg.RateLimits = generousLimits
@@ -73,7 +86,7 @@ func newHarness(tb testing.TB, cfg web.Config) *harness {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	srv, d := MustOpenSmallServerDir(tb, cfg)
+	srv, d := open(tb, cfg)
 	// The per-account and server-wide limits have their own tests.
 	d.Policy.RatePerHour, d.Policy.ReportsPerHour, d.Policy.AnonymousReportsPerHour, d.Policy.RegistrationsPerHour = 0, 0, 0, 0
 	h := &harness{tb: tb, srv: srv, d: d, users: map[role]*directory.User{}, passwords: map[role]string{}, sessions: map[int64]string{}}
