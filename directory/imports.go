@@ -38,6 +38,7 @@ type ImportRun struct {
 	Status    string
 	Report    json.RawMessage // a *DILAReport or a *BatchReport
 	CreatedAt time.Time
+	Pending   int // proposals of the run still waiting for a moderator
 }
 
 // systemUsers are the accounts imports write as: history and proposals
@@ -99,7 +100,8 @@ func (d *Directory) saveRunReport(ctx context.Context, id int64, status string, 
 	return err
 }
 
-const runColumns = `r.id, r.kind, r.author_id, u.display_name, r.file_name, r.file_date, r.source_url, r.status, r.report, r.created_at`
+const runColumns = `r.id, r.kind, r.author_id, u.display_name, r.file_name, r.file_date, r.source_url, r.status, r.report,
+	r.created_at, (SELECT COUNT(*) FROM proposals p WHERE p.batch_id = r.id AND p.status = 'pending')`
 
 func scanRun(s rowScanner) (*ImportRun, error) {
 	r := &ImportRun{}
@@ -107,7 +109,7 @@ func scanRun(s rowScanner) (*ImportRun, error) {
 	var authorName sql.NullString
 	var report, created string
 	if err := s.Scan(&r.ID, &r.Kind, &author, &authorName, &r.FileName, &r.FileDate, &r.SourceURL, &r.Status,
-		&report, &created); err != nil {
+		&report, &created, &r.Pending); err != nil {
 		return nil, err
 	}
 	if author.Valid {

@@ -644,6 +644,23 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 		for k, ch := range p.Changes {
 			fields[k] = ch.New
 		}
+		if p.TargetType == TypeAdoption {
+			// Its actor and tool may have gone since it was proposed.
+			var a adoptionData
+			fromFields(fields, &a)
+			var actorGone, toolGone bool
+			if err := tx.QueryRowContext(ctx, `SELECT
+				NOT EXISTS (SELECT 1 FROM actors WHERE id = ? AND deleted = 0),
+				NOT EXISTS (SELECT 1 FROM tools WHERE slug = ? AND deleted = 0)`, a.Actor, a.Tool).Scan(&actorGone, &toolGone); err != nil {
+				return touchSet{}, err
+			}
+			switch {
+			case actorGone:
+				return touchSet{}, Errorf(ECONFLICT, "actor %s does not exist (any more): the adoption cannot be created", a.Actor)
+			case toolGone:
+				return touchSet{}, Errorf(ECONFLICT, "tool %s does not exist (yet or any more): approve the proposal creating it first", a.Tool)
+			}
+		}
 	case ActionUpdate, ActionPlace:
 		if !cur.exists() || cur.deleted() {
 			return touchSet{}, NewError(ECONFLICT, keyDeletedMeanwhle, Args{"type": p.TargetType, "id": p.TargetID})
@@ -692,8 +709,15 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 	// An import's proposal says where its values come from in their
 	// provenance; the record's list of sources is for people's references.
 	if p.Source != "" && p.Action != ActionDelete && len(p.Provenance) == 0 {
-		fields["sources"] = appendSource(fields["sources"], Source{Document: p.Source, Year: now.Year(),
-			Quote: "proposal " + strconv.FormatInt(p.ID, 10)})
+		src := Source{Document: p.Source, Year: now.Year(), Quote: "proposal " + strconv.FormatInt(p.ID, 10)}
+		if p.BatchID != 0 && validURL(p.Source, 500) {
+			// A batch row's source is where the fact can be read, as of the
+			// date the row gives.
+			var asOf string
+			json.Unmarshal(fields["as_of"], &asOf)
+			src = Source{URL: p.Source, Date: asOf}
+		}
+		fields["sources"] = appendSource(fields["sources"], src)
 	}
 
 	touched, version, err := writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: p.Action, AuthorID: p.AuthorID,
@@ -815,7 +839,7 @@ func appendSource(raw json.RawMessage, s Source) json.RawMessage {
 	var list []Source
 	json.Unmarshal(raw, &list)
 	for _, x := range list {
-		if x.Document == s.Document {
+		if x.Document == s.Document && x.URL == s.URL {
 			return raw
 		}
 	}

@@ -244,6 +244,19 @@ func scanUser(s rowScanner) (*User, error) {
 	return u, nil
 }
 
+// FindUserByEmail returns the user with this e-mail address (for the
+// command line's -as). ENOTFOUND if none.
+func (d *Directory) FindUserByEmail(ctx context.Context, email string) (*User, error) {
+	var id int64
+	err := d.db.read.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, normalizeEmail(email)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENOTFOUND, "no account with e-mail %q: create it with voisinage user add", email)
+	} else if err != nil {
+		return nil, err
+	}
+	return d.FindUserByID(ctx, id)
+}
+
 // FindUserByID returns a user with the actors they represent. ENOTFOUND if none.
 func (d *Directory) FindUserByID(ctx context.Context, id int64) (*User, error) {
 	u, err := scanUser(d.db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))

@@ -299,6 +299,18 @@ func (h *harness) pendingConfirmation() int64 {
 	return c.ID
 }
 
+// pendingBatch returns the id of a new batch of adoptions waiting for
+// review (by a fresh contributor).
+func (h *harness) pendingBatch() int64 {
+	h.tb.Helper()
+	rep, err := h.d.ImportAdoptions(context.Background(), h.freshUser(directory.RoleContributor),
+		strings.NewReader(fmt.Sprintf("actor;tool;usage\n%s;wiki;Wiki %d\n", h.commune(), h.unique())), directory.BatchOptions{FileName: "fixture.csv"})
+	if err != nil || rep.RunID == 0 {
+		h.tb.Fatalf("fixture batch: %+v %v", rep, err)
+	}
+	return rep.RunID
+}
+
 // token returns the id of a new API token of u.
 func (h *harness) token(u *directory.User) int64 {
 	h.tb.Helper()

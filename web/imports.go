@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -91,6 +92,10 @@ type importsData struct {
 	Runs   []*directory.ImportRun
 	Run    *directory.ImportRun
 	DILA   *directory.DILAReport
+	Batch  *directory.BatchReport
+	Error  string
+	Return string
+	status int
 }
 
 func (p *pages) registerImportPageRoutes() {
@@ -105,7 +110,7 @@ func (p *pages) importsPage(c *gin.Context, cat *catalog, u *directory.User, d *
 	pg.Config = p.config(c, cat, nil)
 	pg.Data = d
 	c.Header("Cache-Control", "no-store")
-	p.render(c, http.StatusOK, "imports", pg)
+	p.render(c, cmp.Or(d.status, http.StatusOK), "imports", pg)
 }
 
 func (p *pages) handleImportsPage(c *gin.Context) {
@@ -133,18 +138,30 @@ func (p *pages) handleImportPage(c *gin.Context) {
 		p.renderError(c, cat, directory.Errorf(directory.ENOTFOUND, "no such import run"))
 		return
 	}
+	p.renderImportRun(c, cat, u, id, "", http.StatusOK)
+}
+
+// renderImportRun shows one run and its report, with an error when a
+// decision on it failed.
+func (p *pages) renderImportRun(c *gin.Context, cat *catalog, u *directory.User, id int64, failure string, status int) {
 	r, err := p.s.dir.FindImportRun(c.Request.Context(), u, id)
 	if err != nil {
 		p.renderError(c, cat, err)
 		return
 	}
-	d := &importsData{Run: r}
-	if r.Kind == directory.ImportDILA {
+	d := &importsData{Run: r, Error: failure, Return: "/moderation/imports/" + itoa(id)}
+	switch r.Kind {
+	case directory.ImportDILA:
 		d.DILA = &directory.DILAReport{}
-		if err := json.Unmarshal(r.Report, d.DILA); err != nil {
-			p.renderError(c, cat, err)
-			return
-		}
+		err = json.Unmarshal(r.Report, d.DILA)
+	case directory.ImportAdoptions:
+		d.Batch = &directory.BatchReport{}
+		err = json.Unmarshal(r.Report, d.Batch)
 	}
+	if err != nil {
+		p.renderError(c, cat, err)
+		return
+	}
+	d.status = status
 	p.importsPage(c, cat, u, d, cat.Tf("imports.runTitle", r.ID))
 }

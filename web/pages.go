@@ -78,7 +78,7 @@ func (cfg Config) basemaps() []Basemap {
 // pageNames are the page templates; each is parsed with the shared ones.
 var pageNames = []string{"home", "nearby", "actor", "tool", "tools", "search", "embed", "builder", "error",
 	"login", "register", "account", "proposals", "contrib", "place", "delete", "thanks",
-	"moderation", "reports", "accessibility", "imports", "stale"}
+	"moderation", "reports", "accessibility", "imports", "stale", "batch"}
 
 // sharedTemplates are parsed with every page: the layout and the partials.
 var sharedTemplates = []string{"templates/layout.html", "templates/partials.html", "templates/forms.html", "templates/proposal.html"}
@@ -118,6 +118,7 @@ func (s *Server) registerPageRoutes() error {
 	p.registerContribRoutes()
 	p.registerModerationPageRoutes()
 	p.registerImportPageRoutes()
+	p.registerBatchPageRoutes()
 	p.registerConfirmPageRoutes()
 	return nil
 }
@@ -237,6 +238,14 @@ func (p *pages) funcs(c *catalog) template.FuncMap {
 		"join":       strings.Join,
 		"coordinate": func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
 		"add":        func(a, b int) int { return a + b },
+		"mul":        func(a, b float64) float64 { return a * b },
+		"themes": func(ts []string) string {
+			names := make([]string, len(ts))
+			for i, t := range ts {
+				names[i] = c.T("theme." + t)
+			}
+			return strings.Join(names, ", ")
+		},
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {

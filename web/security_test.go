@@ -176,6 +176,19 @@ var writeMatrix = map[string]writeCase{
 	"DELETE /mcp": {
 		func(h *harness, r role) (string, any) { return "/mcp", nil },
 		statuses(405, 405, 405, 405, 405)},
+	"POST /api/imports/adoptions": {
+		func(h *harness, r role) (string, any) {
+			return "/api/imports/adoptions?file=matrix.csv", fmt.Sprintf("actor;tool;usage\n%s;wiki;Wiki %d\n", h.commune(), h.unique())
+		}, statuses(401, 201, 403, 201, 201)},
+	"POST /api/imports/:id/approve": {
+		func(h *harness, r role) (string, any) {
+			return fmt.Sprintf("/api/imports/%d/approve", h.pendingBatch()), nil
+		},
+		statuses(401, 403, 403, 200, 200)},
+	"POST /api/imports/:id/reject": {
+		func(h *harness, r role) (string, any) {
+			return fmt.Sprintf("/api/imports/%d/reject", h.pendingBatch()), map[string]string{"reason": "liste à revoir"}
+		}, statuses(401, 403, 403, 200, 200)},
 	"POST /api/confirmations": {
 		func(h *harness, r role) (string, any) {
 			return "/api/confirmations", map[string]string{"target_type": "adoption", "target_id": h.adoptions[h.unique()%len(h.adoptions)]}
@@ -230,6 +243,8 @@ var formMatrix = map[string]string{
 	"POST /moderation/utilisateurs/:id/bloquer":           "moderator",
 	"POST /moderation/utilisateurs/:id/debloquer":         "moderator",
 	"POST /confirmer":                                     "user",
+	"POST /moderation/imports/adoptions":                  "moderator",
+	"POST /moderation/imports/:id/decision":               "moderator",
 	"POST /moderation/confirmations/:id":                  "moderator",
 }
 

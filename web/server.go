@@ -155,6 +155,7 @@ func (s *Server) registerRoutes() error {
 	s.registerProposalRoutes()
 	s.registerModerationRoutes()
 	s.registerImportRoutes()
+	s.registerBatchRoutes()
 	s.registerConfirmRoutes()
 	s.registerFeedRoutes()
 	s.registerMCPRoutes()

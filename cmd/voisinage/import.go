@@ -21,16 +21,19 @@ import (
 	"github.com/voisinage/voisinage/directory"
 )
 
-// runImport runs `voisinage import dila …`.
+// runImport runs `voisinage import dila|adoptions …`.
 func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: voisinage import dila [-db FILE] [-dry-run] [-url URL] [-json] PATH")
+		return errors.New("usage: voisinage import dila [-db FILE] [-dry-run] [-url URL] [-json] PATH\n" +
+			"       voisinage import adoptions [-db FILE] -as EMAIL [-dry-run] [-json] PATH")
 	}
 	switch args[0] {
 	case "dila":
 		return runImportDILA(ctx, args[1:], stdin, stdout, stderr)
+	case "adoptions":
+		return runImportAdoptions(ctx, args[1:], stdin, stdout, stderr)
 	}
-	return fmt.Errorf("import: unknown kind %q: dila", args[0])
+	return fmt.Errorf("import: unknown kind %q: dila or adoptions", args[0])
 }
 
 // runImportDILA runs `voisinage import dila`: it reads the DILA "Base de
@@ -250,4 +253,109 @@ func countList(m map[string]int) string {
 		parts[i] = fmt.Sprintf("%s %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
+}
+
+// runImportAdoptions runs `voisinage import adoptions`: a batch of
+// adoptions (CSV with ; or , or GeoJSON; - for stdin) filed as one batch of
+// proposals by the account -as names (applied at once for a moderator).
+// Nothing is stored unless every row is good; the report says which rows
+// to fix. A server running on the database serves the changes within a
+// second.
+func runImportAdoptions(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("voisinage import adoptions", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: voisinage import adoptions [-db voisinage.db] -as EMAIL [-dry-run] [-json] PATH")
+		fmt.Fprintln(stderr, "PATH is a CSV (UTF-8, ; or ,) or GeoJSON file, one row per adoption, or - for stdin.")
+		fs.PrintDefaults()
+	}
+	dbPath := fs.String("db", "voisinage.db", "SQLite database file (a server may be running on it)")
+	as := fs.String("as", "", "e-mail of the account the batch is filed by (a moderator's batch applies at once)")
+	dryRun := fs.Bool("dry-run", false, "match and check every row and print the report, store nothing")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *as == "" {
+		fs.Usage()
+		return errors.New("import adoptions: give -as EMAIL and the file's path (or - for stdin)")
+	}
+	var in io.Reader = stdin
+	name := "-"
+	if p := fs.Arg(0); p != "-" {
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("import adoptions: %w", err)
+		}
+		defer f.Close()
+		in, name = f, filepath.Base(p)
+	}
+	db, err := directory.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := ensureSeeded(ctx, db, nil); err != nil {
+		return err
+	}
+	d, err := directory.New(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	u, err := d.FindUserByEmail(ctx, *as)
+	if err != nil {
+		return fmt.Errorf("import adoptions: %s", errorText(err))
+	}
+	rep, err := d.ImportAdoptions(ctx, u, in, directory.BatchOptions{FileName: name, DryRun: *dryRun})
+	if rep != nil {
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if e := enc.Encode(rep); e != nil {
+				return e
+			}
+		} else {
+			printBatchReport(stdout, rep)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("import adoptions: %s", errorText(err))
+	}
+	return nil
+}
+
+// printBatchReport writes a batch's report for a person at a terminal.
+func printBatchReport(w io.Writer, r *directory.BatchReport) {
+	switch {
+	case r.DryRun:
+		fmt.Fprintf(w, "Batch of adoptions (DRY RUN: nothing stored) from %s (%s), by %s\n", r.File, r.Format, r.Author.Name)
+	case r.RunID == 0:
+		fmt.Fprintf(w, "Batch of adoptions from %s (%s), by %s: NOT stored\n", r.File, r.Format, r.Author.Name)
+	case r.Applied:
+		fmt.Fprintf(w, "Batch of adoptions no. %d from %s (%s), by %s: applied at once (moderator)\n", r.RunID, r.File, r.Format, r.Author.Name)
+	default:
+		fmt.Fprintf(w, "Batch of adoptions no. %d from %s (%s), by %s: %d proposals wait for a moderator\n", r.RunID, r.File, r.Format,
+			r.Author.Name, r.Proposals)
+	}
+	fmt.Fprintf(w, "rows: %d; matched: %d; already there: %d; ambiguous: %d; unmatched: %d; invalid: %d\n",
+		len(r.Rows), r.OK, r.Unchanged, r.Ambiguous, r.Unmatched, r.Invalid)
+	if len(r.NewTools) > 0 {
+		fmt.Fprintf(w, "new tools: %s\n", strings.Join(r.NewTools, ", "))
+	}
+	for _, row := range r.Rows {
+		if row.Status == directory.RowOK || row.Status == directory.RowUnchanged {
+			continue
+		}
+		var errs []string
+		for _, f := range []string{"actor", "tool", "tool_themes", "usage", "since", "status", "contact", "url", "source_url", "as_of"} {
+			if e, ok := row.Errors[f]; ok {
+				errs = append(errs, f+": "+e)
+			}
+		}
+		fmt.Fprintf(w, "  line %d %s: %s\n", row.Line, row.Status, strings.Join(errs, "; "))
+		for _, c := range row.Candidates {
+			fmt.Fprintf(w, "    candidate %s %q (%s, %s)\n", c.ID, c.Name, c.Kind, c.Departement)
+		}
+	}
 }

@@ -137,3 +137,62 @@ func TestImportDILA_BesideARunningServer(t *testing.T) {
 		t.Fatalf("bad file: %v\n%s", err, errOut)
 	}
 }
+
+// A batch of adoptions from the command line, beside a running server: a
+// moderator's batch applies at once and the server serves it; a batch with
+// an unmatched row stores nothing and says which line to fix.
+func TestImportAdoptions_CommandLine(t *testing.T) {
+	skipShort(t, "builds and runs the binary")
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "voisinage.db")
+	srv := startServer(t, dbPath)
+	defer srv.stop(t)
+	if out, errOut, err := runBinary(t, []string{"VOISINAGE_PASSWORD=a moderator passphrase"}, "user", "add", "-db", dbPath,
+		"-email", "reseau@megalis.example", "-name", "Mégalis Bretagne", "-role", "moderator"); err != nil {
+		t.Fatalf("user add: %v\n%s\n%s", err, out, errOut)
+	}
+	bad := filepath.Join(dir, "membres-erreur.csv")
+	os.WriteFile(bad, []byte("insee;outil;statut\n29019;wiki;in_use\n99999;wiki;in_use\n"), 0o600)
+	out, _, err := runBinary(t, nil, "import", "adoptions", "-db", dbPath, "-as", "reseau@megalis.example", bad)
+	if err == nil || !strings.Contains(out, "NOT stored") || !strings.Contains(out, "line 3 unmatched") {
+		t.Fatalf("a batch with an unmatched row: %v\n%s", err, out)
+	}
+	good := filepath.Join(dir, "membres.csv")
+	os.WriteFile(good, []byte("insee;outil;statut;usage;as_of\n29019;opendatasoft;planned;Portail de données de la métropole;2026-10\n"), 0o600)
+	out, _, err = runBinary(t, nil, "import", "adoptions", "-db", dbPath, "-as", "reseau@megalis.example", "-dry-run", good)
+	if err != nil || !strings.Contains(out, "DRY RUN") || !strings.Contains(out, "matched: 1") {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	out, _, err = runBinary(t, nil, "import", "adoptions", "-db", dbPath, "-as", "reseau@megalis.example", good)
+	if err != nil || !strings.Contains(out, "applied at once") {
+		t.Fatalf("moderator's batch: %v\n%s", err, out)
+	}
+	var f struct {
+		Properties struct {
+			Adoptions []struct {
+				Tool   string `json:"tool"`
+				Status string `json:"status"`
+				AsOf   string `json:"as_of"`
+			} `json:"adoptions"`
+		} `json:"properties"`
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		getJSON(t, srv.base+"/api/collections/actors/items/commune-29019", &f)
+		found := false
+		for _, ad := range f.Properties.Adoptions {
+			found = found || (ad.Tool == "opendatasoft" && ad.Status == "planned" && ad.AsOf == "2026-10")
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the running server never served the batch: %+v", f.Properties.Adoptions)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, errOut, err := runBinary(t, nil, "import", "adoptions", "-db", dbPath, "-as", "nobody@example.org", good); err == nil ||
+		!strings.Contains(errOut, "no account") {
+		t.Fatalf("an unknown -as: %v %s", err, errOut)
+	}
+}

@@ -120,6 +120,9 @@ type Config struct {
 	// WebhookAllowPrivate lets webhooks reach loopback, private and
 	// link-local addresses (refused by default, against SSRF).
 	WebhookAllowPrivate bool
+	// StaleYears is how old an unconfirmed fact must be to be shown as
+	// "à vérifier" (0: never).
+	StaleYears int
 }
 
 // Main wires the store, the directory and the web server together.
@@ -147,7 +150,8 @@ type Main struct {
 // NewMain returns a Main with default configuration.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{Addr: "127.0.0.1:8080", DBPath: "voisinage.db", FollowEvery: time.Second, Basemap: "osm", LogFormat: "auto"},
+		Config: Config{Addr: "127.0.0.1:8080", DBPath: "voisinage.db", FollowEvery: time.Second, Basemap: "osm", LogFormat: "auto",
+			StaleYears: directory.DefaultStaleYears},
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 	}
@@ -173,6 +177,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.Config.Contact, "accessibility-contact", m.Config.Contact, "e-mail address or URL the accessibility statement (/accessibilite) gives for reporting a barrier (default: the site's report form)")
 	fs.StringVar(&m.Config.LogFormat, "log-format", m.Config.LogFormat, "log format: text (one short line per request), json, or auto (text on a terminal, JSON otherwise)")
 	fs.StringVar(&m.Config.PprofAddr, "pprof", m.Config.PprofAddr, "address for Go's profiler (net/http/pprof), such as 127.0.0.1:6060; keep it private (default: off)")
+	fs.IntVar(&m.Config.StaleYears, "stale-years", m.Config.StaleYears, "facts older than this many years and not confirmed since are shown as \"à vérifier\" (0: never)")
 	fs.DurationVar(&m.Config.FollowEvery, "follow", m.Config.FollowEvery, "how often to look for changes written to the database by other processes (imports, other instances)")
 	fs.IntVar(&m.Config.MaxExpensive, "max-expensive", m.Config.MaxExpensive, "reads served at once, server wide; more wait up to 2 s, then get 503 with Retry-After (default: 4 per core, at least 16)")
 	fs.BoolVar(&m.Config.WebhookAllowPrivate, "webhook-allow-private", m.Config.WebhookAllowPrivate, "let webhooks reach loopback, private and link-local addresses (refused by default, at registration and at connect time, against SSRF)")
@@ -186,6 +191,9 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if m.Config.StaleYears < 0 || m.Config.StaleYears > 100 {
+		return fmt.Errorf("-stale-years must be between 0 and 100 (got %d)", m.Config.StaleYears)
 	}
 	if m.Config.FollowEvery < 10*time.Millisecond {
 		return fmt.Errorf("-follow must be at least 10ms (got %s)", m.Config.FollowEvery)
@@ -290,7 +298,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// million actors) was a third of its CPU for nothing. The memory limit
 	// still makes the collector run if the heap nears it.
 	gcPercent := debug.SetGCPercent(-1)
-	m.dir, err = directory.New(ctx, db)
+	m.dir, err = directory.New(ctx, db, directory.WithStaleYears(m.Config.StaleYears))
 	debug.SetGCPercent(gcPercent)
 	if err != nil {
 		return err

@@ -1,0 +1,737 @@
+package directory
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Batch imports: a network (Mégalis Bretagne, Villes Internet, a
+// département's digital agency…) or a moderator submits a list of
+// adoptions in one go, as CSV (UTF-8, ";" or ",") or GeoJSON, one row per
+// adoption. Each row names its actor (an id, an INSEE code, a SIREN, or a
+// name with its département) and its tool (a slug or a name; an unknown
+// tool is created in the same batch when the row gives its themes), and the
+// adoption's usage, since, status, contact, url, source_url and as_of.
+//
+// Every row is matched and checked first; the report lists matched,
+// ambiguous (with candidates), unmatched and invalid rows. A batch is stored
+// only when every row is good: nothing is half-applied. Its rows become
+// proposals of one batch (an import run): a moderator approves or rejects
+// the batch, or single rows. A moderator's own batch applies at once, in
+// one transaction.
+
+// MaxBatchRows is the most rows a batch may have.
+const MaxBatchRows = 5000
+
+// Batch row statuses.
+const (
+	RowOK        = "ok"        // matched and valid: becomes a proposal
+	RowUnchanged = "unchanged" // the adoption already says all of it
+	RowAmbiguous = "ambiguous" // several actors (or tools) fit: give an id
+	RowUnmatched = "unmatched" // no actor (or tool) fits
+	RowInvalid   = "invalid"   // a value is wrong
+)
+
+// BatchOptions describe a batch import.
+type BatchOptions struct {
+	FileName string // shown in the report and the runs' list
+	DryRun   bool   // match and check every row, store nothing (the preview)
+}
+
+// BatchCandidate is an actor a row may mean.
+type BatchCandidate struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	Departement string `json:"departement,omitempty"`
+}
+
+// BatchRow is one row of a batch, as read and as matched.
+type BatchRow struct {
+	Line       int               `json:"line"` // CSV line (the header is line 1), or feature number
+	Input      map[string]string `json:"input"`
+	Status     string            `json:"status"`
+	Actor      string            `json:"actor,omitempty"`
+	ActorName  string            `json:"actor_name,omitempty"`
+	Tool       string            `json:"tool,omitempty"`
+	NewTool    bool              `json:"new_tool,omitempty"`
+	Action     string            `json:"action,omitempty"` // create or update (the adoption exists)
+	Candidates []BatchCandidate  `json:"candidates,omitempty"`
+	Errors     map[string]string `json:"errors,omitempty"`
+	ProposalID int64             `json:"proposal_id,omitempty"`
+
+	changes map[string]json.RawMessage // the adoption's fields to propose
+}
+
+// BatchReport is what a batch import read, matched and stored.
+type BatchReport struct {
+	RunID     int64      `json:"run_id,omitempty"`
+	File      string     `json:"file"`
+	Format    string     `json:"format"`
+	DryRun    bool       `json:"dry_run"`
+	Applied   bool       `json:"applied"` // a moderator's batch: applied at once
+	Author    UserRef    `json:"author"`
+	Rows      []BatchRow `json:"rows"`
+	OK        int        `json:"ok"`
+	Unchanged int        `json:"unchanged"`
+	Ambiguous int        `json:"ambiguous"`
+	Unmatched int        `json:"unmatched"`
+	Invalid   int        `json:"invalid"`
+	NewTools  []string   `json:"new_tools,omitempty"`
+	Proposals int        `json:"proposals"`
+}
+
+// Good reports whether every row can be stored.
+func (r *BatchReport) Good() bool { return r.Ambiguous+r.Unmatched+r.Invalid == 0 }
+
+// batchColumns maps the accepted column names (and their aliases) to the
+// field they fill.
+var batchColumns = map[string]string{
+	"actor": "actor", "actor_id": "actor", "acteur": "actor",
+	"insee": "insee", "code_insee": "insee", "insee_code": "insee",
+	"siren": "siren",
+	"name":  "name", "nom": "name", "actor_name": "name",
+	"departement": "departement", "département": "departement", "department": "departement", "dept": "departement",
+	"tool": "tool", "outil": "tool", "tool_slug": "tool", "tool_name": "tool",
+	"tool_themes": "tool_themes", "themes": "tool_themes", "thèmes": "tool_themes",
+	"tool_url": "tool_url",
+	"usage":    "usage", "since": "since", "depuis": "since", "status": "status", "statut": "status",
+	"contact": "contact", "url": "url", "source_url": "source_url", "source": "source_url",
+	"as_of": "as_of", "date": "as_of",
+}
+
+// batchFields lists the fields in the order the report shows them.
+var batchFields = []string{"actor", "insee", "siren", "name", "departement", "tool", "tool_themes", "tool_url",
+	"usage", "since", "status", "contact", "url", "source_url", "as_of"}
+
+// readBatch reads the rows of a CSV or GeoJSON file.
+func readBatch(r io.Reader) (format string, rows []BatchRow, err error) {
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(4096)
+	head = bytes.TrimPrefix(head, []byte("\ufeff"))
+	if t := bytes.TrimSpace(head); len(t) > 0 && t[0] == '{' {
+		rows, err = readBatchGeoJSON(br)
+		return "geojson", rows, err
+	}
+	rows, err = readBatchCSV(br)
+	return "csv", rows, err
+}
+
+func readBatchCSV(br *bufio.Reader) ([]BatchRow, error) {
+	data, err := io.ReadAll(br)
+	if err != nil {
+		return nil, err
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		return nil, FieldError("file", "must be UTF-8 text (save the spreadsheet as CSV UTF-8)")
+	}
+	firstLine, _, _ := bytes.Cut(data, []byte("\n"))
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma = ','
+	if bytes.Count(firstLine, []byte(";")) > bytes.Count(firstLine, []byte(",")) {
+		cr.Comma = ';'
+	}
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, FieldError("file", "is empty: give a header line, then one line per adoption")
+	} else if err != nil {
+		return nil, FieldError("file", "is not readable CSV: %v", err)
+	}
+	cols := make([]string, len(header))
+	known := false
+	var unknown []string
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(h))
+		if f, ok := batchColumns[name]; ok {
+			cols[i], known = f, true
+		} else if name != "" {
+			unknown = append(unknown, h)
+		}
+	}
+	if !known {
+		return nil, FieldError("file", "has no known column in its header line: use %s", strings.Join(batchFields, ", "))
+	}
+	if len(unknown) > 0 {
+		return nil, FieldError("file", "has unknown columns %s: the columns are %s", strings.Join(unknown, ", "), strings.Join(batchFields, ", "))
+	}
+	var rows []BatchRow
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, FieldError("file", "is not readable CSV: %v", err)
+		}
+		line, _ := cr.FieldPos(0)
+		in := map[string]string{}
+		empty := true
+		for i, v := range rec {
+			if i < len(cols) && cols[i] != "" {
+				if v = strings.TrimSpace(v); v != "" {
+					in[cols[i]] = v
+					empty = false
+				}
+			}
+		}
+		if empty {
+			continue
+		}
+		rows = append(rows, BatchRow{Line: line, Input: in})
+		if len(rows) > MaxBatchRows {
+			return nil, FieldError("file", "has more than %d rows: split it", MaxBatchRows)
+		}
+	}
+	return rows, nil
+}
+
+func readBatchGeoJSON(br *bufio.Reader) ([]BatchRow, error) {
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.NewDecoder(br).Decode(&fc); err != nil {
+		return nil, FieldError("file", "is not readable GeoJSON: %v", err)
+	}
+	if fc.Type != "FeatureCollection" {
+		return nil, FieldError("file", "must be a GeoJSON FeatureCollection, one feature per adoption")
+	}
+	if len(fc.Features) > MaxBatchRows {
+		return nil, FieldError("file", "has more than %d features: split it", MaxBatchRows)
+	}
+	var rows []BatchRow
+	for i, f := range fc.Features {
+		in := map[string]string{}
+		for k, v := range f.Properties {
+			name, ok := batchColumns[strings.ToLower(k)]
+			if !ok {
+				return nil, FieldError("file", "feature %d has an unknown property %q: the properties are %s", i+1, k,
+					strings.Join(batchFields, ", "))
+			}
+			var s string
+			switch x := v.(type) {
+			case nil:
+			case string:
+				s = strings.TrimSpace(x)
+			case float64:
+				s = strconv.FormatFloat(x, 'f', -1, 64)
+			case []any:
+				var parts []string
+				for _, e := range x {
+					parts = append(parts, fmt.Sprint(e))
+				}
+				s = strings.Join(parts, ",")
+			default:
+				s = fmt.Sprint(x)
+			}
+			if s != "" {
+				in[name] = s
+			}
+		}
+		rows = append(rows, BatchRow{Line: i + 1, Input: in})
+	}
+	return rows, nil
+}
+
+// ImportAdoptions reads a batch of adoptions from r and, unless it is a dry
+// run, stores it as one batch of proposals by u (applied at once when u is
+// a moderator). EUNAUTHORIZED without u, EFORBIDDEN for a blocked account,
+// EINVALID for a file that cannot be read. A batch with a row that is not
+// good (ambiguous, unmatched or invalid) is not stored: the report says
+// which rows to fix, and the error is EINVALID.
+func (d *Directory) ImportAdoptions(ctx context.Context, u *User, r io.Reader, o BatchOptions) (*BatchReport, error) {
+	if u == nil {
+		return nil, Errorf(EUNAUTHORIZED, "log in to import adoptions")
+	}
+	now := d.db.Now()
+	if u.Blocked(now) {
+		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s", u.BlockedUntil.Format("2006-01-02"))
+	}
+	format, rows, err := readBatch(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, FieldError("file", "has no row: give one line (or feature) per adoption")
+	}
+	rep := &BatchReport{File: o.FileName, Format: format, DryRun: o.DryRun, Author: UserRef{ID: u.ID, Name: u.DisplayName},
+		Rows: rows, Applied: u.IsModerator()}
+	if rep.File == "" {
+		rep.File = "-"
+	}
+	newTools := d.matchBatch(ctx, rep, now)
+	for _, row := range rep.Rows {
+		switch row.Status {
+		case RowOK:
+			rep.OK++
+		case RowUnchanged:
+			rep.Unchanged++
+		case RowAmbiguous:
+			rep.Ambiguous++
+		case RowUnmatched:
+			rep.Unmatched++
+		case RowInvalid:
+			rep.Invalid++
+		}
+	}
+	for _, t := range newTools {
+		rep.NewTools = append(rep.NewTools, t.slug)
+	}
+	if o.DryRun {
+		return rep, nil
+	}
+	if !rep.Good() {
+		return rep, &Error{Code: EINVALID, Message: fmt.Sprintf(
+			"%d rows are ambiguous, unmatched or invalid: fix them (the report says how) and import the file again; nothing was stored",
+			rep.Ambiguous+rep.Unmatched+rep.Invalid)}
+	}
+	if rep.OK == 0 {
+		return rep, Errorf(EINVALID, "every row is already in the directory: nothing to import")
+	}
+	if err := d.storeBatch(ctx, u, rep, newTools, now); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// batchTool is a tool a batch creates.
+type batchTool struct {
+	slug   string
+	fields map[string]json.RawMessage
+	rows   []int // indexes of the rows that use it
+	prop   int64
+}
+
+// matchBatch matches and checks every row; it returns the tools to create.
+func (d *Directory) matchBatch(ctx context.Context, rep *BatchReport, now time.Time) []*batchTool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	c := &checker{d: d, now: now}
+	toolsByName := map[string]string{}
+	for slug, t := range d.tools {
+		toolsByName[Fold(t.Name)] = slug
+	}
+	var newTools []*batchTool
+	newByName := map[string]*batchTool{}
+	// The SIREN of each actor, read from the features once, when a row needs it.
+	var sirenIndex map[string][]uint32
+	sirens := func() map[string][]uint32 {
+		if sirenIndex == nil {
+			sirenIndex = map[string][]uint32{}
+			for _, ref := range d.live {
+				if d.entries[ref].synthetic {
+					continue
+				}
+				c := d.actorCodes(ref)
+				if c[1] != "" {
+					sirenIndex[c[1]] = append(sirenIndex[c[1]], ref)
+				}
+				if d.sym(d.entries[ref].kind) == KindEPCI && c[0] != "" && c[0] != c[1] {
+					sirenIndex[c[0]] = append(sirenIndex[c[0]], ref)
+				}
+			}
+		}
+		return sirenIndex
+	}
+	for i := range rep.Rows {
+		row := &rep.Rows[i]
+		row.Errors = map[string]string{}
+		in := row.Input
+		// The actor.
+		actor, cands, why := d.matchBatchActorLocked(in, sirens)
+		switch {
+		case actor != "":
+			ref, _ := d.refOf(actor)
+			row.Actor, row.ActorName = actor, d.str(d.entries[ref].name)
+		case len(cands) > 0:
+			row.Status, row.Candidates = RowAmbiguous, cands
+			row.Errors["actor"] = why
+		default:
+			row.Status = RowUnmatched
+			row.Errors["actor"] = why
+		}
+		// The tool.
+		tool := in["tool"]
+		switch {
+		case tool == "":
+			row.Errors["tool"] = "is required: the tool's slug (see /api/tools) or its name"
+		case d.tools[tool] != nil:
+			row.Tool = tool
+		case toolsByName[Fold(tool)] != "":
+			row.Tool = toolsByName[Fold(tool)]
+		default:
+			if nt := newByName[Fold(tool)]; nt != nil {
+				row.Tool, row.NewTool = nt.slug, true
+				nt.rows = append(nt.rows, i)
+				break
+			}
+			if in["tool_themes"] == "" {
+				row.Errors["tool"] = fmt.Sprintf("%q is not a known tool: give its slug (see /api/tools), or its themes (tool_themes, among %s) to create it",
+					tool, strings.Join(Themes, ", "))
+				break
+			}
+			c.p = Problems{}
+			raw := map[string]json.RawMessage{"name": mustJSON(tool), "themes": mustJSON(strings.FieldsFunc(in["tool_themes"],
+				func(r rune) bool { return r == ',' || r == '|' || r == ' ' }))}
+			if in["tool_url"] != "" {
+				raw["url"] = mustJSON(in["tool_url"])
+			}
+			fields := c.check(TypeTool, raw, false, true)
+			for k, v := range c.p {
+				row.Errors[strings.Replace(strings.TrimPrefix(k, "changes."), "themes", "tool_themes", 1)] = v
+			}
+			slug := slugify(tool)
+			if slug == "" || d.tools[slug] != nil {
+				row.Errors["tool"] = fmt.Sprintf("cannot make a new tool's slug from %q: give an existing tool's slug", tool)
+			}
+			if len(row.Errors) == 0 || (len(row.Errors) == 1 && row.Errors["actor"] != "") {
+				nt := &batchTool{slug: slug, fields: fields, rows: []int{i}}
+				newByName[Fold(tool)] = nt
+				newTools = append(newTools, nt)
+				row.Tool, row.NewTool = slug, true
+			}
+		}
+		// The adoption's values.
+		raw := map[string]json.RawMessage{}
+		for _, f := range []string{"usage", "contact", "url", "as_of", "status"} {
+			if v, ok := in[f]; ok {
+				raw[f] = mustJSON(v)
+			}
+		}
+		if v, ok := in["since"]; ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				raw["since"] = mustJSON(n)
+			} else {
+				row.Errors["since"] = "must be a year such as 2019"
+			}
+		}
+		if v, ok := in["source_url"]; ok && !validURL(v, 500) {
+			row.Errors["source_url"] = "must be a web address starting with https:// or http:// (where the fact can be read)"
+		}
+		c.p = Problems{}
+		specs := map[string]json.RawMessage{}
+		for k, v := range raw {
+			specs[k] = v
+		}
+		checked := map[string]json.RawMessage{}
+		for _, spec := range adoptionFields {
+			v, ok := specs[spec.name]
+			if !ok {
+				continue
+			}
+			if nv, ok := c.value(spec, spec.name, v); ok {
+				checked[spec.name] = nv
+			}
+		}
+		for k, v := range c.p {
+			row.Errors[k] = v
+		}
+		if _, ok := checked["status"]; !ok && row.Errors["status"] == "" {
+			checked["status"] = mustJSON(StatusInUse)
+		}
+		row.changes = checked
+		if row.Status == "" && len(row.Errors) > 0 {
+			row.Status = RowInvalid
+		}
+		if len(row.Errors) == 0 {
+			row.Errors = nil
+		}
+		if row.Status == "" {
+			row.Status = RowOK
+			row.Action = ActionCreate
+			aref, _ := d.refOf(row.Actor)
+			if ads := d.adopt[aref]; !row.NewTool {
+				for _, ad := range ads {
+					if ad.ToolSlug != row.Tool {
+						continue
+					}
+					row.Action = ActionUpdate
+					cur := toFields(adoptionData{Usage: ad.Usage, Since: ad.Since, Status: ad.Status, Contact: ad.Contact,
+						URL: ad.URL, AsOf: ad.AsOf})
+					same := true
+					for k, v := range checked {
+						if !sameJSON(cur[k], v) {
+							same = false
+						}
+					}
+					if same {
+						row.Status = RowUnchanged
+					}
+				}
+			}
+		}
+	}
+	// A new tool only used by rows that cannot be stored is not created.
+	var keep []*batchTool
+	for _, nt := range newTools {
+		for _, i := range nt.rows {
+			if rep.Rows[i].Status == RowOK {
+				keep = append(keep, nt)
+				break
+			}
+		}
+	}
+	return keep
+}
+
+// matchBatchActorLocked finds a row's actor: by id, INSEE code, SIREN, or
+// name (within its département when given). It returns the actor, or the
+// candidates when several fit, and why none was chosen.
+func (d *Directory) matchBatchActorLocked(in map[string]string, sirens func() map[string][]uint32) (string, []BatchCandidate, string) {
+	live := func(id string) bool {
+		ref, ok := d.refOf(id)
+		return ok && !d.entries[ref].deleted
+	}
+	if id := in["actor"]; id != "" {
+		if live(id) {
+			return id, nil, ""
+		}
+		return "", nil, fmt.Sprintf("no actor with id %q", id)
+	}
+	if code := in["insee"]; code != "" {
+		if live(KindCommune + "-" + code) {
+			return KindCommune + "-" + code, nil, ""
+		}
+		return "", nil, fmt.Sprintf("no commune with INSEE code %q", code)
+	}
+	if siren := in["siren"]; siren != "" {
+		var found []BatchCandidate
+		for _, ref := range sirens()[siren] {
+			e := &d.entries[ref]
+			found = append(found, BatchCandidate{ID: d.str(e.id), Name: d.str(e.name), Kind: d.sym(e.kind), Departement: d.sym(e.dept)})
+		}
+		switch len(found) {
+		case 1:
+			return found[0].ID, nil, ""
+		case 0:
+			return "", nil, fmt.Sprintf("no actor with SIREN %q", siren)
+		}
+		return "", found, fmt.Sprintf("several actors have SIREN %q: give the actor's id", siren)
+	}
+	name := in["name"]
+	if name == "" {
+		return "", nil, "name the actor: actor (its id), insee, siren, or name with departement"
+	}
+	dept := in["departement"]
+	folded := Fold(name)
+	_, words := parseQuery(name)
+	var found []BatchCandidate
+	for _, ref := range d.candidatesLocked(words) {
+		e := &d.entries[ref]
+		if e.deleted || d.str(e.folded) != folded || (dept != "" && d.sym(e.dept) != dept) || e.synthetic {
+			continue
+		}
+		id := d.str(e.id)
+		if slices.ContainsFunc(found, func(c BatchCandidate) bool { return c.ID == id }) {
+			continue
+		}
+		found = append(found, BatchCandidate{ID: id, Name: d.str(e.name), Kind: d.sym(e.kind), Departement: d.sym(e.dept)})
+	}
+	switch len(found) {
+	case 1:
+		return found[0].ID, nil, ""
+	case 0:
+		if dept != "" {
+			return "", nil, fmt.Sprintf("no actor named %q in département %s", name, dept)
+		}
+		return "", nil, fmt.Sprintf("no actor named %q", name)
+	}
+	slices.SortFunc(found, func(a, b BatchCandidate) int { return strings.Compare(a.ID, b.ID) })
+	if len(found) > 10 {
+		found = found[:10]
+	}
+	return "", found, fmt.Sprintf("several actors are named %q: give the departement, or the actor's id", name)
+}
+
+// storeBatch stores a good batch: a run, its proposals (tools first), all
+// applied at once for a moderator; one transaction.
+func (d *Directory) storeBatch(ctx context.Context, u *User, rep *BatchReport, newTools []*batchTool, now time.Time) error {
+	status := RunPending
+	if rep.Applied {
+		status = RunDone
+	}
+	id, err := d.createRun(ctx, &ImportRun{Kind: ImportAdoptions, Author: &UserRef{ID: u.ID, Name: u.DisplayName},
+		FileName: rep.File, Status: status, CreatedAt: now})
+	if err != nil {
+		return err
+	}
+	rep.RunID = id
+	err = d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+		var touched touchSet
+		apply := func(p *storedProposal) error {
+			if !rep.Applied {
+				return nil
+			}
+			t, err := d.applyProposal(ctx, tx, p, nil, u, "moderator", fmt.Sprintf("import par lot n° %d", id), now)
+			touched.merge(t)
+			return err
+		}
+		for _, nt := range newTools {
+			changes := map[string]change{}
+			for k, v := range nt.fields {
+				changes[k] = change{Old: json.RawMessage("null"), New: v}
+			}
+			p := &storedProposal{AuthorID: u.ID, TargetType: TypeTool, TargetID: nt.slug, Action: ActionCreate,
+				Changes: changes, BatchID: id}
+			if err := insertBatchProposal(ctx, tx, p, "", "", fmt.Sprintf("import par lot n° %d (%s)", id, rep.File), now); err != nil {
+				return touchSet{}, err
+			}
+			nt.prop = p.ID
+			if err := apply(p); err != nil {
+				return touchSet{}, batchRowError(rep.Rows[nt.rows[0]].Line, err)
+			}
+		}
+		for i := range rep.Rows {
+			row := &rep.Rows[i]
+			if row.Status != RowOK {
+				continue
+			}
+			adoptionID := "adoption-" + row.Actor + "-" + row.Tool
+			cur, err := loadRecord(ctx, tx, TypeAdoption, adoptionID)
+			if err != nil {
+				return touchSet{}, err
+			}
+			p := &storedProposal{AuthorID: u.ID, TargetType: TypeAdoption, TargetID: adoptionID, Action: ActionCreate,
+				Changes: map[string]change{}, BatchID: id, Source: row.Input["source_url"]}
+			if cur.exists() && !cur.deleted() {
+				p.Action, p.BaseVersion = ActionUpdate, cur.Version
+				for k, v := range row.changes {
+					if !sameJSON(cur.Fields[k], v) {
+						p.Changes[k] = change{Old: orNull(cur.Fields[k]), New: v}
+					}
+				}
+			} else {
+				p.Changes["actor"] = change{Old: json.RawMessage("null"), New: mustJSON(row.Actor)}
+				p.Changes["tool"] = change{Old: json.RawMessage("null"), New: mustJSON(row.Tool)}
+				for k, v := range row.changes {
+					p.Changes[k] = change{Old: json.RawMessage("null"), New: v}
+				}
+			}
+			if len(p.Changes) == 0 { // the directory changed since the match
+				continue
+			}
+			var dept, region string
+			tx.QueryRowContext(ctx, `SELECT departement, region FROM actors WHERE id = ?`, row.Actor).Scan(&dept, &region)
+			if err := insertBatchProposal(ctx, tx, p, dept, region, fmt.Sprintf("import par lot n° %d (%s), ligne %d", id, rep.File, row.Line), now); err != nil {
+				return touchSet{}, err
+			}
+			row.ProposalID = p.ID
+			rep.Proposals++
+			if err := apply(p); err != nil {
+				return touchSet{}, batchRowError(row.Line, err)
+			}
+		}
+		rep.Proposals += len(newTools)
+		return touched, nil
+	})
+	if err != nil {
+		// Nothing of the batch is stored: the run goes too.
+		d.db.write.ExecContext(ctx, `DELETE FROM import_runs WHERE id = ?`, id)
+		rep.RunID = 0
+		return err
+	}
+	return d.saveRunReport(ctx, id, status, rep)
+}
+
+func batchRowError(line int, err error) error {
+	if ErrorCode(err) == EINTERNAL {
+		return err
+	}
+	return &Error{Code: ErrorCode(err), Message: fmt.Sprintf("line %d: %s; nothing was stored", line, ErrorMessage(err))}
+}
+
+// insertBatchProposal inserts p (setting its id) as pending.
+func insertBatchProposal(ctx context.Context, tx *sql.Tx, p *storedProposal, dept, region, comment string, now time.Time) error {
+	changes, _ := json.Marshal(p.Changes)
+	res, err := tx.ExecContext(ctx, `INSERT INTO proposals (author_id, target_type, target_id, action, base_version, changes,
+		comment, source, departement, region, batch_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.AuthorID, p.TargetType, p.TargetID, p.Action, p.BaseVersion, string(changes), comment, p.Source, dept, region,
+		p.BatchID, formatTime(now), formatTime(now))
+	if err != nil {
+		return formatError(err)
+	}
+	p.ID, _ = res.LastInsertId()
+	p.Status = ProposalPending
+	p.CreatedAt = now
+	return nil
+}
+
+// DecideBatch approves (or rejects, with a reason) every pending proposal
+// of a batch in one transaction, the new tools first: if one cannot be
+// applied, none is (ECONFLICT or EINVALID naming it). Moderators only.
+func (d *Directory) DecideBatch(ctx context.Context, moderator *User, runID int64, approve bool, reason string) (int, error) {
+	if !moderator.IsModerator() {
+		return 0, Errorf(EFORBIDDEN, "only moderators can decide a batch")
+	}
+	if err := checkReason(reason, !approve); err != nil {
+		return 0, err
+	}
+	reason = strings.TrimSpace(reason)
+	n := 0
+	err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
+		var kind string
+		if err := tx.QueryRowContext(ctx, `SELECT kind FROM import_runs WHERE id = ?`, runID).Scan(&kind); errors.Is(err, sql.ErrNoRows) {
+			return touchSet{}, Errorf(ENOTFOUND, "no import run %d", runID)
+		} else if err != nil {
+			return touchSet{}, err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM proposals WHERE batch_id = ? AND status = 'pending'
+			ORDER BY CASE target_type WHEN 'tool' THEN 0 ELSE 1 END, id`, runID)
+		if err != nil {
+			return touchSet{}, err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return touchSet{}, err
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Close(); err != nil {
+			return touchSet{}, err
+		}
+		if len(ids) == 0 {
+			return touchSet{}, Errorf(ECONFLICT, "import run %d has no pending proposal", runID)
+		}
+		var touched touchSet
+		for _, id := range ids {
+			p, err := loadStoredProposal(ctx, tx, id)
+			if err != nil {
+				return touchSet{}, err
+			}
+			if approve {
+				t, err := d.applyProposal(ctx, tx, p, nil, moderator, "moderator", reason, now)
+				if err != nil {
+					return touchSet{}, &Error{Code: ErrorCode(err), Message: fmt.Sprintf(
+						"proposal %d of the batch cannot be applied: %s; none was", id, ErrorMessage(err))}
+				}
+				touched.merge(t)
+			} else if _, err := tx.ExecContext(ctx, `UPDATE proposals SET status = 'rejected', reviewer_id = ?, reviewed_at = ?,
+				reason = ?, updated_at = ? WHERE id = ?`, moderator.ID, formatTime(now), reason, formatTime(now), id); err != nil {
+				return touchSet{}, err
+			}
+			n++
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE import_runs SET status = 'decided' WHERE id = ?`, runID)
+		return touched, err
+	})
+	return n, err
+}
