@@ -175,6 +175,12 @@ func clusterKey(f *ActorFilter) string {
 	if f.Stale != nil {
 		b.WriteString("stale=" + strconv.FormatBool(*f.Stale) + ";")
 	}
+	if f.AnyTool {
+		b.WriteString("anytool;")
+	}
+	if f.IncludePlanned {
+		b.WriteString("planned;")
+	}
 	if !f.VerifiedSince.IsZero() {
 		b.WriteString("verified=" + strconv.FormatInt(f.VerifiedSince.Unix(), 10) + ";")
 	}

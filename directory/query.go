@@ -44,6 +44,11 @@ type ActorFilter struct {
 	// since then.
 	Stale         *bool
 	VerifiedSince time.Time
+	// AnyTool keeps the actors that use at least one tool; IncludePlanned
+	// makes Tools, Themes and AnyTool match planned adoptions too (the
+	// peer finder's question: who uses, or is about to use, it).
+	AnyTool        bool
+	IncludePlanned bool
 
 	Offset int
 	Limit  int
@@ -246,10 +251,15 @@ func (m *matcher) match(ref uint32) bool {
 	if len(m.regions) > 0 && !slices.Contains(m.regions, e.region) {
 		return false
 	}
-	if len(f.Tools) > 0 && !slices.ContainsFunc(f.Tools, func(t string) bool { return slices.Contains(m.d.toolsOf(ref), t) }) {
+	if len(f.Tools) > 0 && !slices.ContainsFunc(f.Tools, func(t string) bool {
+		return slices.Contains(m.d.toolsOf(ref), t) || (f.IncludePlanned && slices.Contains(m.d.plannedOf(ref), t))
+	}) {
 		return false
 	}
-	if m.themes != 0 && e.themes&m.themes == 0 {
+	if m.themes != 0 && e.themes&m.themes == 0 && !(f.IncludePlanned && e.planThemes&m.themes != 0) {
+		return false
+	}
+	if f.AnyTool && len(m.d.toolsOf(ref)) == 0 && !(f.IncludePlanned && len(m.d.plannedOf(ref)) > 0) {
 		return false
 	}
 	if m.precisions != 0 && m.precisions&(1<<e.precision) == 0 {
@@ -331,15 +341,19 @@ func (d *Directory) smallestListsLocked(f *ActorFilter) (lists [][]uint32, n int
 		return out
 	}
 	if len(f.Tools) > 0 {
-		consider(pick(d.byTool, f.Tools))
+		l := pick(d.byTool, f.Tools)
+		if f.IncludePlanned {
+			l = append(l, pick(d.byPlanned, f.Tools)...)
+		}
+		consider(l)
 	}
-	if len(f.Themes) > 0 {
+	if len(f.Themes) > 0 || f.AnyTool {
 		var l [][]uint32
 		for slug, t := range d.tools {
-			for _, th := range t.Themes {
-				if slices.Contains(f.Themes, th) {
-					l = append(l, d.byTool[slug])
-					break
+			if f.AnyTool || slices.ContainsFunc(t.Themes, func(th string) bool { return slices.Contains(f.Themes, th) }) {
+				l = append(l, d.byTool[slug])
+				if f.IncludePlanned {
+					l = append(l, d.byPlanned[slug])
 				}
 			}
 		}
@@ -449,7 +463,7 @@ func filterIsEmpty(f *ActorFilter) bool {
 	return f.Bound == nil && len(f.Kinds) == 0 && len(f.Departements) == 0 && len(f.Regions) == 0 &&
 		len(f.Tools) == 0 && len(f.Themes) == 0 && f.Q == "" && len(f.Precisions) == 0 && len(f.Parents) == 0 &&
 		f.PopulationMin == 0 && f.PopulationMax == 0 && f.UpdatedFrom.IsZero() && f.UpdatedTo.IsZero() &&
-		f.Stale == nil && f.VerifiedSince.IsZero()
+		f.Stale == nil && f.VerifiedSince.IsZero() && !f.AnyTool
 }
 
 func (d *Directory) searchBound(b orb.Bound, fn func(ref uint32)) {
@@ -542,6 +556,9 @@ type Neighbor struct {
 	ID      string
 	Meters  float64
 	Feature []byte // the actor's feature with distance_m first in its properties
+	// Adopter is "in_use" or "planned" when the query asks about a tool or
+	// a theme: whether the actor uses what was asked, or plans to.
+	Adopter string
 }
 
 // Nearby returns the actors nearest to q's point by great-circle distance,
@@ -587,10 +604,122 @@ func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint
 	}
 	features := d.featuresDistLocked(refs, meters)
 	out := make([]Neighbor, len(found))
+	asksAdopters := len(f.Tools) > 0 || len(f.Themes) > 0 || f.AnyTool
+	fr := d.freshness()
 	for i, n := range found {
 		out[i] = Neighbor{ID: d.idOf(n.Ref), Meters: n.Meters, Feature: features[i]}
+		if asksAdopters {
+			out[i].Feature, out[i].Adopter = d.withAdoptionsLocked(n.Ref, &f, features[i], fr)
+		}
 	}
 	return out, d.seq, nil
+}
+
+// withAdoptionsLocked adds to an actor's feature the adoptions that answer
+// the filter's question (of a tool asked for, or of a tool of a theme asked
+// for; in use, or planned when the filter includes planned ones) as
+// matched_adoptions, and "adopter": "in_use" or "planned". It returns the
+// feature and that status.
+func (d *Directory) withAdoptionsLocked(ref uint32, f *ActorFilter, feature []byte, fr freshness) ([]byte, string) {
+	var matched []*Adoption
+	adopter := ""
+	for _, ad := range d.adopt[ref] {
+		t := d.tools[ad.ToolSlug]
+		if t == nil || !(ad.Status == StatusInUse || (f.IncludePlanned && ad.Status == StatusPlanned)) {
+			continue
+		}
+		asked := f.AnyTool || slices.Contains(f.Tools, t.Slug) ||
+			slices.ContainsFunc(t.Themes, func(th string) bool { return slices.Contains(f.Themes, th) })
+		if !asked {
+			continue
+		}
+		matched = append(matched, ad)
+		if ad.Status == StatusInUse {
+			adopter = StatusInUse
+		} else if adopter == "" {
+			adopter = StatusPlanned
+		}
+	}
+	if len(matched) == 0 || len(feature) < 2 {
+		return feature, adopter
+	}
+	// The feature ends with the properties' and the feature's closing braces.
+	buf := make([]byte, 0, len(feature)+256*len(matched))
+	buf = append(buf, feature[:len(feature)-2]...)
+	buf = append(buf, `,"adopter":`...)
+	buf = appendString(buf, adopter)
+	buf = append(buf, `,"matched_adoptions":[`...)
+	var fd factDates
+	for i, ad := range matched {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendAdoptionProps(buf, ad, d.tools[ad.ToolSlug].Name, false, fr, &fd)
+	}
+	buf = append(buf, ']', '}', '}')
+	return buf, adopter
+}
+
+// EmptyAnswer says why a nearby query about a tool or a theme found nobody,
+// and who else to ask.
+type EmptyAnswer struct {
+	// Reason is "none_within_distance" (there are adopters, farther away)
+	// or "no_adopter" (nobody matching the query uses or plans to use it).
+	Reason        string
+	NearestMeters float64 // the nearest adopter's distance (none_within_distance)
+	// SuggestedThemes are the themes of the tools asked for, whose other
+	// tools' adopters are suggested (no_adopter).
+	SuggestedThemes []string
+	// Suggestions are the nearest adopters: of what was asked, beyond the
+	// distance; or of tools of the same themes.
+	Suggestions []Neighbor
+}
+
+// ExplainEmptyNearby explains why q (which asks for adopters of a tool or
+// a theme) found nobody: it looks again without the distance limit, then
+// for adopters of tools of the same themes. EINVALID for a query that asks
+// for no tool nor theme.
+func (d *Directory) ExplainEmptyNearby(ctx context.Context, q NearbyQuery) (*EmptyAnswer, error) {
+	f := q.Filter
+	if len(f.Tools) == 0 && len(f.Themes) == 0 && !f.AnyTool {
+		return nil, Errorf(EINVALID, "only a query about a tool or a theme is explained")
+	}
+	wide := q
+	wide.MaxMeters, wide.Limit = 0, 5
+	found, _, err := d.Nearby(ctx, wide)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) > 0 {
+		return &EmptyAnswer{Reason: "none_within_distance", NearestMeters: found[0].Meters, Suggestions: found}, nil
+	}
+	ans := &EmptyAnswer{Reason: "no_adopter"}
+	themes := slices.Clone(f.Themes)
+	d.mu.RLock()
+	for _, slug := range f.Tools {
+		if t := d.tools[slug]; t != nil {
+			themes = append(themes, t.Themes...)
+		}
+	}
+	d.mu.RUnlock()
+	slices.Sort(themes)
+	themes = slices.Compact(themes)
+	ans.SuggestedThemes = themes
+	if len(themes) == 0 {
+		return ans, nil
+	}
+	same := q
+	same.MaxMeters, same.Limit = 0, 5
+	same.Filter.Tools, same.Filter.AnyTool = nil, false
+	same.Filter.Themes = themes
+	if len(f.Themes) > 0 {
+		// A theme nobody uses: any tool's adopters nearby.
+		same.Filter.Themes, same.Filter.AnyTool = nil, true
+	}
+	if ans.Suggestions, _, err = d.Nearby(ctx, same); err != nil {
+		return nil, err
+	}
+	return ans, nil
 }
 
 func sortedCopy(s []uint32) []uint32 {

@@ -45,32 +45,33 @@ type Directory struct {
 	// so that updates reach the read model in commit order.
 	wmu sync.Mutex
 
-	mu       sync.RWMutex
-	entries  []entry // by ref: the position in SQLite rowid order; no pointers, see text.go
-	text     *textStore
-	tw       textWriter // appends the texts of entries made after the load
-	syms     *symbols
-	byID     idMap
-	more     map[uint32]*entryMore // what few entries have: tools, parents
-	live     []uint32              // refs of entries not deleted, ascending
-	byKind   map[string][]uint32
-	byDept   map[string][]uint32
-	byRegion map[string][]uint32
-	children map[uint32][]uint32 // parent ref → child refs (EPCI members…)
-	index    *geo.Index
-	search   searchIndex // words of folded names
-	codes    searchIndex // INSEE codes and SIRENs, folded
-	postal   searchIndex // postal codes
-	tools    map[string]*Tool
-	adopt    map[uint32][]*Adoption // by actor ref, sorted by tool slug
-	byTool   map[string][]uint32    // tool slug → refs of actors using it (status in_use), ascending
-	names    map[string]string      // "departement:88", "region:44" → name, from the official list
-	facts    *actorFacts            // links and labels, by actor id (see links.go)
-	seq      uint64                 // grows with every change of the read model; ETags derive from it
-	followed uint64                 // stored change sequence up to which every change is in the read model (follow.go)
-	gen      uint64                 // bumped by each full load, which renumbers refs
-	extent   orb.Bound
-	pointed  int // points the extent was grown with (it never shrinks)
+	mu        sync.RWMutex
+	entries   []entry // by ref: the position in SQLite rowid order; no pointers, see text.go
+	text      *textStore
+	tw        textWriter // appends the texts of entries made after the load
+	syms      *symbols
+	byID      idMap
+	more      map[uint32]*entryMore // what few entries have: tools, parents
+	live      []uint32              // refs of entries not deleted, ascending
+	byKind    map[string][]uint32
+	byDept    map[string][]uint32
+	byRegion  map[string][]uint32
+	children  map[uint32][]uint32 // parent ref → child refs (EPCI members…)
+	index     *geo.Index
+	search    searchIndex // words of folded names
+	codes     searchIndex // INSEE codes and SIRENs, folded
+	postal    searchIndex // postal codes
+	tools     map[string]*Tool
+	adopt     map[uint32][]*Adoption // by actor ref, sorted by tool slug
+	byTool    map[string][]uint32    // tool slug → refs of actors using it (status in_use), ascending
+	byPlanned map[string][]uint32    // tool slug → refs of actors planning to use it, ascending
+	names     map[string]string      // "departement:88", "region:44" → name, from the official list
+	facts     *actorFacts            // links and labels, by actor id (see links.go)
+	seq       uint64                 // grows with every change of the read model; ETags derive from it
+	followed  uint64                 // stored change sequence up to which every change is in the read model (follow.go)
+	gen       uint64                 // bumped by each full load, which renumbers refs
+	extent    orb.Bound
+	pointed   int // points the extent was grown with (it never shrinks)
 
 	// The located live actors of each kind, département and région, in
 	// the same order as index (see page.go), and the live actors without
@@ -115,6 +116,7 @@ type entry struct {
 	precision   uint8 // 1 + index in Precisions; 0 = no point
 	themes      uint8 // bit set of Themes over the in-use tools
 	plain       uint8 // plainID | plainName: the text needs no JSON escaping
+	planThemes  uint8 // bit set of Themes over the planned tools
 	deleted     bool
 	synthetic   bool
 
@@ -145,6 +147,7 @@ func plainOf(id, name string) uint8 {
 // entryMore holds what few entries have.
 type entryMore struct {
 	tools   []string // slugs of in-use adoptions, sorted
+	planned []string // slugs of planned adoptions, sorted
 	parents []uint32 // refs of its parents (to keep their member lists)
 }
 
@@ -177,6 +180,14 @@ func (d *Directory) toolsOf(ref uint32) []string {
 	return nil
 }
 
+// plannedOf returns the slugs of the tools entry ref plans to adopt.
+func (d *Directory) plannedOf(ref uint32) []string {
+	if m := d.more[ref]; m != nil {
+		return m.planned
+	}
+	return nil
+}
+
 // parentsOf returns the refs of entry ref's parents.
 func (d *Directory) parentsOf(ref uint32) []uint32 {
 	if m := d.more[ref]; m != nil {
@@ -185,15 +196,30 @@ func (d *Directory) parentsOf(ref uint32) []uint32 {
 	return nil
 }
 
-func (d *Directory) setMore(ref uint32, tools []string, parents []uint32) {
-	if len(tools) == 0 && len(parents) == 0 {
+func (d *Directory) setMore(ref uint32, tools, planned []string, parents []uint32) {
+	if len(tools) == 0 && len(planned) == 0 && len(parents) == 0 {
 		delete(d.more, ref)
 		return
 	}
-	d.more[ref] = &entryMore{tools: tools, parents: parents}
+	d.more[ref] = &entryMore{tools: tools, planned: planned, parents: parents}
 }
 
-func (d *Directory) setParents(ref uint32, p []uint32) { d.setMore(ref, d.toolsOf(ref), p) }
+func (d *Directory) setParents(ref uint32, p []uint32) {
+	d.setMore(ref, d.toolsOf(ref), d.plannedOf(ref), p)
+}
+
+// adoptionSlugs returns the slugs of the in-use and planned adoptions.
+func adoptionSlugs(ads []*Adoption) (inUse, planned []string) {
+	for _, ad := range ads {
+		switch ad.Status {
+		case StatusInUse:
+			inUse = append(inUse, ad.ToolSlug)
+		case StatusPlanned:
+			planned = append(planned, ad.ToolSlug)
+		}
+	}
+	return inUse, planned
+}
 
 // New builds the read model from the store.
 func New(ctx context.Context, db *DB, opts ...Option) (*Directory, error) {
@@ -326,6 +352,7 @@ func (d *Directory) load(ctx context.Context) error {
 	d.children = map[uint32][]uint32{}
 	d.adopt = map[uint32][]*Adoption{}
 	d.byTool = map[string][]uint32{}
+	d.byPlanned = map[string][]uint32{}
 	d.names = map[string]string{}
 	d.index = geo.NewIndex()
 	d.unlocated = nil
@@ -406,13 +433,8 @@ func (d *Directory) load(ctx context.Context) error {
 		}
 		if ads := adoptByActor[id]; ads != nil {
 			d.adopt[ref] = ads
-			var tools []string
-			for _, ad := range ads {
-				if ad.Status == StatusInUse {
-					tools = append(tools, ad.ToolSlug)
-				}
-			}
-			d.setMore(ref, tools, nil)
+			tools, planned := adoptionSlugs(ads)
+			d.setMore(ref, tools, planned, nil)
 		}
 		d.addListsLocked(ref)
 	}
@@ -524,7 +546,7 @@ func (d *Directory) scanEntries(ctx context.Context, src *DB, parents map[string
 				json.Unmarshal(r[14], &a.SIRET)
 				json.Unmarshal(r[15], &a.Provenance)
 			}
-			e, _ = b.build(a, adoptByActor[sid])
+			e, _, _ = b.build(a, adoptByActor[sid])
 		}
 		u, ok := times[string(updated)]
 		if !ok {
@@ -634,8 +656,8 @@ func (b *entryBuilder) fold(name string) text {
 }
 
 // build makes the read-model entry of a (with its adoptions) and returns
-// the slugs of the tools it uses, for Directory.more.
-func (b *entryBuilder) build(a *Actor, ads []*Adoption) (entry, []string) {
+// the slugs of the tools it uses and plans to use, for Directory.more.
+func (b *entryBuilder) build(a *Actor, ads []*Adoption) (entry, []string, []string) {
 	e := entry{
 		id:         b.w.addString(a.ID),
 		name:       b.w.addString(a.Name),
@@ -655,17 +677,23 @@ func (b *entryBuilder) build(a *Actor, ads []*Adoption) (entry, []string) {
 		e.precision = precisionCode(a.Location.Precision)
 	}
 	names := map[string]string{}
-	var tools []string
+	var tools, planned []string
 	for _, ad := range ads {
 		t := b.d.tools[ad.ToolSlug]
 		if t == nil {
 			continue
 		}
 		names[t.Slug] = t.Name
-		if ad.Status == StatusInUse {
+		switch ad.Status {
+		case StatusInUse:
 			tools = append(tools, t.Slug)
 			for _, th := range t.Themes {
 				e.themes |= themeBit(th)
+			}
+		case StatusPlanned:
+			planned = append(planned, t.Slug)
+			for _, th := range t.Themes {
+				e.planThemes |= themeBit(th)
 			}
 		}
 	}
@@ -674,7 +702,7 @@ func (b *entryBuilder) build(a *Actor, ads []*Adoption) (entry, []string) {
 	extra, fd := extraProperties(a, ads, names, b.fresh)
 	e.extra = b.w.add(extra)
 	e.stale, e.staleAt, e.verified = fd.stale, fd.staleAt, fd.verified
-	return e, tools
+	return e, tools, planned
 }
 
 // membersLocked lists the ids of the member communes of an EPCI.
@@ -769,6 +797,9 @@ func (d *Directory) addListsLocked(ref uint32) {
 	for _, t := range d.toolsOf(ref) {
 		d.byTool[t] = insertSorted(d.byTool[t], ref)
 	}
+	for _, t := range d.plannedOf(ref) {
+		d.byPlanned[t] = insertSorted(d.byPlanned[t], ref)
+	}
 }
 
 // extendExtent grows the bounding box of located actors to hold p.
@@ -797,6 +828,9 @@ func (d *Directory) removeLocked(ref uint32) {
 	}
 	for _, t := range d.toolsOf(ref) {
 		d.byTool[t] = removeSorted(d.byTool[t], ref)
+	}
+	for _, t := range d.plannedOf(ref) {
+		d.byPlanned[t] = removeSorted(d.byPlanned[t], ref)
 	}
 	if e.hasPoint() {
 		d.index.Delete(ref, e.point())

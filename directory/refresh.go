@@ -232,12 +232,12 @@ func (d *Directory) refreshTouched(ctx context.Context, t touchSet) error {
 		parents := d.parentsOf(ref)
 		if l.deleted {
 			d.entries[ref] = entry{id: d.entries[ref].id, deleted: true}
-			d.setMore(ref, nil, parents)
+			d.setMore(ref, nil, nil, parents)
 			continue
 		}
-		var tools []string
-		d.entries[ref], tools = b.build(l.a, ads)
-		d.setMore(ref, tools, parents)
+		var tools, planned []string
+		d.entries[ref], tools, planned = b.build(l.a, ads)
+		d.setMore(ref, tools, planned, parents)
 		d.addLocked(ref, true)
 	}
 	if t.seq > d.seq {

@@ -1,7 +1,12 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -30,6 +35,14 @@ var (
 func (s *Server) handleNearby(c *gin.Context) {
 	p := parseParams(c.Request.URL.RawQuery, nearbyParams)
 	q := directory.NearbyQuery{Filter: actorFilter(p)}
+	// tool=any: actors using at least one tool. A question about tools or
+	// themes is answered with their adopters, planned ones included.
+	if i := slices.Index(q.Filter.Tools, "any"); i >= 0 {
+		q.Filter.Tools = slices.Delete(q.Filter.Tools, i, i+1)
+		q.Filter.AnyTool = true
+	}
+	asksAdopters := len(q.Filter.Tools) > 0 || len(q.Filter.Themes) > 0 || q.Filter.AnyTool
+	q.Filter.IncludePlanned = asksAdopters
 	q.Limit = p.integer("limit", 10, 1, directory.MaxNearby, false)
 	q.MaxMeters = p.kilometres("max_km")
 	actor := p.str("actor")
@@ -80,6 +93,14 @@ func (s *Server) handleNearby(c *gin.Context) {
 	} else {
 		extra = addWarnings(extra, swappedPointWarning(q.Lon, q.Lat))
 	}
+	if len(found) == 0 && asksAdopters {
+		ans, err := s.dir.ExplainEmptyNearby(c.Request.Context(), q)
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		extra["empty"] = emptyJSON(ans, q.MaxMeters)
+	}
 	c.Header("Content-Type", mediaGeoJSON)
 	c.Status(http.StatusOK)
 	writeFeatureCollection(c.Writer, features, collectionMembers{timeStamp: time.Now().UTC(), extra: extra})
@@ -110,4 +131,25 @@ func (s *Server) handleSearch(c *gin.Context) {
 	c.Header("Content-Type", mediaGeoJSON)
 	c.Status(http.StatusOK)
 	writeFeatureCollection(c.Writer, features, collectionMembers{extra: map[string]any{"query": q}})
+}
+
+// emptyJSON says why a nearby question about a tool or a theme found
+// nobody, and whom to ask instead.
+func emptyJSON(ans *directory.EmptyAnswer, maxMeters float64) map[string]any {
+	out := map[string]any{"reason": ans.Reason}
+	switch ans.Reason {
+	case "none_within_distance":
+		out["message"] = fmt.Sprintf("no adopter within %s km; the nearest is %s km away", strconv.FormatFloat(maxMeters/1000, 'f', -1, 64),
+			strconv.FormatFloat(math.Round(ans.NearestMeters/100)/10, 'f', -1, 64))
+		out["nearest_km"] = math.Round(ans.NearestMeters/100) / 10
+	default:
+		out["message"] = "no actor uses or plans to use it; here are the nearest adopters of tools of the same themes"
+		out["suggested_themes"] = ans.SuggestedThemes
+	}
+	suggestions := make([]json.RawMessage, len(ans.Suggestions))
+	for i, n := range ans.Suggestions {
+		suggestions[i] = n.Feature
+	}
+	out["suggestions"] = suggestions
+	return out
 }

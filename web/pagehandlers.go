@@ -27,6 +27,8 @@ type featureView struct {
 	Lon, Lat    float64
 	Distance    float64 // metres; only for nearby results
 	Adoptions   []adoptionView
+	Matched     []adoptionView // nearby: the adoptions answering the question
+	Adopter     string         // nearby: in_use or planned
 }
 
 // adoptionView is an adoption as the feature properties give it.
@@ -40,6 +42,7 @@ type adoptionView struct {
 	URL      string             `json:"url"`
 	AsOf     string             `json:"as_of"`
 	Sources  []directory.Source `json:"sources"`
+	Stale    bool               `json:"stale"`
 }
 
 // decodeFeature reads the members of a pre-encoded feature that pages show.
@@ -58,6 +61,8 @@ func decodeFeature(raw []byte) (featureView, error) {
 			Precision   string         `json:"precision"`
 			DistanceM   float64        `json:"distance_m"`
 			Adoptions   []adoptionView `json:"adoptions"`
+			Matched     []adoptionView `json:"matched_adoptions"`
+			Adopter     string         `json:"adopter"`
 		} `json:"properties"`
 	}
 	if err := json.Unmarshal(raw, &f); err != nil {
@@ -65,7 +70,8 @@ func decodeFeature(raw []byte) (featureView, error) {
 	}
 	v := featureView{ID: f.ID, Kind: f.Properties.Kind, Name: f.Properties.Name, Departement: f.Properties.Departement,
 		Region: f.Properties.Region, Population: f.Properties.Population, Precision: f.Properties.Precision,
-		Distance: f.Properties.DistanceM, Adoptions: f.Properties.Adoptions}
+		Distance: f.Properties.DistanceM, Adoptions: f.Properties.Adoptions, Matched: f.Properties.Matched,
+		Adopter: f.Properties.Adopter}
 	if f.Geometry != nil && len(f.Geometry.Coordinates) == 2 {
 		v.HasPoint, v.Lon, v.Lat = true, f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]
 	}
@@ -300,6 +306,16 @@ type nearbyData struct {
 	SwappedURL string // the search from the swapped point, when lat and lon look swapped
 	SwappedLat string
 	SwappedLon string
+	// Empty says why a question about a tool or a theme found nobody
+	// nearby, and whom to ask instead.
+	Empty *nearbyEmpty
+}
+
+type nearbyEmpty struct {
+	Reason      string
+	NearestKm   float64
+	Themes      []string
+	Suggestions []featureView
 }
 
 type nearbyOrigin struct {
@@ -345,6 +361,10 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 		d.Distances = append(d.Distances, option{km, km + "\u00a0km"})
 	}
 	nq := directory.NearbyQuery{Limit: 20, Filter: f.actorFilter()}
+	// The finder asks for adopters: of the tool or theme chosen, or of any
+	// tool; planned adoptions count, marked as such.
+	nq.Filter.IncludePlanned = true
+	nq.Filter.AnyTool = f.Tool == "" && f.Theme == ""
 	if pop := q.Get("pop"); slices.Contains(popBands, pop) {
 		d.Pop = pop
 		lo, hi, _ := strings.Cut(pop, "-")
@@ -399,10 +419,28 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 				return
 			}
 			v.Distance = n.Meters
-			v.Adoptions = relevantAdoptions(v.Adoptions, f, p.toolThemes(c))
+			v.Adoptions = v.Matched
 			d.Results = append(d.Results, v)
 		}
 		d.HasResults = len(d.Results) > 0
+		if !d.HasResults && d.Message == "" {
+			ans, err := p.s.dir.ExplainEmptyNearby(ctx, nq)
+			if err != nil {
+				p.renderError(c, cat, err)
+				return
+			}
+			d.Empty = &nearbyEmpty{Reason: ans.Reason, NearestKm: ans.NearestMeters / 1000, Themes: ans.SuggestedThemes}
+			for _, n := range ans.Suggestions {
+				v, err := decodeFeature(n.Feature)
+				if err != nil {
+					p.renderError(c, cat, err)
+					return
+				}
+				v.Distance = n.Meters
+				v.Adoptions = v.Matched
+				d.Empty.Suggestions = append(d.Empty.Suggestions, v)
+			}
+		}
 		share := url.Values{}
 		for k, v := range map[string]string{"tool": f.Tool, "theme": f.Theme, "kind": f.Kind, "pop": d.Pop, "max_km": d.MaxKm} {
 			if v != "" {
@@ -428,31 +466,6 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 }
 
 func formatCoord(f float64) string { return strconv.FormatFloat(f, 'f', 5, 64) }
-
-// toolThemes maps each tool to its themes.
-func (p *pages) toolThemes(c *gin.Context) map[string][]string {
-	tools, _ := p.s.dir.FindTools(c.Request.Context(), directory.ToolFilter{})
-	m := make(map[string][]string, len(tools))
-	for _, t := range tools {
-		m[t.Slug] = t.Themes
-	}
-	return m
-}
-
-// relevantAdoptions keeps the adoptions that answer the finder's question:
-// of the chosen tool, or of a tool of the chosen theme (all without either).
-func relevantAdoptions(ads []adoptionView, f mapFilter, themes map[string][]string) []adoptionView {
-	if f.Tool == "" && f.Theme == "" {
-		return ads
-	}
-	var out []adoptionView
-	for _, a := range ads {
-		if (f.Tool != "" && a.Tool == f.Tool) || (f.Tool == "" && slices.Contains(themes[a.Tool], f.Theme)) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
 
 // actorData is the actor page's.
 type actorData struct {
