@@ -263,6 +263,7 @@ func mustOpenAPI() ([]byte, map[string]bool) {
 	describeModeration(d)
 	describeWebhooks(d)
 	describeOther(d)
+	describeImports(d)
 	describePages(d)
 	doc := schema{
 		"openapi": "3.0.3",
@@ -594,6 +595,62 @@ func describeOther(d *oaDoc) {
 	}
 }
 
+// describeImports documents the imports (the DILA sync's runs, batches of
+// adoptions) and freshness (confirmations, facts to check).
+func describeImports(d *oaDoc) {
+	tags := []string{"imports"}
+	writeErrs := []string{"400", "401", "403", "404", "409", "413", "415", "429", "500"}
+	obj := func(desc string) schema { return response(desc, mediaJSON, ref("Object")) }
+	d.get("/api/imports", operation{summary: "Import runs, newest first: DILA syncs and batches of adoptions (moderators)", tags: tags, security: userAuth,
+		params: []oaParam{
+			{Name: "kind", In: "query", Description: "dila or adoptions.", Schema: schema{"type": "string", "enum": []string{directory.ImportDILA, directory.ImportAdoptions}}},
+			{Name: "limit", In: "query", Description: "1 to 500.", Schema: schema{"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+		},
+		responses: responses("200", obj("The runs: id, kind, author, file, file_date, source_url, status, created_at."), "400", "401", "403", "500")})
+	d.get("/api/imports/:id", operation{summary: "One import run with its report (moderators)", tags: tags, security: userAuth,
+		params:    []oaParam{pathParam("id", "Run id.")},
+		responses: responses("200", obj("The run and its report: for a DILA sync, records read, matched, unmatched (listed), ignored by type, mairies déléguées, fields changed, conflicts sent to review; for a batch, each row's match."), "400", "401", "403", "404", "500")})
+	d.add("POST", "/api/imports/adoptions", "", operation{summary: "Import a batch of adoptions (the body: CSV with ; or , or GeoJSON, one row per adoption); stored only when every row is good", tags: tags, security: userAuth,
+		description: "Columns: actor (id), insee, siren, or name with departement; tool (slug or name; an unknown tool is created with tool_themes and tool_url); usage, since, status, contact, url, source_url, as_of. ?dry_run=true only reports; ?file= names the batch. A moderator's batch applies at once; anyone else's waits for review. 400 with the report when a row is ambiguous, unmatched or invalid: nothing is stored.",
+		params: []oaParam{
+			{Name: "dry_run", In: "query", Description: "true: match and check every row, store nothing.", Schema: schema{"type": "boolean"}},
+			{Name: "file", In: "query", Description: "The batch's file name, for the report.", Schema: schema{"type": "string"}},
+		},
+		body:      schema{"required": true, "content": schema{mediaCSV: schema{"schema": ref("Text")}, mediaGeoJSON: schema{"schema": ref("FeatureCollection")}}},
+		responses: responses("201", obj("The report: the run id, each row's match (actor, tool, status, candidates, errors, proposal_id) and counts."), writeErrs...)})
+	decide := func(verb, summary string) {
+		d.add("POST", "/api/imports/:id/"+verb, "", operation{summary: summary, tags: []string{"moderation"}, security: userAuth,
+			params:    []oaParam{pathParam("id", "Run id (a batch of adoptions).")},
+			body:      schema{"required": false, "content": content(mediaJSON, schema{"type": "object", "properties": schema{"reason": schema{"type": "string", "maxLength": 1000}}})},
+			responses: responses("200", obj("How many proposals were decided."), writeErrs...)})
+	}
+	decide("approve", "Approve every pending proposal of a batch in one transaction, tools first: all or nothing (moderators)")
+	decide("reject", "Reject every pending proposal of a batch, with a reason (moderators)")
+	conf := obj("The confirmation: target, field, value, user, status (applied or pending).")
+	d.add("POST", "/api/confirmations", "", operation{summary: "Confirm a fact is still true (\"toujours d'actualité\"): applied at once (201) for moderators and the actor's representatives, otherwise waits for a moderator (202)", tags: tags, security: userAuth,
+		body: jsonBody(schema{"type": "object", "required": []string{"target_type", "target_id"}, "properties": schema{
+			"target_type": schema{"type": "string", "enum": []string{"actor", "adoption"}},
+			"target_id":   schema{"type": "string"},
+			"field":       schema{"type": "string", "enum": directory.ProvenanceFields, "description": "For an actor: the field confirmed (point for its location)."}}}),
+		responses: responses("201", conf, writeErrs...)})
+	d.get("/api/confirmations", operation{summary: "Confirmations waiting for a moderator, oldest first (moderators)", tags: tags, security: userAuth,
+		params: []oaParam{
+			{Name: "limit", In: "query", Description: "1 to 500.", Schema: schema{"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+			{Name: "offset", In: "query", Description: "Confirmations to skip.", Schema: schema{"type": "integer", "minimum": 0}},
+		},
+		responses: responses("200", obj("The confirmations."), "400", "401", "403", "500")})
+	for _, verb := range []string{"approve", "reject"} {
+		d.add("POST", "/api/confirmations/:id/"+verb, "", operation{summary: verb + " a waiting confirmation (moderators)", tags: []string{"moderation"}, security: userAuth,
+			params: []oaParam{pathParam("id", "Confirmation id.")}, body: schema{"required": false, "content": content(mediaJSON, ref("Object"))},
+			responses: responses("200", conf, writeErrs...)})
+	}
+	d.get("/api/stale", operation{summary: "Facts to check: older than the threshold and never confirmed since (moderators)", tags: tags, security: userAuth,
+		params: append(oaParams([]string{"departement", "department", "region"}, nil),
+			oaParam{Name: "limit", In: "query", Description: "1 to 500.", Schema: schema{"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+			oaParam{Name: "offset", In: "query", Description: "Facts to skip.", Schema: schema{"type": "integer", "minimum": 0}}),
+		responses: responses("200", obj("The facts: actor, field or tool, value, as_of, source; and stale_after_years."), "400", "401", "403", "500")})
+}
+
 func describePages(d *oaDoc) {
 	id := pathParam("id", "Record id.")
 	d.get("/static/:hash/*name", operation{summary: "Embedded static assets, by content hash (cached for a year)", tags: []string{"pages"},
@@ -657,6 +714,14 @@ func describePages(d *oaDoc) {
 	d.form("/moderation/signalements/:id", "Close a report (moderators)", cookieOnly, pathParam("id", "Report id."))
 	d.form("/moderation/utilisateurs/:id/bloquer", "Block an account (moderators)", cookieOnly, pathParam("id", "User id."))
 	d.form("/moderation/utilisateurs/:id/debloquer", "Unblock an account (moderators)", cookieOnly, pathParam("id", "User id."))
+	d.page("/moderation/imports", "Import runs and their reports (moderators)")
+	d.page("/moderation/imports/adoptions", "Import a batch of adoptions: upload, preview, submit (moderators)")
+	d.form("/moderation/imports/adoptions", "Preview or submit a batch of adoptions (moderators)", cookieOnly)
+	d.page("/moderation/imports/:id", "One import run and its report (moderators)", pathParam("id", "Run id."))
+	d.form("/moderation/imports/:id/decision", "Approve or reject a batch (moderators)", cookieOnly, pathParam("id", "Run id."))
+	d.page("/moderation/a-verifier", "Facts to check and confirmations waiting (moderators)")
+	d.form("/moderation/confirmations/:id", "Validate or discard a confirmation (moderators)", cookieOnly, pathParam("id", "Confirmation id."))
+	d.form("/confirmer", "Confirm a fact is still true (\"toujours d'actualité\")", cookieOnly)
 	d.page("/propositions", "The community's pending proposals: vote and comment")
 	d.form("/propositions/:id/vote", "Vote on a proposal", cookieOnly, pathParam("id", "Proposal id."))
 	d.form("/propositions/:id/commentaire", "Comment on a proposal", cookieOnly, pathParam("id", "Proposal id."))
