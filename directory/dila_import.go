@@ -166,9 +166,14 @@ func (d *Directory) ImportDILA(ctx context.Context, r io.Reader, o DILAOptions) 
 		reason += " (" + rep.File + ")"
 	}
 	// Batches of actors, one transaction each: the server's own writes
-	// wait at most one batch.
+	// wait at most one batch. The read model follows once, at the end (or
+	// after a failed batch, the batches before it).
+	var written touchSet
+	defer func() { d.follow(ctx, written) }()
 	for chunk := range slices.Chunk(matches, 200) {
-		if err := d.importDILABatch(ctx, chunk, rep, reason); err != nil {
+		t, err := d.importDILABatch(ctx, chunk, rep, reason)
+		written.merge(t)
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -434,7 +439,7 @@ func (d *Directory) valuesOf(rec *dilaRecord, actor string, fileDate string, rep
 
 // importDILABatch applies (or, in a dry run, only plans) the matches of one
 // batch in one transaction.
-func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep *DILAReport, reason string) error {
+func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep *DILAReport, reason string) (touchSet, error) {
 	d.wmu.Lock()
 	defer d.wmu.Unlock()
 	var tx *sql.Tx
@@ -445,7 +450,7 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 		tx, err = d.db.BeginTx(ctx)
 	}
 	if err != nil {
-		return err
+		return touchSet{}, err
 	}
 	defer tx.Rollback()
 	now := d.db.Now()
@@ -453,13 +458,13 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 	if rep.DryRun {
 		tx.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, systemUsers[ImportDILA].email).Scan(&importer)
 	} else if importer, err = systemUser(ctx, tx, ImportDILA, now); err != nil {
-		return err
+		return touchSet{}, err
 	}
 	var touched touchSet
 	for _, m := range batch {
 		cur, err := loadRecord(ctx, tx, TypeActor, m.actor)
 		if err != nil {
-			return err
+			return touchSet{}, err
 		}
 		if !cur.exists() || cur.deleted() {
 			continue
@@ -467,7 +472,7 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 		v := d.valuesOf(m.rec, m.actor, rep.FileDate, rep)
 		fields, changed, conflicts, err := d.planDILA(ctx, tx, cur, v, importer)
 		if err != nil {
-			return err
+			return touchSet{}, err
 		}
 		if len(changed) == 0 && len(conflicts) == 0 {
 			rep.Unchanged++
@@ -480,12 +485,12 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 			if !rep.DryRun {
 				t, err := writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: ActionSync, AuthorID: importer, Reason: reason}, now)
 				if err != nil {
-					return err
+					return touchSet{}, err
 				}
 				touched.merge(t)
 				// The proposals below are made against the new version.
 				if cur, err = loadRecord(ctx, tx, TypeActor, m.actor); err != nil {
-					return err
+					return touchSet{}, err
 				}
 			}
 		}
@@ -493,7 +498,7 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 			if c.Status == "" && !rep.DryRun {
 				id, err := fileDILAProposal(ctx, tx, importer, cur, c, v, rep.RunID, now)
 				if err != nil {
-					return err
+					return touchSet{}, err
 				}
 				c.ProposalID, c.Status = id, "filed"
 			} else if c.Status == "" {
@@ -503,13 +508,12 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 		}
 	}
 	if rep.DryRun {
-		return nil
+		return touchSet{}, nil
 	}
 	if err := tx.Commit(); err != nil {
-		return err
+		return touchSet{}, err
 	}
-	d.refresh(ctx, touched)
-	return nil
+	return touched, nil
 }
 
 // planDILA compares an actor with the record's values. It returns the

@@ -230,3 +230,23 @@ func (d *Directory) changedBetween(ctx context.Context, q interface {
 	}
 	return t, len(records), rows.Err()
 }
+
+// follow brings the read model up to date with what this directory wrote
+// in several transactions (an import's): incrementally, or by a full load
+// when so many actors changed that moving each in the sorted lists would
+// cost more.
+func (d *Directory) follow(ctx context.Context, t touchSet) {
+	if t.seq == 0 && len(t.actors) == 0 && len(t.tools) == 0 {
+		return
+	}
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	if len(t.actors) <= maxIncrementalCatchUp {
+		d.refresh(ctx, t)
+		return
+	}
+	if err := d.load(ctx); err != nil {
+		slog.ErrorContext(ctx, "read model rebuild failed", "err", err)
+	}
+	d.clustersChanged()
+}
