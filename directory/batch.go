@@ -589,7 +589,7 @@ func (d *Directory) storeBatch(ctx context.Context, u *User, rep *BatchReport, n
 			}
 			p := &storedProposal{AuthorID: u.ID, TargetType: TypeTool, TargetID: nt.slug, Action: ActionCreate,
 				Changes: changes, BatchID: id}
-			if err := insertBatchProposal(ctx, tx, p, "", "", fmt.Sprintf("import par lot n° %d (%s)", id, rep.File), now); err != nil {
+			if err := d.insertBatchProposal(ctx, tx, p, nil, "", "", fmt.Sprintf("import par lot n° %d (%s)", id, rep.File), now); err != nil {
 				return touchSet{}, err
 			}
 			nt.prop = p.ID
@@ -628,7 +628,7 @@ func (d *Directory) storeBatch(ctx context.Context, u *User, rep *BatchReport, n
 			}
 			var dept, region string
 			tx.QueryRowContext(ctx, `SELECT departement, region FROM actors WHERE id = ?`, row.Actor).Scan(&dept, &region)
-			if err := insertBatchProposal(ctx, tx, p, dept, region, fmt.Sprintf("import par lot n° %d (%s), ligne %d", id, rep.File, row.Line), now); err != nil {
+			if err := d.insertBatchProposal(ctx, tx, p, cur, dept, region, fmt.Sprintf("import par lot n° %d (%s), ligne %d", id, rep.File, row.Line), now); err != nil {
 				return touchSet{}, err
 			}
 			row.ProposalID = p.ID
@@ -656,8 +656,10 @@ func batchRowError(line int, err error) error {
 	return &Error{Code: ErrorCode(err), Message: fmt.Sprintf("line %d: %s; nothing was stored", line, ErrorMessage(err))}
 }
 
-// insertBatchProposal inserts p (setting its id) as pending.
-func insertBatchProposal(ctx context.Context, tx *sql.Tx, p *storedProposal, dept, region, comment string, now time.Time) error {
+// insertBatchProposal inserts p (setting its id) as pending, and announces
+// it to webhooks as ProposeEdit does; cur is its target as it is (nil or
+// absent for a creation).
+func (d *Directory) insertBatchProposal(ctx context.Context, tx *sql.Tx, p *storedProposal, cur *record, dept, region, comment string, now time.Time) error {
 	changes, _ := json.Marshal(p.Changes)
 	res, err := tx.ExecContext(ctx, `INSERT INTO proposals (author_id, target_type, target_id, action, base_version, changes,
 		comment, source, departement, region, batch_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -669,7 +671,12 @@ func insertBatchProposal(ctx context.Context, tx *sql.Tx, p *storedProposal, dep
 	p.ID, _ = res.LastInsertId()
 	p.Status = ProposalPending
 	p.CreatedAt = now
-	return nil
+	if cur != nil && !cur.exists() {
+		cur = nil
+	}
+	return emit(ctx, tx, now, func() (*Event, error) {
+		return d.proposalEvent(ctx, tx, EventProposalCreated, p, proposedView(cur, p), now)
+	})
 }
 
 // DecideBatch approves (or rejects, with a reason) every pending proposal

@@ -488,6 +488,11 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 					return touchSet{}, err
 				}
 				touched.merge(t)
+				if err := emit(ctx, tx, now, func() (*Event, error) {
+					return d.syncEvent(ctx, tx, cur, fields, v.source, reason, importer, now)
+				}); err != nil {
+					return touchSet{}, err
+				}
 				// The proposals below are made against the new version.
 				if cur, err = loadRecord(ctx, tx, TypeActor, m.actor); err != nil {
 					return touchSet{}, err
@@ -496,7 +501,7 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 		}
 		for _, c := range conflicts {
 			if c.Status == "" && !rep.DryRun {
-				id, err := fileDILAProposal(ctx, tx, importer, cur, c, v, rep.RunID, now)
+				id, err := d.fileDILAProposal(ctx, tx, importer, cur, c, v, rep.RunID, now)
 				if err != nil {
 					return touchSet{}, err
 				}
@@ -704,7 +709,7 @@ func importProposals(ctx context.Context, tx *sql.Tx, importer int64, actor stri
 
 // fileDILAProposal files a proposal by the import for a conflicting field,
 // superseding its earlier pending proposal for the same field.
-func fileDILAProposal(ctx context.Context, tx *sql.Tx, importer int64, cur *record, c DILAConflict, v dilaValues,
+func (d *Directory) fileDILAProposal(ctx context.Context, tx *sql.Tx, importer int64, cur *record, c DILAConflict, v dilaValues,
 	batch int64, now time.Time) (int64, error) {
 	nowS := formatTime(now)
 	earlier, err := importProposals(ctx, tx, importer, cur.ID)
@@ -738,5 +743,41 @@ func fileDILAProposal(ctx context.Context, tx *sql.Tx, importer int64, cur *reco
 	if err != nil {
 		return 0, formatError(err)
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	p := &storedProposal{ID: id, AuthorID: importer, TargetType: TypeActor, TargetID: cur.ID, Action: action,
+		BaseVersion: cur.Version, Changes: changes, Source: v.source}
+	return id, emit(ctx, tx, now, func() (*Event, error) {
+		return d.proposalEvent(ctx, tx, EventProposalCreated, p, proposedView(cur, p), now)
+	})
+}
+
+// syncEvent describes a version the import wrote by itself (actor cur,
+// before, now with fields) for webhooks: a change.applied with a sync
+// member instead of a proposal.
+func (d *Directory) syncEvent(ctx context.Context, tx *sql.Tx, cur *record, fields map[string]json.RawMessage,
+	source, reason string, importer int64, now time.Time) (*Event, error) {
+	ev, err := d.eventFor(ctx, tx, EventChangeApplied, &record{Type: cur.Type, ID: cur.ID, Version: cur.Version + 1, Fields: fields}, now)
+	if err != nil {
+		return nil, err
+	}
+	by, err := userRef(ctx, tx, importer)
+	if err != nil {
+		return nil, err
+	}
+	sync := &EventSync{Source: source, Reason: reason, By: by, Changes: map[string]FieldChange{}}
+	for k, nv := range fields {
+		if ov := cur.Fields[k]; !sameJSON(ov, nv) {
+			sync.Changes[k] = FieldChange{Old: orNull(ov), New: nv}
+		}
+	}
+	for k, ov := range cur.Fields {
+		if _, ok := fields[k]; !ok {
+			sync.Changes[k] = FieldChange{Old: ov, New: json.RawMessage("null")}
+		}
+	}
+	ev.Sync = sync
+	return ev, nil
 }

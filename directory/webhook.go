@@ -627,6 +627,7 @@ type Event struct {
 	Record    EventRecord       `json:"record"`
 	Proposal  *EventProposal    `json:"proposal,omitempty"`
 	Revert    *EventRevert      `json:"revert,omitempty"`
+	Sync      *EventSync        `json:"sync,omitempty"`
 	Report    *EventReport      `json:"report,omitempty"`
 	Territory EventTerritory    `json:"territory"`
 	Actors    []string          `json:"actors"` // the actors concerned (the record's, an adoption's adopter)
@@ -666,6 +667,15 @@ type EventRevert struct {
 	ProposalID int64   `json:"proposal_id,omitempty"` // the proposal undone (a rejected change)
 	Reason     string  `json:"reason"`
 	By         UserRef `json:"by"`
+}
+
+// EventSync is a change an import from an official source wrote by
+// itself (a DILA sync), without a proposal.
+type EventSync struct {
+	Source  string                 `json:"source"` // dila:<id>
+	Reason  string                 `json:"reason"` // as in the history
+	By      UserRef                `json:"by"`     // the import's system account
+	Changes map[string]FieldChange `json:"changes"`
 }
 
 // EventReport is the report an event is about.

@@ -59,6 +59,7 @@ type atomText struct {
 var actionLabels = map[string]string{
 	"create": "création", "update": "modification", "delete": "suppression", "place": "localisation",
 	"revert": "retour à une version antérieure", "import": "import",
+	"sync": "synchronisation avec une source officielle", "confirm": "confirmé toujours d'actualité",
 }
 
 // recordURL is the page of a record (the API item until pages exist for it).
