@@ -661,14 +661,13 @@ func batchRowError(line int, err error) error {
 // absent for a creation).
 func (d *Directory) insertBatchProposal(ctx context.Context, tx *sql.Tx, p *storedProposal, cur *record, dept, region, comment string, now time.Time) error {
 	changes, _ := json.Marshal(p.Changes)
-	res, err := tx.ExecContext(ctx, `INSERT INTO proposals (author_id, target_type, target_id, action, base_version, changes,
-		comment, source, departement, region, batch_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if err := tx.QueryRowContext(ctx, `INSERT INTO proposals (author_id, target_type, target_id, action, base_version, changes,
+		comment, source, departement, region, batch_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING id`,
 		p.AuthorID, p.TargetType, p.TargetID, p.Action, p.BaseVersion, string(changes), comment, p.Source, dept, region,
-		p.BatchID, formatTime(now), formatTime(now))
-	if err != nil {
+		p.BatchID, formatTime(now), formatTime(now)).Scan(&p.ID); err != nil {
 		return formatError(err)
 	}
-	p.ID, _ = res.LastInsertId()
 	p.Status = ProposalPending
 	p.CreatedAt = now
 	if cur != nil && !cur.exists() {

@@ -106,13 +106,11 @@ func (d *Directory) ConfirmFact(ctx context.Context, u *User, in ConfirmInput) (
 			actor = cur.str("actor")
 		}
 		if u.IsModerator() || slices.Contains(u.Represents, actor) {
-			res, err := tx.ExecContext(ctx, `INSERT INTO confirmations (target_type, target_id, field, user_id, status,
-				reviewer_id, reviewed_at, created_at) VALUES (?, ?, ?, ?, 'applied', ?, ?, ?)`,
-				in.TargetType, in.TargetID, in.Field, u.ID, u.ID, formatTime(now), formatTime(now))
-			if err != nil {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO confirmations (target_type, target_id, field, user_id, status,
+				reviewer_id, reviewed_at, created_at) VALUES (?, ?, ?, ?, 'applied', ?, ?, ?) RETURNING id`,
+				in.TargetType, in.TargetID, in.Field, u.ID, u.ID, formatTime(now), formatTime(now)).Scan(&id); err != nil {
 				return touchSet{}, err
 			}
-			id, _ = res.LastInsertId()
 			return applyConfirmation(ctx, tx, cur, in.Field, UserRef{ID: u.ID, Name: u.DisplayName}, now)
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM confirmations WHERE target_type = ? AND target_id = ? AND field = ?
@@ -121,13 +119,9 @@ func (d *Directory) ConfirmFact(ctx context.Context, u *User, in ConfirmInput) (
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return touchSet{}, err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO confirmations (target_type, target_id, field, user_id, created_at)
-			VALUES (?, ?, ?, ?, ?)`, in.TargetType, in.TargetID, in.Field, u.ID, formatTime(now))
-		if err != nil {
-			return touchSet{}, err
-		}
-		id, _ = res.LastInsertId()
-		return touchSet{}, nil
+		err = tx.QueryRowContext(ctx, `INSERT INTO confirmations (target_type, target_id, field, user_id, created_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, in.TargetType, in.TargetID, in.Field, u.ID, formatTime(now)).Scan(&id)
+		return touchSet{}, err
 	})
 	if err != nil {
 		return nil, err

@@ -736,16 +736,12 @@ func (d *Directory) fileDILAProposal(ctx context.Context, tx *sql.Tx, importer i
 	comment := fmt.Sprintf("L'annuaire Service-Public.fr (fiche %s, %s) donne une autre valeur que celle qu'une personne a saisie : "+
 		"à vérifier avant de l'appliquer.", strings.TrimPrefix(v.source, SourceDILA), frenchDate(v.asOf))
 	ch, _ := json.Marshal(changes)
-	res, err := tx.ExecContext(ctx, `INSERT INTO proposals (author_id, target_type, target_id, action, base_version, changes,
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO proposals (author_id, target_type, target_id, action, base_version, changes,
 		comment, source, departement, region, batch_id, provenance, created_at, updated_at)
-		VALUES (?, 'actor', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, importer, cur.ID, action, cur.Version, string(ch), comment,
-		v.source, cur.Dept, cur.Region, nullID(batch), jsonProvenance(prov), nowS, nowS)
-	if err != nil {
+		VALUES (?, 'actor', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, importer, cur.ID, action, cur.Version, string(ch), comment,
+		v.source, cur.Dept, cur.Region, nullID(batch), jsonProvenance(prov), nowS, nowS).Scan(&id); err != nil {
 		return 0, formatError(err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
 	}
 	p := &storedProposal{ID: id, AuthorID: importer, TargetType: TypeActor, TargetID: cur.ID, Action: action,
 		BaseVersion: cur.Version, Changes: changes, Source: v.source}

@@ -6,12 +6,12 @@ import (
 	"time"
 )
 
-// Option configures a Directory at New.
-type Option func(*Directory)
+// NewOption configures a Directory at New (Option configures Open).
+type NewOption func(*Directory)
 
 // WithStaleYears sets how old (in years) a fact must be, unconfirmed, to be
 // stale ("à vérifier"); DefaultStaleYears unless set. 0 turns staleness off.
-func WithStaleYears(years int) Option {
+func WithStaleYears(years int) NewOption {
 	return func(d *Directory) { d.staleYears = max(0, years) }
 }
 

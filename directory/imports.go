@@ -60,12 +60,9 @@ func systemUser(ctx context.Context, tx *sql.Tx, kind string, now time.Time) (in
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO users (email, display_name, password_hash, role, password_changed_at, created_at)
-		VALUES (?, ?, '!', 'contributor', ?, ?)`, su.email, su.name, formatTime(now), formatTime(now))
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	err = tx.QueryRowContext(ctx, `INSERT INTO users (email, display_name, password_hash, role, password_changed_at, created_at)
+		VALUES (?, ?, '!', 'contributor', ?, ?) RETURNING id`, su.email, su.name, formatTime(now), formatTime(now)).Scan(&id)
+	return id, err
 }
 
 // IsSystemUser reports whether an account is an import's (not a person's).
@@ -81,13 +78,11 @@ func (d *Directory) createRun(ctx context.Context, run *ImportRun) (int64, error
 	if len(report) == 0 {
 		report = json.RawMessage("{}")
 	}
-	res, err := d.db.write.ExecContext(ctx, `INSERT INTO import_runs (kind, author_id, file_name, file_date, source_url,
-		status, report, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, run.Kind, author, run.FileName, run.FileDate,
-		run.SourceURL, run.Status, string(report), formatTime(run.CreatedAt))
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	var id int64
+	err := d.db.write.QueryRowContext(ctx, `INSERT INTO import_runs (kind, author_id, file_name, file_date, source_url,
+		status, report, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, run.Kind, author, run.FileName, run.FileDate,
+		run.SourceURL, run.Status, string(report), formatTime(run.CreatedAt)).Scan(&id)
+	return id, err
 }
 
 // saveRunReport stores a run's report (and status).

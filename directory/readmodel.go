@@ -222,7 +222,7 @@ func adoptionSlugs(ads []*Adoption) (inUse, planned []string) {
 }
 
 // New builds the read model from the store.
-func New(ctx context.Context, db *DB, opts ...Option) (*Directory, error) {
+func New(ctx context.Context, db *DB, opts ...NewOption) (*Directory, error) {
 	d := &Directory{db: db, Policy: DefaultPolicy, clusters: newClusterCache(), closed: make(chan struct{}),
 		staleYears: DefaultStaleYears}
 	for _, o := range opts {

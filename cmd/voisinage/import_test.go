@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/voisinage/voisinage/directory"
+	"github.com/voisinage/voisinage/directory/directorytest"
 )
 
 const dilaFixture = "../../directory/testdata/dila/2026-11-18_053120-data.gouv_local.json"
@@ -25,7 +26,7 @@ const dilaFixture = "../../directory/testdata/dila/2026-11-18_053120-data.gouv_l
 func TestImportDILA_BesideARunningServer(t *testing.T) {
 	skipShort(t, "builds and runs the binary")
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "voisinage.db")
+	dbPath := directorytest.EmptyPath(t) // a fresh database (PostgreSQL in make test's second pass)
 	srv := startServer(t, dbPath)
 	defer srv.stop(t)
 
@@ -144,7 +145,7 @@ func TestImportDILA_BesideARunningServer(t *testing.T) {
 func TestImportAdoptions_CommandLine(t *testing.T) {
 	skipShort(t, "builds and runs the binary")
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "voisinage.db")
+	dbPath := directorytest.EmptyPath(t) // a fresh database (PostgreSQL in make test's second pass)
 	srv := startServer(t, dbPath)
 	defer srv.stop(t)
 	if out, errOut, err := runBinary(t, []string{"VOISINAGE_PASSWORD=a moderator passphrase"}, "user", "add", "-db", dbPath,
