@@ -213,10 +213,21 @@ func (r *dilaRecord) seat(typ string) string {
 func (r *dilaRecord) mainPivot() bool { return strings.HasSuffix(string(r.OldPivot), "-01") }
 
 // delegated reports whether the record is a mairie déléguée (the town hall
-// of a former commune merged into a commune nouvelle).
+// of a former commune merged into a commune nouvelle) or an annexe: by its
+// name, or by its pivot code when that names another office than the main
+// one ("mairie-50129-05").
 func (r *dilaRecord) delegated() bool {
-	return strings.HasPrefix(Fold(r.Name), "mairie deleguee") || strings.HasPrefix(Fold(r.Name), "mairie annexe")
+	name := Fold(r.Name)
+	if strings.HasPrefix(name, "mairie deleguee") || strings.HasPrefix(name, "mairie annexe") {
+		return true
+	}
+	m := pivotRankRe.FindStringSubmatch(strings.TrimSpace(string(r.OldPivot)))
+	return m != nil && m[1] != "01"
 }
+
+// pivotRankRe reads the rank of an office among those of its code, at the
+// end of an ancien_code_pivot ("mairie-74010-01": 01, the main one).
+var pivotRankRe = regexp.MustCompile(`^mairie(?:_com)?-[0-9AB]{5}-([0-9]{2})$`)
 
 // physicalAddress returns the street address ("Adresse"), else the first.
 func (r *dilaRecord) physicalAddress() *dilaAddress {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/voisinage/voisinage/geo"
 )
 
 // DILAOptions describe one run of the DILA import.
@@ -46,6 +48,7 @@ type DILAReport struct {
 	Ambiguous     []DILAItem     `json:"ambiguous"`
 	Unreadable    []DILAItem     `json:"unreadable"`
 	InvalidValues []DILAItem     `json:"invalid_values"`
+	Older         []DILAItem     `json:"older"`          // values left as they are: the directory has them from a later record
 	Unchanged     int            `json:"unchanged"`      // matched actors already up to date
 	ActorsChanged int            `json:"actors_changed"` // actors given a new version
 	FieldsChanged map[string]int `json:"fields_changed"` // changes per field
@@ -359,6 +362,7 @@ type dilaValues struct {
 	lon, lat float64
 	hasPoint bool
 	asOf     string
+	dated    bool // the record gives its own date (else asOf is the file's)
 	source   string
 }
 
@@ -369,7 +373,8 @@ var dilaFieldOrder = []string{"phone", "email", "website", "address", "opening_h
 // and left out.
 func (d *Directory) valuesOf(rec *dilaRecord, actor string, fileDate string, rep *DILAReport) dilaValues {
 	v := dilaValues{fields: map[string]string{}, asOf: rec.asOf(), source: SourceDILA + rec.ID}
-	if v.asOf == "" {
+	v.dated = v.asOf != ""
+	if !v.dated {
 		v.asOf = fileDate
 	}
 	c := &checker{d: d, p: Problems{}, now: d.db.Now()}
@@ -470,9 +475,14 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 			continue
 		}
 		v := d.valuesOf(m.rec, m.actor, rep.FileDate, rep)
-		fields, changed, conflicts, err := d.planDILA(ctx, tx, cur, v, importer)
+		checkTownHallPoint(cur, m.rec, &v, rep)
+		fields, changed, conflicts, older, err := d.planDILA(ctx, tx, cur, v, importer)
 		if err != nil {
 			return touchSet{}, err
+		}
+		for _, f := range older {
+			rep.Older = append(rep.Older, DILAItem{ID: m.rec.ID, Name: m.rec.Name, Actor: m.actor, Field: f,
+				Value: v.asOf, Reason: "the directory has this field from a later record (" + f + "): left as it is"})
 		}
 		if len(changed) == 0 && len(conflicts) == 0 {
 			rep.Unchanged++
@@ -525,16 +535,14 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 // actor's new fields and the fields that change (none: nothing to write),
 // and the conflicts with values a person set.
 func (d *Directory) planDILA(ctx context.Context, tx *sql.Tx, cur *record, v dilaValues, importer int64) (
-	map[string]json.RawMessage, []string, []DILAConflict, error) {
-	fields := maps.Clone(cur.Fields)
+	fields map[string]json.RawMessage, changed []string, conflicts []DILAConflict, older []string, err error) {
+	fields = maps.Clone(cur.Fields)
 	var prov map[string]Provenance
 	json.Unmarshal(cur.Fields["provenance"], &prov)
 	if prov == nil {
 		prov = map[string]Provenance{}
 	}
 	official := Provenance{Source: v.source, AsOf: v.asOf}
-	var changed []string
-	var conflicts []DILAConflict
 	var earlier []importProposal
 	earlierLoaded := false
 	personSet := func(field, current string) (bool, error) {
@@ -567,10 +575,11 @@ func (d *Directory) planDILA(ctx context.Context, tx *sql.Tx, cur *record, v dil
 		return nil
 	}
 	// A value the record confirms takes the record as its provenance; a
-	// person's confirmation of it is kept.
+	// person's confirmation of it is kept. The date only moves forward, and
+	// only with a date the record gives (not the file's, for an undated one).
 	adopt := func(field string) {
 		p := official
-		if old, ok := prov[field]; ok && old.Source == p.Source && old.AsOf == p.AsOf {
+		if old, ok := prov[field]; ok && old.Source == p.Source && (old.AsOf == p.AsOf || !v.dated || p.AsOf < old.AsOf) {
 			return
 		}
 		if old, ok := prov[field]; ok {
@@ -579,10 +588,18 @@ func (d *Directory) planDILA(ctx context.Context, tx *sql.Tx, cur *record, v dil
 		prov[field] = p
 		changed = append(changed, "provenance."+field)
 	}
+	// laterOwned: the field was set by an import of a later record than
+	// this one (an older file imported after a newer one changes nothing).
+	laterOwned := func(field string) bool {
+		p := prov[field]
+		return strings.HasPrefix(p.Source, SourceDILA) && v.dated && p.AsOf > v.asOf
+	}
 	for _, field := range dilaFieldOrder {
 		current, want := cur.str(field), v.fields[field]
 		owned := strings.HasPrefix(prov[field].Source, SourceDILA)
 		switch {
+		case current != want && laterOwned(field):
+			older = append(older, field)
 		case want == "" && owned && current != "":
 			// The official directory no longer gives it: take back what it gave.
 			fields[field] = mustJSON("")
@@ -594,11 +611,11 @@ func (d *Directory) planDILA(ctx context.Context, tx *sql.Tx, cur *record, v dil
 		default:
 			person, err := personSet(field, current)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, nil, nil, err
 			}
 			if person {
 				if err := conflict(field, current, want); err != nil {
-					return nil, nil, nil, err
+					return nil, nil, nil, nil, err
 				}
 				continue
 			}
@@ -616,13 +633,15 @@ func (d *Directory) planDILA(ctx context.Context, tx *sql.Tx, cur *record, v dil
 		switch {
 		case same && cur.str("point_source") == v.source:
 			adopt("point")
+		case !same && laterOwned("point"):
+			older = append(older, "point")
 		case !same && placedByPerson:
 			current := ""
 			if lon != nil && lat != nil {
 				current = fmt.Sprintf("%v, %v", *lon, *lat)
 			}
 			if err := conflict("point", current, fmt.Sprintf("%v, %v", v.lon, v.lat)); err != nil {
-				return nil, nil, nil, err
+				return nil, nil, nil, nil, err
 			}
 		default:
 			fields["lon"], fields["lat"] = mustJSON(v.lon), mustJSON(v.lat)
@@ -636,7 +655,34 @@ func (d *Directory) planDILA(ctx context.Context, tx *sql.Tx, cur *record, v dil
 	} else {
 		delete(fields, "provenance")
 	}
-	return fields, changed, conflicts, nil
+	return fields, changed, conflicts, older, nil
+}
+
+// maxTownHallDistance is how far (metres) a town hall may be from the point
+// a commune has from GeoNames: the largest communes are about 40 km across,
+// and their GeoNames point is their main town.
+const maxTownHallDistance = 30000
+
+// checkTownHallPoint leaves out a town hall's point that is implausibly far
+// from the commune's GeoNames point (coordinates of another place, swapped
+// or mistyped), and reports it.
+func checkTownHallPoint(cur *record, rec *dilaRecord, v *dilaValues, rep *DILAReport) {
+	if !v.hasPoint || cur.str("kind") != KindCommune || cur.str("precision") != PrecisionExact ||
+		strings.HasPrefix(cur.str("point_source"), SourceDILA) {
+		return
+	}
+	var lon, lat *float64
+	json.Unmarshal(cur.Fields["lon"], &lon)
+	json.Unmarshal(cur.Fields["lat"], &lat)
+	if lon == nil || lat == nil {
+		return
+	}
+	if m := geo.Distance(orb.Point{*lon, *lat}, orb.Point{v.lon, v.lat}); m > maxTownHallDistance {
+		rep.InvalidValues = append(rep.InvalidValues, DILAItem{ID: rec.ID, Name: rec.Name, Actor: cur.ID, Field: "point",
+			Value:  fmt.Sprintf("%v, %v", v.lon, v.lat),
+			Reason: fmt.Sprintf("%.0f km from the commune's point (%v, %v): not its town hall's, left out", m/1000, *lon, *lat)})
+		v.hasPoint = false
+	}
 }
 
 // lastSetByPerson reports whether the last version that changed an actor's

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -361,4 +362,70 @@ func keys[M ~map[string]V, V any](m M) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// dilaRecord is a record of the DILA file, with the fields the edge cases
+// below need (the others are optional in the format).
+func dilaRecord(id, name, typ, code, pivot, date, phone string, lon, lat float64) map[string]any {
+	return map[string]any{"id": id, "nom": name, "ancien_code_pivot": pivot, "date_modification": date,
+		"pivot":     []any{map[string]any{"type_service_local": typ, "code_insee_commune": []string{code}}},
+		"telephone": []any{map[string]any{"valeur": phone, "description": ""}},
+		"adresse": []any{map[string]any{"type_adresse": "Adresse", "numero_voie": "1 place de la Mairie", "code_postal": "",
+			"nom_commune": name, "longitude": strconv.FormatFloat(lon, 'f', -1, 64), "latitude": strconv.FormatFloat(lat, 'f', -1, 64)}}}
+}
+
+func dilaFile(t *testing.T, records ...map[string]any) []byte {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"service": records})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Edge cases of the sync: a town hall ranked after -01 is no commune's
+// whatever its name; a point far from the commune is left out; an undated
+// record keeps its date when read again from a file with no date in its
+// name; an older file imported after a newer one changes nothing.
+func TestImportDILA_Edges(t *testing.T) {
+	f := newSeededFixture(t)
+	brest := dilaRecord("b-1", "Mairie - Brest", "mairie", "29019", "mairie-29019-01", "20/11/2026 09:15:00", "02 98 00 80 80", -4.48597, 48.3904)
+	cherbourg := dilaRecord("c-1", "Mairie - Cherbourg-en-Cotentin", "mairie", "50129", "mairie-50129-01", "12/10/2026 14:00:00", "02 33 00 00 01", -1.6259, 49.6416)
+	equeurdreville := dilaRecord("c-3", "Mairie - Équeurdreville-Hainneville", "mairie", "50129", "mairie-50129-03", "12/10/2026 14:00:00", "02 33 00 00 03", -1.66, 49.64)
+	// Undated, and placed in Paris.
+	guipavas := dilaRecord("g-1", "Mairie - Guipavas", "mairie", "29075", "mairie-29075-01", "", "02 98 84 75 00", 2.35, 48.85)
+	file := dilaFile(t, brest, cherbourg, equeurdreville, guipavas)
+	_, guipavasPoint := propsOf(t, f.d, "commune-29075")
+
+	rep := importDILA(t, f.d, file, directory.DILAOptions{FileName: "2026-11-25_060000-data.gouv_local.json"})
+	if rep.Delegated != 1 || rep.Matched != 3 || rep.ActorsChanged != 3 {
+		t.Fatalf("délégués %d, matched %d, changed %d; want 1, 3, 3", rep.Delegated, rep.Matched, rep.ActorsChanged)
+	}
+	if p, _ := propsOf(t, f.d, "commune-50129"); p.Phone != "02 33 00 00 01" {
+		t.Errorf("Cherbourg-en-Cotentin's phone = %q, want its -01 town hall's", p.Phone)
+	}
+	if len(rep.InvalidValues) != 1 || rep.InvalidValues[0].Actor != "commune-29075" || rep.InvalidValues[0].Field != "point" ||
+		!strings.Contains(rep.InvalidValues[0].Reason, "km from the commune's point") {
+		t.Errorf("invalid values = %+v, want Guipavas's point in Paris", rep.InvalidValues)
+	}
+	p, pt := propsOf(t, f.d, "commune-29075")
+	if p.Phone != "02 98 84 75 00" || p.Provenance["phone"].AsOf != "2026-11-25" || !slices.Equal(pt, guipavasPoint) || p.Provenance["point"].Source != "" {
+		t.Errorf("Guipavas = %+v %v: want the phone dated by the file, the point kept", p, pt)
+	}
+
+	// The same records from a file whose name gives no date: nothing changes.
+	again := importDILA(t, f.d, file, directory.DILAOptions{FileName: "annuaire.json"})
+	if again.ActorsChanged != 0 || len(again.FieldsChanged) != 0 {
+		t.Errorf("the same records under another name changed %d actors: %v", again.ActorsChanged, again.FieldsChanged)
+	}
+
+	// An older record of Brest, imported after the newer one, changes nothing.
+	old := dilaRecord("b-1", "Mairie - Brest", "mairie", "29019", "mairie-29019-01", "01/10/2026 09:00:00", "02 98 00 00 00", -4.48597, 48.3904)
+	older := importDILA(t, f.d, dilaFile(t, old), directory.DILAOptions{FileName: "2026-10-01_060000-data.gouv_local.json"})
+	if older.ActorsChanged != 0 || len(older.Older) != 1 || older.Older[0].Field != "phone" || older.Older[0].Actor != "commune-29019" {
+		t.Errorf("an older file: changed %d, older %+v", older.ActorsChanged, older.Older)
+	}
+	if p, _ := propsOf(t, f.d, "commune-29019"); p.Phone != "02 98 00 80 80" || p.Provenance["phone"].AsOf != "2026-11-20" {
+		t.Errorf("Brest after an older file = %+v", p)
+	}
 }

@@ -231,6 +231,12 @@ func printDILAReport(w io.Writer, r *directory.DILAReport) {
 			fmt.Fprintf(w, "  %s %s %q: %s\n", v.Actor, v.Field, v.Value, v.Reason)
 		}
 	}
+	if len(r.Older) > 0 {
+		fmt.Fprintf(w, "left as they are (the directory has them from a later record): %d\n", len(r.Older))
+		for _, v := range r.Older {
+			fmt.Fprintf(w, "  %s %s (record of %s)\n", v.Actor, v.Field, v.Value)
+		}
+	}
 	if len(r.Unreadable) > 0 {
 		fmt.Fprintf(w, "unreadable records: %d\n", len(r.Unreadable))
 		for _, u := range r.Unreadable {
