@@ -17,7 +17,9 @@ func TestStale(t *testing.T) {
 		{"2023-12-02", time.Time{}, 3, false},     // not yet three years
 		{"2023-11-30", time.Time{}, 3, true},      // three years and a day
 		{"2009", now.AddDate(0, -1, 0), 3, false}, // confirmed last month
-		{"", time.Time{}, 3, false},               // no date: cannot be said to be old
+		{"", time.Time{}, 3, true},                // no date, never confirmed: to check
+		{"", now.AddDate(0, -1, 0), 3, false},     // no date, confirmed last month
+		{"", time.Time{}, 0, false},               // staleness off
 		{"2009", time.Time{}, 0, false},           // staleness off
 	} {
 		if got := isStale(c.asOf, c.verified, c.years, now); got != c.stale {

@@ -691,6 +691,15 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 		}
 		fields["deleted"] = json.RawMessage("true")
 	}
+	if p.TargetType == TypeAdoption && p.Action != ActionDelete {
+		// A person's statement is as of the day it is made unless it gives
+		// its source's date: a new adoption, or a new status, is true now.
+		_, dated := p.Changes["as_of"]
+		_, restated := p.Changes["status"]
+		if !dated && (p.Action == ActionCreate || restated) {
+			fields["as_of"] = mustJSON(now.UTC().Format(time.DateOnly))
+		}
+	}
 	if p.TargetType == TypeActor {
 		if _, moved := p.Changes["lon"]; moved {
 			if pp, ok := p.Provenance["point"]; ok && strings.HasPrefix(pp.Source, SourceDILA) {

@@ -68,14 +68,22 @@ func freshAsOf(asOf string, verifiedAt time.Time) time.Time {
 }
 
 // staleAt is when a fact as of t (and confirmed at v) becomes stale; zero
-// when its date is unknown (a fact with no date cannot be said to be old).
+// when it never does (staleness off). A fact whose source gives no date and
+// that nobody confirmed is stale from the start: it cannot be shown as
+// current, only as "à vérifier" until a person confirms it.
 func staleAt(asOf string, verifiedAt time.Time, years int) time.Time {
-	t := freshAsOf(asOf, verifiedAt)
-	if t.IsZero() || years <= 0 {
+	if years <= 0 {
 		return time.Time{}
+	}
+	t := freshAsOf(asOf, verifiedAt)
+	if t.IsZero() {
+		return undatedStale
 	}
 	return t.AddDate(years, 0, 0)
 }
+
+// undatedStale is when an undated, unconfirmed fact became stale: always.
+var undatedStale = time.Unix(0, 0).UTC()
 
 // isStale reports whether a fact as of asOf, confirmed at verifiedAt, is
 // stale at now.

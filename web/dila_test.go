@@ -155,4 +155,35 @@ func TestDILAProvenanceThroughAPIAndPages(t *testing.T) {
 			t.Errorf("the batch's queue does not show the import's proposal")
 		}
 	})
+
+	t.Run("History", func(t *testing.T) {
+		// A newer record changes Épinal's phone on the 1st of December: the
+		// history shows the phone and the provenances that changed (the
+		// record's fields, now dated by it), not the person's e-mail's.
+		b, _ := os.ReadFile(dilaFixture)
+		b = bytes.Replace(b, []byte(`"03 29 00 00 10"`), []byte(`"03 29 00 00 11"`), 1)
+		b = bytes.Replace(b, []byte(`"18/11/2026 10:12:00"`), []byte(`"01/12/2026 09:00:00"`), 1)
+		if _, err := h.d.ImportDILA(context.Background(), bytes.NewReader(b), directory.DILAOptions{
+			FileName: "2026-12-02_053120-data.gouv_local.json"}); err != nil {
+			t.Fatal(err)
+		}
+		page := h.send(nil, "GET", "/acteurs/commune-88160", nil).Body.String()
+		i := strings.Index(page, `id="historique"`)
+		if i < 0 {
+			t.Fatal("no history on the page")
+		}
+		latest := page[i:]
+		if j := strings.Index(latest, "Version 2"); j > 0 {
+			latest = latest[:j]
+		}
+		for _, want := range []string{"03 29 00 00 11", "Téléphone\u00a0: selon l&#39;annuaire Service-Public.fr, 1er décembre 2026",
+			"Téléphone\u00a0: selon l&#39;annuaire Service-Public.fr, 18 novembre 2026"} {
+			if !strings.Contains(latest, want) {
+				t.Errorf("the latest version lacks %q", want)
+			}
+		}
+		if strings.Contains(latest, "Courriel\u00a0:") {
+			t.Errorf("the latest version repeats the unchanged provenance of the e-mail")
+		}
+	})
 }

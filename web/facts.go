@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -106,7 +107,7 @@ func provenanceValue(cat *catalog, v any) string {
 		if field == "point" {
 			label = cat.T("actor.location")
 		}
-		part := label + " : " + provenanceSaid(cat, p)
+		part := label + "\u00a0: " + provenanceSaid(cat, p)
 		if cat.lang == "en" {
 			part = label + ": " + provenanceSaid(cat, p)
 		}
@@ -116,5 +117,27 @@ func provenanceValue(cat *catalog, v any) string {
 		}
 		parts = append(parts, part)
 	}
-	return strings.Join(parts, " ; ")
+	if cat.lang == "en" {
+		return strings.Join(parts, "; ")
+	}
+	return strings.Join(parts, "\u00a0; ")
+}
+
+// provenanceChanges keeps, of two provenance values (before and after a
+// version), the fields whose provenance differs: a history shows what
+// changed, not every field's unchanged source again.
+func provenanceChanges(old, new json.RawMessage) (json.RawMessage, json.RawMessage) {
+	var o, n map[string]json.RawMessage
+	if json.Unmarshal(old, &o) != nil || json.Unmarshal(new, &n) != nil {
+		return old, new
+	}
+	for k, v := range o {
+		if w, ok := n[k]; ok && bytes.Equal(v, w) {
+			delete(o, k)
+			delete(n, k)
+		}
+	}
+	ob, _ := json.Marshal(o)
+	nb, _ := json.Marshal(n)
+	return ob, nb
 }

@@ -184,7 +184,16 @@ func (c *catalog) Date(t time.Time) string {
 	if c.lang == "en" {
 		return fmt.Sprintf("%s %d, %d", month, t.Day(), t.Year())
 	}
-	return fmt.Sprintf("%d %s %d", t.Day(), month, t.Year())
+	return fmt.Sprintf("%s %s %d", frenchDay(t.Day()), month, t.Year())
+}
+
+// frenchDay writes the day of a French date: "1er" for the first, as French
+// writes it ("1er décembre 2026"), else the number.
+func frenchDay(d int) string {
+	if d == 1 {
+		return "1er"
+	}
+	return strconv.Itoa(d)
 }
 
 // paris is the time zone dates are shown in (UTC when the system has no

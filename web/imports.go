@@ -89,6 +89,10 @@ func (s *Server) handleImportView(c *gin.Context) {
 // importsData is the imports page's: the list of runs, or one run.
 type importsData struct {
 	Counts queueCounts
+	// Changes and Redated are a DILA run's changes per field: the values
+	// it changed, and the fields whose value stayed but whose source or
+	// date moved on (a newer record says the same).
+	Changes, Redated []fieldCount
 	Runs   []*directory.ImportRun
 	Run    *directory.ImportRun
 	DILA   *directory.DILAReport
@@ -154,6 +158,7 @@ func (p *pages) renderImportRun(c *gin.Context, cat *catalog, u *directory.User,
 	case directory.ImportDILA:
 		d.DILA = &directory.DILAReport{}
 		err = json.Unmarshal(r.Report, d.DILA)
+		d.Changes, d.Redated = fieldCounts(cat, d.DILA.FieldsChanged)
 	case directory.ImportAdoptions:
 		d.Batch = &directory.BatchReport{}
 		err = json.Unmarshal(r.Report, d.Batch)
@@ -164,4 +169,25 @@ func (p *pages) renderImportRun(c *gin.Context, cat *catalog, u *directory.User,
 	}
 	d.status = status
 	p.importsPage(c, cat, u, d, cat.Tf("imports.runTitle", r.ID))
+}
+
+// fieldCount is a number of changes of one field, labelled.
+type fieldCount struct {
+	Label string
+	N     int
+}
+
+// fieldCounts splits a run's changes per field ("phone", "provenance.phone")
+// into changed values and changed provenances, each in the order of the
+// record's fields.
+func fieldCounts(cat *catalog, changed map[string]int) (values, redated []fieldCount) {
+	for _, f := range directory.ProvenanceFields {
+		if n := changed[f]; n > 0 {
+			values = append(values, fieldCount{cat.T("field." + f), n})
+		}
+		if n := changed["provenance."+f]; n > 0 {
+			redated = append(redated, fieldCount{cat.T("field." + f), n})
+		}
+	}
+	return values, redated
 }

@@ -246,6 +246,9 @@ func (p *pages) history(c *gin.Context, cat *catalog, typ, id string) (*historyV
 				continue
 			}
 			ch := ver.Changes[k]
+			if k == "provenance" { // only the fields whose provenance changed
+				ch.Old, ch.New = provenanceChanges(ch.Old, ch.New)
+			}
 			vv.Rows = append(vv.Rows, diffRow{Field: k, Label: cat.T("field." + k), Old: displayValue(cat, k, ch.Old), New: displayValue(cat, k, ch.New)})
 		}
 		if errKey != "" && errVersion == itoa(int64(ver.Version)) && cat.Has("revert.error."+errKey) {

@@ -83,7 +83,7 @@ func (c *catalog) SourceDate(date string) string {
 		if c.lang == "en" {
 			return c.T("month."+strconv.Itoa(m)) + " " + strconv.Itoa(d) + ", " + parts[0]
 		}
-		return strconv.Itoa(d) + " " + c.T("month."+strconv.Itoa(m)) + " " + parts[0]
+		return frenchDay(d) + " " + c.T("month."+strconv.Itoa(m)) + " " + parts[0]
 	}
 	return ""
 }
