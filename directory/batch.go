@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,7 +70,8 @@ type BatchRow struct {
 	NewTool    bool              `json:"new_tool,omitempty"`
 	Action     string            `json:"action,omitempty"` // create or update (the adoption exists)
 	Candidates []BatchCandidate  `json:"candidates,omitempty"`
-	Errors     map[string]string `json:"errors,omitempty"`
+	Errors     map[string]string `json:"errors,omitempty"`     // per field, in English
+	Problems   Problems          `json:"field_keys,omitempty"` // the same, with keys for pages to translate
 	ProposalID int64             `json:"proposal_id,omitempty"`
 
 	changes map[string]json.RawMessage // the adoption's fields to propose
@@ -136,7 +138,7 @@ func readBatchCSV(br *bufio.Reader) ([]BatchRow, error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
-		return nil, FieldError("file", "must be UTF-8 text (save the spreadsheet as CSV UTF-8)")
+		return nil, FieldError("file", keyBatchUTF8, nil)
 	}
 	firstLine, _, _ := bytes.Cut(data, []byte("\n"))
 	cr := csv.NewReader(bytes.NewReader(data))
@@ -148,9 +150,9 @@ func readBatchCSV(br *bufio.Reader) ([]BatchRow, error) {
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, FieldError("file", "is empty: give a header line, then one line per adoption")
+		return nil, FieldError("file", keyBatchEmpty, nil)
 	} else if err != nil {
-		return nil, FieldError("file", "is not readable CSV: %v", err)
+		return nil, FieldError("file", keyBatchCSV, Args{"err": err.Error()})
 	}
 	cols := make([]string, len(header))
 	known := false
@@ -164,10 +166,10 @@ func readBatchCSV(br *bufio.Reader) ([]BatchRow, error) {
 		}
 	}
 	if !known {
-		return nil, FieldError("file", "has no known column in its header line: use %s", strings.Join(batchFields, ", "))
+		return nil, FieldError("file", keyBatchNoColumn, Args{"columns": strings.Join(batchFields, ", ")})
 	}
 	if len(unknown) > 0 {
-		return nil, FieldError("file", "has unknown columns %s: the columns are %s", strings.Join(unknown, ", "), strings.Join(batchFields, ", "))
+		return nil, FieldError("file", keyBatchUnknownCols, Args{"unknown": strings.Join(unknown, ", "), "columns": strings.Join(batchFields, ", ")})
 	}
 	var rows []BatchRow
 	for {
@@ -175,7 +177,7 @@ func readBatchCSV(br *bufio.Reader) ([]BatchRow, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			return nil, FieldError("file", "is not readable CSV: %v", err)
+			return nil, FieldError("file", keyBatchCSV, Args{"err": err.Error()})
 		}
 		line, _ := cr.FieldPos(0)
 		in := map[string]string{}
@@ -193,7 +195,7 @@ func readBatchCSV(br *bufio.Reader) ([]BatchRow, error) {
 		}
 		rows = append(rows, BatchRow{Line: line, Input: in})
 		if len(rows) > MaxBatchRows {
-			return nil, FieldError("file", "has more than %d rows: split it", MaxBatchRows)
+			return nil, FieldError("file", keyBatchTooManyRows, Args{"max": MaxBatchRows})
 		}
 	}
 	return rows, nil
@@ -207,13 +209,13 @@ func readBatchGeoJSON(br *bufio.Reader) ([]BatchRow, error) {
 		} `json:"features"`
 	}
 	if err := json.NewDecoder(br).Decode(&fc); err != nil {
-		return nil, FieldError("file", "is not readable GeoJSON: %v", err)
+		return nil, FieldError("file", keyBatchGeoJSON, Args{"err": err.Error()})
 	}
 	if fc.Type != "FeatureCollection" {
-		return nil, FieldError("file", "must be a GeoJSON FeatureCollection, one feature per adoption")
+		return nil, FieldError("file", keyBatchNotFC, nil)
 	}
 	if len(fc.Features) > MaxBatchRows {
-		return nil, FieldError("file", "has more than %d features: split it", MaxBatchRows)
+		return nil, FieldError("file", keyBatchTooManyFeats, Args{"max": MaxBatchRows})
 	}
 	var rows []BatchRow
 	for i, f := range fc.Features {
@@ -221,8 +223,8 @@ func readBatchGeoJSON(br *bufio.Reader) ([]BatchRow, error) {
 		for k, v := range f.Properties {
 			name, ok := batchColumns[strings.ToLower(k)]
 			if !ok {
-				return nil, FieldError("file", "feature %d has an unknown property %q: the properties are %s", i+1, k,
-					strings.Join(batchFields, ", "))
+				return nil, FieldError("file", keyBatchUnknownProp, Args{"feature": i + 1, "property": k,
+					"columns": strings.Join(batchFields, ", ")})
 			}
 			var s string
 			switch x := v.(type) {
@@ -257,18 +259,18 @@ func readBatchGeoJSON(br *bufio.Reader) ([]BatchRow, error) {
 // which rows to fix, and the error is EINVALID.
 func (d *Directory) ImportAdoptions(ctx context.Context, u *User, r io.Reader, o BatchOptions) (*BatchReport, error) {
 	if u == nil {
-		return nil, Errorf(EUNAUTHORIZED, "log in to import adoptions")
+		return nil, NewError(EUNAUTHORIZED, keyLoginToImport, nil)
 	}
 	now := d.db.Now()
 	if u.Blocked(now) {
-		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s", u.BlockedUntil.Format("2006-01-02"))
+		return nil, blockedError(u)
 	}
 	format, rows, err := readBatch(r)
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, FieldError("file", "has no row: give one line (or feature) per adoption")
+		return nil, FieldError("file", keyBatchNoRow, nil)
 	}
 	rep := &BatchReport{File: o.FileName, Format: format, DryRun: o.DryRun, Author: UserRef{ID: u.ID, Name: u.DisplayName},
 		Rows: rows, Applied: u.IsModerator()}
@@ -297,12 +299,10 @@ func (d *Directory) ImportAdoptions(ctx context.Context, u *User, r io.Reader, o
 		return rep, nil
 	}
 	if !rep.Good() {
-		return rep, &Error{Code: EINVALID, Message: fmt.Sprintf(
-			"%d rows are ambiguous, unmatched or invalid: fix them (the report says how) and import the file again; nothing was stored",
-			rep.Ambiguous+rep.Unmatched+rep.Invalid)}
+		return rep, NewError(EINVALID, keyBatchRowsToFix, Args{"count": rep.Ambiguous + rep.Unmatched + rep.Invalid})
 	}
 	if rep.OK == 0 {
-		return rep, Errorf(EINVALID, "every row is already in the directory: nothing to import")
+		return rep, NewError(EINVALID, keyBatchNothingNew, nil)
 	}
 	if err := d.storeBatch(ctx, u, rep, newTools, now); err != nil {
 		return rep, err
@@ -351,26 +351,35 @@ func (d *Directory) matchBatch(ctx context.Context, rep *BatchReport, now time.T
 	}
 	for i := range rep.Rows {
 		row := &rep.Rows[i]
-		row.Errors = map[string]string{}
+		var probs Problems
+		// put records a problem the checker found, unless one is recorded.
+		put := func(field string, p Problem) {
+			if probs == nil {
+				probs = Problems{}
+			}
+			if !probs.Has(field) {
+				probs[field] = p
+			}
+		}
 		in := row.Input
 		// The actor.
-		actor, cands, why := d.matchBatchActorLocked(in, sirens)
+		actor, cands, whyKey, whyArgs := d.matchBatchActorLocked(in, sirens)
 		switch {
 		case actor != "":
 			ref, _ := d.refOf(actor)
 			row.Actor, row.ActorName = actor, d.str(d.entries[ref].name)
 		case len(cands) > 0:
 			row.Status, row.Candidates = RowAmbiguous, cands
-			row.Errors["actor"] = why
+			probs.Add("actor", whyKey, whyArgs)
 		default:
 			row.Status = RowUnmatched
-			row.Errors["actor"] = why
+			probs.Add("actor", whyKey, whyArgs)
 		}
 		// The tool.
 		tool := in["tool"]
 		switch {
 		case tool == "":
-			row.Errors["tool"] = "is required: the tool's slug (see /api/tools) or its name"
+			probs.Add("tool", keyRowToolRequired, nil)
 		case d.tools[tool] != nil:
 			row.Tool = tool
 		case toolsByName[Fold(tool)] != "":
@@ -382,8 +391,7 @@ func (d *Directory) matchBatch(ctx context.Context, rep *BatchReport, now time.T
 				break
 			}
 			if in["tool_themes"] == "" {
-				row.Errors["tool"] = fmt.Sprintf("%q is not a known tool: give its slug (see /api/tools), or its themes (tool_themes, among %s) to create it",
-					tool, strings.Join(Themes, ", "))
+				probs.Add("tool", keyRowUnknownTool, Args{"tool": tool, "choices": strings.Join(Themes, ", ")})
 				break
 			}
 			c.p = Problems{}
@@ -394,13 +402,13 @@ func (d *Directory) matchBatch(ctx context.Context, rep *BatchReport, now time.T
 			}
 			fields := c.check(TypeTool, raw, false, true)
 			for k, v := range c.p {
-				row.Errors[strings.Replace(strings.TrimPrefix(k, "changes."), "themes", "tool_themes", 1)] = v
+				put(strings.Replace(strings.TrimPrefix(k, "changes."), "themes", "tool_themes", 1), v)
 			}
 			slug := slugify(tool)
 			if slug == "" || d.tools[slug] != nil {
-				row.Errors["tool"] = fmt.Sprintf("cannot make a new tool's slug from %q: give an existing tool's slug", tool)
+				probs.Add("tool", keyRowToolSlug, Args{"tool": tool})
 			}
-			if len(row.Errors) == 0 || (len(row.Errors) == 1 && row.Errors["actor"] != "") {
+			if len(probs) == 0 || (len(probs) == 1 && probs.Has("actor")) {
 				nt := &batchTool{slug: slug, fields: fields, rows: []int{i}}
 				newByName[Fold(tool)] = nt
 				newTools = append(newTools, nt)
@@ -418,11 +426,11 @@ func (d *Directory) matchBatch(ctx context.Context, rep *BatchReport, now time.T
 			if n, err := strconv.Atoi(v); err == nil {
 				raw["since"] = mustJSON(n)
 			} else {
-				row.Errors["since"] = "must be a year such as 2019"
+				probs.Add("since", keyRowSince, nil)
 			}
 		}
 		if v, ok := in["source_url"]; ok && !validURL(v, 500) {
-			row.Errors["source_url"] = "must be a web address starting with https:// or http:// (where the fact can be read)"
+			probs.Add("source_url", keyRowSourceURL, nil)
 		}
 		c.p = Problems{}
 		specs := map[string]json.RawMessage{}
@@ -440,17 +448,21 @@ func (d *Directory) matchBatch(ctx context.Context, rep *BatchReport, now time.T
 			}
 		}
 		for k, v := range c.p {
-			row.Errors[k] = v
+			put(k, v)
 		}
-		if _, ok := checked["status"]; !ok && row.Errors["status"] == "" {
+		if _, ok := checked["status"]; !ok && !probs.Has("status") {
 			checked["status"] = mustJSON(StatusInUse)
 		}
 		row.changes = checked
-		if row.Status == "" && len(row.Errors) > 0 {
+		if row.Status == "" && len(probs) > 0 {
 			row.Status = RowInvalid
 		}
-		if len(row.Errors) == 0 {
-			row.Errors = nil
+		if len(probs) > 0 {
+			row.Problems = probs
+			row.Errors = map[string]string{}
+			for k, p := range probs {
+				row.Errors[k] = p.Message
+			}
 		}
 		if row.Status == "" {
 			row.Status = RowOK
@@ -493,22 +505,22 @@ func (d *Directory) matchBatch(ctx context.Context, rep *BatchReport, now time.T
 // matchBatchActorLocked finds a row's actor: by id, INSEE code, SIREN, or
 // name (within its département when given). It returns the actor, or the
 // candidates when several fit, and why none was chosen.
-func (d *Directory) matchBatchActorLocked(in map[string]string, sirens func() map[string][]uint32) (string, []BatchCandidate, string) {
+func (d *Directory) matchBatchActorLocked(in map[string]string, sirens func() map[string][]uint32) (string, []BatchCandidate, Key, Args) {
 	live := func(id string) bool {
 		ref, ok := d.refOf(id)
 		return ok && !d.entries[ref].deleted
 	}
 	if id := in["actor"]; id != "" {
 		if live(id) {
-			return id, nil, ""
+			return id, nil, Key{}, nil
 		}
-		return "", nil, fmt.Sprintf("no actor with id %q", id)
+		return "", nil, keyRowNoActorID, Args{"id": id}
 	}
 	if code := in["insee"]; code != "" {
 		if live(KindCommune + "-" + code) {
-			return KindCommune + "-" + code, nil, ""
+			return KindCommune + "-" + code, nil, Key{}, nil
 		}
-		return "", nil, fmt.Sprintf("no commune with INSEE code %q", code)
+		return "", nil, keyRowNoINSEE, Args{"code": code}
 	}
 	if siren := in["siren"]; siren != "" {
 		var found []BatchCandidate
@@ -518,15 +530,15 @@ func (d *Directory) matchBatchActorLocked(in map[string]string, sirens func() ma
 		}
 		switch len(found) {
 		case 1:
-			return found[0].ID, nil, ""
+			return found[0].ID, nil, Key{}, nil
 		case 0:
-			return "", nil, fmt.Sprintf("no actor with SIREN %q", siren)
+			return "", nil, keyRowNoSIREN, Args{"siren": siren}
 		}
-		return "", found, fmt.Sprintf("several actors have SIREN %q: give the actor's id", siren)
+		return "", found, keyRowSeveralSIREN, Args{"siren": siren}
 	}
 	name := in["name"]
 	if name == "" {
-		return "", nil, "name the actor: actor (its id), insee, siren, or name with departement"
+		return "", nil, keyRowNameActor, nil
 	}
 	dept := in["departement"]
 	folded := Fold(name)
@@ -545,18 +557,18 @@ func (d *Directory) matchBatchActorLocked(in map[string]string, sirens func() ma
 	}
 	switch len(found) {
 	case 1:
-		return found[0].ID, nil, ""
+		return found[0].ID, nil, Key{}, nil
 	case 0:
 		if dept != "" {
-			return "", nil, fmt.Sprintf("no actor named %q in département %s", name, dept)
+			return "", nil, keyRowNoNameDept, Args{"name": name, "departement": dept}
 		}
-		return "", nil, fmt.Sprintf("no actor named %q", name)
+		return "", nil, keyRowNoName, Args{"name": name}
 	}
 	slices.SortFunc(found, func(a, b BatchCandidate) int { return strings.Compare(a.ID, b.ID) })
 	if len(found) > 10 {
 		found = found[:10]
 	}
-	return "", found, fmt.Sprintf("several actors are named %q: give the departement, or the actor's id", name)
+	return "", found, keyRowSeveralNames, Args{"name": name}
 }
 
 // storeBatch stores a good batch: a run, its proposals (tools first), all
@@ -650,10 +662,21 @@ func (d *Directory) storeBatch(ctx context.Context, u *User, rep *BatchReport, n
 }
 
 func batchRowError(line int, err error) error {
-	if ErrorCode(err) == EINTERNAL {
+	return causedBy(err, keyBatchLine, Args{"line": line})
+}
+
+// causedBy wraps err (unless internal) in an error of its code under key
+// k, whose {reason} is err's English message and whose fields are err's.
+func causedBy(err error, k Key, args Args) error {
+	e := asError(err)
+	if e == nil || e.Code == EINTERNAL {
 		return err
 	}
-	return &Error{Code: ErrorCode(err), Message: fmt.Sprintf("line %d: %s; nothing was stored", line, ErrorMessage(err))}
+	args = maps.Clone(args)
+	args["reason"] = e.Message
+	w := NewError(e.Code, k, args)
+	w.Fields, w.Conflicts = e.Fields, e.Conflicts
+	return w
 }
 
 // insertBatchProposal inserts p (setting its id) as pending, and announces
@@ -683,7 +706,7 @@ func (d *Directory) insertBatchProposal(ctx context.Context, tx *sql.Tx, p *stor
 // applied, none is (ECONFLICT or EINVALID naming it). Moderators only.
 func (d *Directory) DecideBatch(ctx context.Context, moderator *User, runID int64, approve bool, reason string) (int, error) {
 	if !moderator.IsModerator() {
-		return 0, Errorf(EFORBIDDEN, "only moderators can decide a batch")
+		return 0, NewError(EFORBIDDEN, keyBatchModerators, nil)
 	}
 	if err := checkReason(reason, !approve); err != nil {
 		return 0, err
@@ -693,7 +716,7 @@ func (d *Directory) DecideBatch(ctx context.Context, moderator *User, runID int6
 	err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
 		var kind string
 		if err := tx.QueryRowContext(ctx, `SELECT kind FROM import_runs WHERE id = ?`, runID).Scan(&kind); errors.Is(err, sql.ErrNoRows) {
-			return touchSet{}, Errorf(ENOTFOUND, "no import run %d", runID)
+			return touchSet{}, NewError(ENOTFOUND, keyNoImportRun, Args{"id": runID})
 		} else if err != nil {
 			return touchSet{}, err
 		}
@@ -715,7 +738,7 @@ func (d *Directory) DecideBatch(ctx context.Context, moderator *User, runID int6
 			return touchSet{}, err
 		}
 		if len(ids) == 0 {
-			return touchSet{}, Errorf(ECONFLICT, "import run %d has no pending proposal", runID)
+			return touchSet{}, NewError(ECONFLICT, keyBatchNoPending, Args{"id": runID})
 		}
 		var touched touchSet
 		for _, id := range ids {
@@ -726,8 +749,7 @@ func (d *Directory) DecideBatch(ctx context.Context, moderator *User, runID int6
 			if approve {
 				t, err := d.applyProposal(ctx, tx, p, nil, moderator, "moderator", reason, now)
 				if err != nil {
-					return touchSet{}, &Error{Code: ErrorCode(err), Message: fmt.Sprintf(
-						"proposal %d of the batch cannot be applied: %s; none was", id, ErrorMessage(err))}
+					return touchSet{}, causedBy(err, keyBatchApply, Args{"id": id})
 				}
 				touched.merge(t)
 			} else if _, err := tx.ExecContext(ctx, `UPDATE proposals SET status = 'rejected', reviewer_id = ?, reviewed_at = ?,

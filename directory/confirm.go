@@ -59,17 +59,17 @@ func (in ConfirmInput) check() error {
 	switch in.TargetType {
 	case TypeActor:
 		if !slices.Contains(ProvenanceFields, in.Field) {
-			p.Add("field", "must be one of %s", strings.Join(ProvenanceFields, ", "))
+			p.Add("field", keyConfirmField, Args{"choices": strings.Join(ProvenanceFields, ", ")})
 		}
 	case TypeAdoption:
 		if in.Field != "" {
-			p.Add("field", "must be empty for an adoption (the adoption as a whole is confirmed)")
+			p.Add("field", keyConfirmAdoption, nil)
 		}
 	default:
-		p.Add("target_type", "must be actor or adoption")
+		p.Add("target_type", keyConfirmType, nil)
 	}
 	if strings.TrimSpace(in.TargetID) == "" {
-		p.Add("target_id", "is required: the id of the actor or the adoption")
+		p.Add("target_id", keyConfirmTarget, nil)
 	}
 	return p.Err("confirmation")
 }
@@ -80,11 +80,11 @@ func (in ConfirmInput) check() error {
 // repeated confirmation of the same fact while one waits returns it.
 func (d *Directory) ConfirmFact(ctx context.Context, u *User, in ConfirmInput) (*Confirmation, error) {
 	if u == nil {
-		return nil, Errorf(EUNAUTHORIZED, "log in to confirm a fact")
+		return nil, NewError(EUNAUTHORIZED, keyLoginToConfirm, nil)
 	}
 	now := d.db.Now()
 	if u.Blocked(now) {
-		return nil, Errorf(EFORBIDDEN, "your account is blocked until %s", u.BlockedUntil.Format("2006-01-02"))
+		return nil, blockedError(u)
 	}
 	if err := in.check(); err != nil {
 		return nil, err
@@ -96,10 +96,10 @@ func (d *Directory) ConfirmFact(ctx context.Context, u *User, in ConfirmInput) (
 			return touchSet{}, err
 		}
 		if !cur.exists() || cur.deleted() {
-			return touchSet{}, Errorf(ENOTFOUND, "no %s %q", in.TargetType, in.TargetID)
+			return touchSet{}, NewError(ENOTFOUND, keyNoRecord, Args{"type": in.TargetType, "id": in.TargetID})
 		}
 		if factValue(cur, in.Field) == "" {
-			return touchSet{}, FieldError("field", "%s of %s has no value to confirm", in.Field, in.TargetID)
+			return touchSet{}, FieldError("field", keyConfirmNoValue, Args{"field": in.Field, "id": in.TargetID})
 		}
 		actor := in.TargetID
 		if in.TargetType == TypeAdoption {
@@ -171,7 +171,7 @@ func applyConfirmation(ctx context.Context, tx *sql.Tx, cur *record, field strin
 	if err := tx.QueryRowContext(ctx, `SELECT updated_at FROM `+table+` WHERE `+key, cur.ID).Scan(&updated); err != nil {
 		return touchSet{}, err
 	}
-	t, err := writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: ActionConfirm, AuthorID: by.ID,
+	t, _, err := writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: ActionConfirm, AuthorID: by.ID,
 		Reason: "toujours d'actualité"}, now)
 	if err != nil {
 		return touchSet{}, err
@@ -196,7 +196,7 @@ func (d *Directory) RejectConfirmation(ctx context.Context, moderator *User, id 
 
 func (d *Directory) decideConfirmation(ctx context.Context, moderator *User, id int64, approve bool) (*Confirmation, error) {
 	if !moderator.IsModerator() {
-		return nil, Errorf(EFORBIDDEN, "only moderators can decide confirmations")
+		return nil, NewError(EFORBIDDEN, keyConfirmModerators, nil)
 	}
 	err := d.decide(ctx, func(tx *sql.Tx, now time.Time) (touchSet, error) {
 		var typ, target, field, status, userName string
@@ -204,12 +204,12 @@ func (d *Directory) decideConfirmation(ctx context.Context, moderator *User, id 
 		err := tx.QueryRowContext(ctx, `SELECT c.target_type, c.target_id, c.field, c.status, c.user_id, u.display_name
 			FROM confirmations c JOIN users u ON u.id = c.user_id WHERE c.id = ?`, id).Scan(&typ, &target, &field, &status, &userID, &userName)
 		if errors.Is(err, sql.ErrNoRows) {
-			return touchSet{}, Errorf(ENOTFOUND, "no confirmation %d", id)
+			return touchSet{}, NewError(ENOTFOUND, keyNoConfirmation, Args{"id": id})
 		} else if err != nil {
 			return touchSet{}, err
 		}
 		if status != ConfirmationPending {
-			return touchSet{}, Errorf(ECONFLICT, "confirmation %d is already %s", id, status)
+			return touchSet{}, NewError(ECONFLICT, keyConfirmDecided, Args{"id": id, "confirmation_status": status})
 		}
 		newStatus := ConfirmationRejected
 		var t touchSet
@@ -219,7 +219,7 @@ func (d *Directory) decideConfirmation(ctx context.Context, moderator *User, id 
 				return touchSet{}, err
 			}
 			if !cur.exists() || cur.deleted() || factValue(cur, field) == "" {
-				return touchSet{}, Errorf(EINVALID, "the fact confirmation %d is about no longer exists: reject it", id)
+				return touchSet{}, NewError(EINVALID, keyConfirmGone, Args{"id": id})
 			}
 			if t, err = applyConfirmation(ctx, tx, cur, field, UserRef{ID: userID, Name: userName}, now); err != nil {
 				return touchSet{}, err
@@ -242,7 +242,7 @@ func (d *Directory) findConfirmation(ctx context.Context, id int64) (*Confirmati
 		return nil, err
 	}
 	if len(list) == 0 {
-		return nil, Errorf(ENOTFOUND, "no confirmation %d", id)
+		return nil, NewError(ENOTFOUND, keyNoConfirmation, Args{"id": id})
 	}
 	return list[0], nil
 }
@@ -251,7 +251,7 @@ func (d *Directory) findConfirmation(ctx context.Context, id int64) (*Confirmati
 // moderator, oldest first, and how many there are (moderators only).
 func (d *Directory) FindPendingConfirmations(ctx context.Context, moderator *User, limit, offset int) ([]*Confirmation, int, error) {
 	if !moderator.IsModerator() {
-		return nil, 0, Errorf(EFORBIDDEN, "only moderators can read pending confirmations")
+		return nil, 0, NewError(EFORBIDDEN, keyConfirmReaders, nil)
 	}
 	var total int
 	if err := d.db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM confirmations WHERE status = 'pending'`).Scan(&total); err != nil {

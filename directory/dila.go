@@ -324,7 +324,7 @@ func (d *dilaDecoder) next() (json.RawMessage, error) {
 			return nil, notDILA(err)
 		}
 		if delim, ok := tok.(json.Delim); !ok || delim != '[' {
-			return nil, Errorf(EINVALID, "not a DILA file: \"service\" must be an array of records")
+			return nil, NewError(EINVALID, keyDILANotService, nil)
 		}
 		d.inArr = true
 	}
@@ -334,17 +334,17 @@ func (d *dilaDecoder) next() (json.RawMessage, error) {
 	}
 	var raw json.RawMessage
 	if err := d.dec.Decode(&raw); err != nil {
-		return nil, Errorf(EINVALID, "the file is cut or malformed after record %d: %v", d.dec.InputOffset(), err)
+		return nil, NewError(EINVALID, keyDILACut, Args{"offset": d.dec.InputOffset(), "err": err.Error()})
 	}
 	return raw, nil
 }
 
 func notDILA(err error) error {
-	msg := "not a DILA file: expected a JSON object with a \"service\" array (the \"Base de données locales\" export)"
+	why := "no service array"
 	if err != nil {
-		msg += ": " + err.Error()
+		why = err.Error()
 	}
-	return Errorf(EINVALID, "%s", msg)
+	return NewError(EINVALID, keyDILANotFile, Args{"err": why})
 }
 
 // frenchDays are the day names the file uses, in week order.

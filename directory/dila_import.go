@@ -64,8 +64,22 @@ type DILAItem struct {
 	Actor      string   `json:"actor,omitempty"`
 	Field      string   `json:"field,omitempty"`
 	Value      string   `json:"value,omitempty"`
-	Reason     string   `json:"reason"`
+	Reason     string   `json:"reason"`         // English
+	Key        string   `json:"key,omitempty"`  // the reason's key, for pages to translate
+	Args       Args     `json:"args,omitempty"` // its arguments
 	Candidates []string `json:"candidates,omitempty"`
+}
+
+// because sets why the item is listed: its key, arguments and English reason.
+func (it DILAItem) because(k Key, args Args) DILAItem {
+	it.Key, it.Args, it.Reason = k.Name(), args, k.Message(args)
+	return it
+}
+
+// becauseOf sets a field problem (of the checker) as why the item is listed.
+func (it DILAItem) becauseOf(p Problem) DILAItem {
+	it.Key, it.Args, it.Reason = p.Key, p.Args, p.Message
+	return it
 }
 
 // DILAConflict is an official value that differs from a value a person
@@ -134,7 +148,7 @@ func (d *Directory) ImportDILA(ctx context.Context, r io.Reader, o DILAOptions) 
 				Nom string `json:"nom"`
 			}
 			json.Unmarshal(raw, &id)
-			rep.Unreadable = append(rep.Unreadable, DILAItem{ID: id.ID, Name: id.Nom, Reason: err.Error()})
+			rep.Unreadable = append(rep.Unreadable, DILAItem{ID: id.ID, Name: id.Nom}.because(keyDILAUnreadable, Args{"err": err.Error()}))
 			continue
 		}
 		typ, handled := rec.serviceType()
@@ -200,8 +214,8 @@ func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) 
 		}
 		return nil
 	}
-	item := func(rec *dilaRecord, typ, code, reason string) DILAItem {
-		return DILAItem{ID: rec.ID, Name: rec.Name, Type: typ, Code: code, Reason: reason}
+	item := func(rec *dilaRecord, typ, code string, k Key, args Args) DILAItem {
+		return DILAItem{ID: rec.ID, Name: rec.Name, Type: typ, Code: code}.because(k, args)
 	}
 	var out []dilaMatch
 
@@ -216,7 +230,7 @@ func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) 
 			}
 			cs := rec.communes(typ)
 			if len(cs) == 0 {
-				rep.Unmatched = append(rep.Unmatched, item(rec, typ, "", "no INSEE code in the record"))
+				rep.Unmatched = append(rep.Unmatched, item(rec, typ, "", keyDILANoINSEE, nil))
 				continue
 			}
 			for _, c := range cs {
@@ -240,7 +254,7 @@ func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) 
 				}
 			}
 			if len(main) != 1 {
-				it := item(cands[0], dilaMairie, code, "several town halls and no single main one (pivot -01)")
+				it := item(cands[0], dilaMairie, code, keyDILANoMainHall, nil)
 				for _, c := range cands {
 					it.Candidates = append(it.Candidates, c.ID+" "+c.Name+" ("+string(c.OldPivot)+")")
 				}
@@ -252,7 +266,7 @@ func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) 
 		e := live(KindCommune + "-" + code)
 		if e == nil || d.sym(e.kind) != KindCommune {
 			typ, _ := rec.serviceType()
-			rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, "unknown INSEE code: no commune "+code+" in the directory"))
+			rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, keyDILAUnknownINSEE, Args{"code": code}))
 			continue
 		}
 		out = append(out, dilaMatch{actor: d.str(e.id), rec: rec})
@@ -277,9 +291,9 @@ func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) 
 					siren = strings.TrimSpace(string(rec.SIRET))[:9]
 				}
 				if siren == "" {
-					rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, "EPCI record without SIREN or SIRET"))
+					rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, keyDILAEPCINoSIREN, nil))
 				} else if e := live(KindEPCI + "-" + siren); e == nil {
-					rep.Unmatched = append(rep.Unmatched, item(rec, typ, siren, "no EPCI with SIREN "+siren+" in the directory"))
+					rep.Unmatched = append(rep.Unmatched, item(rec, typ, siren, keyDILAUnknownEPCI, Args{"siren": siren}))
 				} else {
 					addSeat(d.str(e.id), rec)
 				}
@@ -287,7 +301,7 @@ func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) 
 			}
 			town := live(KindCommune + "-" + code)
 			if town == nil {
-				rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, "unknown INSEE code for its seat: no commune "+code))
+				rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, keyDILAUnknownSeat, Args{"code": code}))
 				continue
 			}
 			var id string
@@ -309,7 +323,7 @@ func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) 
 				}
 			}
 			if id == "" || live(id) == nil {
-				rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, "no "+dilaKindName(typ)+" for its seat "+d.str(town.name)+" ("+code+")"))
+				rep.Unmatched = append(rep.Unmatched, item(rec, typ, code, keyDILANoSeatActor, Args{"kind": dilaKindName(typ), "town": d.str(town.name), "code": code}))
 				continue
 			}
 			addSeat(id, rec)
@@ -327,7 +341,7 @@ func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) 
 			}
 			if len(main) != 1 {
 				typ, _ := rec.serviceType()
-				it := item(rec, typ, "", "several records for "+id+" and no single main one (pivot -01)")
+				it := item(rec, typ, "", keyDILASeveralSeats, Args{"actor": id})
 				it.Actor = id
 				for _, c := range cands {
 					it.Candidates = append(it.Candidates, c.ID+" "+c.Name+" ("+string(c.OldPivot)+")")
@@ -387,7 +401,7 @@ func (d *Directory) valuesOf(rec *dilaRecord, actor string, fileDate string, rep
 		out, ok := c.value(spec, field, mustJSON(value))
 		if !ok {
 			rep.InvalidValues = append(rep.InvalidValues, DILAItem{ID: rec.ID, Name: rec.Name, Actor: actor, Field: field,
-				Value: value, Reason: c.p[field]})
+				Value: value}.becauseOf(c.p[field]))
 			return ""
 		}
 		var s string
@@ -427,14 +441,14 @@ func (d *Directory) valuesOf(rec *dilaRecord, actor string, fileDate string, rep
 		case err1 != nil || err2 != nil:
 			if a.Longitude != "" || a.Latitude != "" {
 				rep.InvalidValues = append(rep.InvalidValues, DILAItem{ID: rec.ID, Name: rec.Name, Actor: actor, Field: "point",
-					Value: string(a.Longitude) + ", " + string(a.Latitude), Reason: "longitude and latitude must be numbers"})
+					Value: string(a.Longitude) + ", " + string(a.Latitude)}.because(keyDILACoordinates, nil))
 			}
 		case lon == 0 && lat == 0, math.Abs(lon) > 180, math.Abs(lat) > 90, math.IsNaN(lon), math.IsNaN(lat):
 			rep.InvalidValues = append(rep.InvalidValues, DILAItem{ID: rec.ID, Name: rec.Name, Actor: actor, Field: "point",
-				Value: string(a.Longitude) + ", " + string(a.Latitude), Reason: "not a point on Earth"})
+				Value: string(a.Longitude) + ", " + string(a.Latitude)}.because(keyDILANotOnEarth, nil))
 		case d.Territory != nil && !d.Territory.Contains(orb.Point{lon, lat}, 22200):
 			rep.InvalidValues = append(rep.InvalidValues, DILAItem{ID: rec.ID, Name: rec.Name, Actor: actor, Field: "point",
-				Value: string(a.Longitude) + ", " + string(a.Latitude), Reason: "the point is not in France (metropolitan or overseas)"})
+				Value: string(a.Longitude) + ", " + string(a.Latitude)}.because(keyDILANotInFrance, nil))
 		default:
 			v.lon, v.lat, v.hasPoint = Round6(lon), Round6(lat), true
 		}
@@ -482,7 +496,7 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 		}
 		for _, f := range older {
 			rep.Older = append(rep.Older, DILAItem{ID: m.rec.ID, Name: m.rec.Name, Actor: m.actor, Field: f,
-				Value: v.asOf, Reason: "the directory has this field from a later record (" + f + "): left as it is"})
+				Value: v.asOf}.because(keyDILAOlder, nil))
 		}
 		if len(changed) == 0 && len(conflicts) == 0 {
 			rep.Unchanged++
@@ -493,7 +507,7 @@ func (d *Directory) importDILABatch(ctx context.Context, batch []dilaMatch, rep 
 				rep.FieldsChanged[f]++
 			}
 			if !rep.DryRun {
-				t, err := writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: ActionSync, AuthorID: importer, Reason: reason}, now)
+				t, _, err := writeNewVersion(ctx, tx, cur, fields, versionWrite{Action: ActionSync, AuthorID: importer, Reason: reason}, now)
 				if err != nil {
 					return touchSet{}, err
 				}
@@ -679,8 +693,8 @@ func checkTownHallPoint(cur *record, rec *dilaRecord, v *dilaValues, rep *DILARe
 	}
 	if m := geo.Distance(orb.Point{*lon, *lat}, orb.Point{v.lon, v.lat}); m > maxTownHallDistance {
 		rep.InvalidValues = append(rep.InvalidValues, DILAItem{ID: rec.ID, Name: rec.Name, Actor: cur.ID, Field: "point",
-			Value:  fmt.Sprintf("%v, %v", v.lon, v.lat),
-			Reason: fmt.Sprintf("%.0f km from the commune's point (%v, %v): not its town hall's, left out", m/1000, *lon, *lat)})
+			Value: fmt.Sprintf("%v, %v", v.lon, v.lat)}.because(keyDILAFarFromCommun,
+			Args{"km": int(math.Round(m / 1000)), "lon": *lon, "lat": *lat}))
 		v.hasPoint = false
 	}
 }

@@ -301,7 +301,7 @@ func (c *checker) value(spec fieldSpec, field string, raw json.RawMessage) (json
 		}
 		s = strings.ReplaceAll(s, " ", "")
 		if s != "" && !siretRe.MatchString(s) {
-			c.p.Add(field, "must be 14 digits (the establishment's SIRET number)")
+			c.p.Add(field, keySIRET, nil)
 			return nil, false
 		}
 		return mustJSON(s), true

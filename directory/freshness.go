@@ -106,7 +106,7 @@ type StaleFilter struct {
 // and how many there are in all: the queue of facts to check.
 func (d *Directory) FindStaleFacts(ctx context.Context, moderator *User, f StaleFilter) ([]StaleFact, int, error) {
 	if !moderator.IsModerator() {
-		return nil, 0, Errorf(EFORBIDDEN, "only moderators can read the facts to check")
+		return nil, 0, NewError(EFORBIDDEN, keyStaleModerators, nil)
 	}
 	if f.Limit < 1 || f.Limit > 500 {
 		f.Limit = 50

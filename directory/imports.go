@@ -118,10 +118,10 @@ func scanRun(s rowScanner) (*ImportRun, error) {
 // first. Only moderators may read them (EFORBIDDEN).
 func (d *Directory) FindImportRuns(ctx context.Context, u *User, kind string, limit int) ([]*ImportRun, error) {
 	if !u.IsModerator() {
-		return nil, Errorf(EFORBIDDEN, "only moderators can read import reports")
+		return nil, NewError(EFORBIDDEN, keyImportModerators, nil)
 	}
 	if kind != "" && kind != ImportDILA && kind != ImportAdoptions {
-		return nil, FieldError("kind", "must be %s or %s", ImportDILA, ImportAdoptions)
+		return nil, FieldError("kind", keyOneOf, Args{"choices": ImportDILA + ", " + ImportAdoptions})
 	}
 	if limit < 1 || limit > 500 {
 		limit = 50
@@ -146,12 +146,12 @@ func (d *Directory) FindImportRuns(ctx context.Context, u *User, kind string, li
 // FindImportRun returns one run (moderators only).
 func (d *Directory) FindImportRun(ctx context.Context, u *User, id int64) (*ImportRun, error) {
 	if !u.IsModerator() {
-		return nil, Errorf(EFORBIDDEN, "only moderators can read import reports")
+		return nil, NewError(EFORBIDDEN, keyImportModerators, nil)
 	}
 	r, err := scanRun(d.db.read.QueryRowContext(ctx, `SELECT `+runColumns+` FROM import_runs r
 		LEFT JOIN users u ON u.id = r.author_id WHERE r.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "no import run %d", id)
+		return nil, NewError(ENOTFOUND, keyNoImportRun, Args{"id": id})
 	}
 	return r, err
 }

@@ -656,9 +656,9 @@ func (d *Directory) applyProposal(ctx context.Context, tx *sql.Tx, p *storedProp
 			}
 			switch {
 			case actorGone:
-				return touchSet{}, Errorf(ECONFLICT, "actor %s does not exist (any more): the adoption cannot be created", a.Actor)
+				return touchSet{}, NewError(ECONFLICT, keyAdoptionActorGone, Args{"actor": a.Actor})
 			case toolGone:
-				return touchSet{}, Errorf(ECONFLICT, "tool %s does not exist (yet or any more): approve the proposal creating it first", a.Tool)
+				return touchSet{}, NewError(ECONFLICT, keyAdoptionToolGone, Args{"tool": a.Tool})
 			}
 		}
 	case ActionUpdate, ActionPlace:

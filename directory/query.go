@@ -682,7 +682,7 @@ type EmptyAnswer struct {
 func (d *Directory) ExplainEmptyNearby(ctx context.Context, q NearbyQuery) (*EmptyAnswer, error) {
 	f := q.Filter
 	if len(f.Tools) == 0 && len(f.Themes) == 0 && !f.AnyTool {
-		return nil, Errorf(EINVALID, "only a query about a tool or a theme is explained")
+		return nil, NewError(EINVALID, keyExplainQuery, nil)
 	}
 	wide := q
 	wide.MaxMeters, wide.Limit = 0, 5

@@ -250,7 +250,7 @@ func (d *Directory) FindUserByEmail(ctx context.Context, email string) (*User, e
 	var id int64
 	err := d.db.read.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, normalizeEmail(email)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "no account with e-mail %q: create it with voisinage user add", email)
+		return nil, NewError(ENOTFOUND, keyNoAccountEmail, Args{"email": email})
 	} else if err != nil {
 		return nil, err
 	}

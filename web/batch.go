@@ -19,6 +19,11 @@ import (
 // maxBatchBody bounds a batch file: 5,000 rows of a few hundred bytes.
 const maxBatchBody = 4 << 20
 
+var (
+	keyBatchTooLarge = directory.NewKey("batch.too_large", "must be at most 4 MiB: split the file")
+	keyBatchUnread   = directory.NewKey("batch.unread", "could not be read: {err}")
+)
+
 func (s *Server) registerBatchRoutes() {
 	s.engine.POST("/api/imports/adoptions", s.handleBatchCreate)
 	s.engine.POST("/api/imports/:id/approve", s.handleBatchDecide(true))
@@ -49,10 +54,10 @@ func (s *Server) handleBatchCreate(c *gin.Context) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBatchBody))
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
-		s.writeError(c, directory.FieldError("body", "must be at most 4 MiB: split the file"))
+		s.writeError(c, withStatus(http.StatusRequestEntityTooLarge, directory.FieldError("body", keyBatchTooLarge, nil)))
 		return
 	} else if err != nil {
-		s.writeError(c, directory.FieldError("body", "could not be read: %v", err))
+		s.writeError(c, directory.FieldError("body", keyBatchUnread, directory.Args{"err": err.Error()}))
 		return
 	}
 	rep, err := s.dir.ImportAdoptions(c.Request.Context(), u, strings.NewReader(string(body)),
@@ -64,8 +69,8 @@ func (s *Server) handleBatchCreate(c *gin.Context) {
 			s.writeError(c, err)
 			return
 		}
-		c.JSON(errorStatus(code), batchErrorBody{errorBody: errorBody{Code: code, Description: directory.ErrorMessage(err),
-			Fields: directory.ErrorFields(err)}, Report: rep})
+		// The refusal says which rows to fix: its report goes with it.
+		c.JSON(errorStatus(code), batchErrorBody{errorBody: *newErrorBody(err), Report: rep})
 		return
 	}
 	status := http.StatusCreated
@@ -150,7 +155,7 @@ func (p *pages) handleBatchPost(c *gin.Context) {
 		err = c.Request.ParseForm()
 	}
 	if err != nil {
-		p.renderError(c, cat, directory.Errorf(directory.EINVALID, "%s", cat.T("batch.tooLarge")))
+		p.s.writeError(c, withStatus(http.StatusRequestEntityTooLarge, directory.FieldError("fichier", keyBatchTooLarge, nil)))
 		return
 	}
 	u := p.pageUser(c)
@@ -183,7 +188,7 @@ func (p *pages) handleBatchPost(c *gin.Context) {
 	d.Report = rep
 	if err != nil {
 		if directory.ErrorCode(err) == directory.EINTERNAL {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		d.Error = errorText(cat, err)
@@ -205,13 +210,13 @@ func (p *pages) handleBatchDecisionPost(c *gin.Context) {
 	}
 	id, err := directory.ParseID("id", c.Param("id"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	approve := postValue(c, "decision") == "approve"
 	if _, err := p.s.dir.DecideBatch(c.Request.Context(), u, id, approve, postValue(c, "reason")); err != nil {
 		if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		p.renderImportRun(c, cat, u, id, errorText(cat, err), errorStatus(directory.ErrorCode(err)))

@@ -179,7 +179,7 @@ func (p *pages) registerConfirmPageRoutes() {
 // handleConfirmPost records a person's "toujours d'actualité" from a page
 // and goes back to it.
 func (p *pages) handleConfirmPost(c *gin.Context) {
-	cat, u := p.beginPost(c, false)
+	_, u := p.beginPost(c, false)
 	if u == nil {
 		return
 	}
@@ -190,14 +190,7 @@ func (p *pages) handleConfirmPost(c *gin.Context) {
 	conf, err := p.s.dir.ConfirmFact(c.Request.Context(), u, directory.ConfirmInput{TargetType: postValue(c, "type"),
 		TargetID: postValue(c, "id"), Field: postValue(c, "field")})
 	if err != nil {
-		if directory.ErrorCode(err) == directory.EINTERNAL {
-			p.renderError(c, cat, err)
-			return
-		}
-		pg := p.newPage(c, cat, "error", "", cat.T("confirm.failed"))
-		pg.Data = struct{ Message string }{errorText(cat, err)}
-		c.Header("Cache-Control", "no-store")
-		p.render(c, errorStatus(directory.ErrorCode(err)), "error", pg)
+		p.s.writeError(c, err)
 		return
 	}
 	key := "confirmPending"
@@ -246,13 +239,13 @@ func (p *pages) renderStale(c *gin.Context, cat *catalog, u *directory.User, bac
 	d := staleData{Years: p.s.dir.StaleYears(), Filter: qf, Return: back, Error: failure, ErrorID: failedID}
 	var err error
 	if d.Pending, d.PendingTotal, err = p.s.dir.FindPendingConfirmations(ctx, u, 100, 0); err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	facts, total, err := p.s.dir.FindStaleFacts(ctx, u, directory.StaleFilter{Departement: qf.Departement, Region: qf.Region,
 		Limit: pageSize, Offset: offset})
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	d.Total = total
@@ -266,7 +259,7 @@ func (p *pages) renderStale(c *gin.Context, cat *catalog, u *directory.User, bac
 		d.Facts = append(d.Facts, v)
 	}
 	if d.Menus, err = p.menus(c, cat); err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	d.Counts = p.modCounts(ctx, u)
@@ -291,7 +284,7 @@ func (p *pages) handleConfirmDecidePost(c *gin.Context) {
 	}
 	id, err := directory.ParseID("id", c.Param("id"))
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	approve := postValue(c, "decision") == "approve"
@@ -302,7 +295,7 @@ func (p *pages) handleConfirmDecidePost(c *gin.Context) {
 	}
 	if err != nil {
 		if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
-			p.renderError(c, cat, err)
+			p.s.writeError(c, err)
 			return
 		}
 		p.renderStale(c, cat, u, back, errorStatus(directory.ErrorCode(err)), errorText(cat, err), id)

@@ -140,7 +140,7 @@ func TestDILAProvenanceThroughAPIAndPages(t *testing.T) {
 			t.Errorf("the imports page does not list the run")
 		}
 		page := h.send(h.mod, "GET", "/moderation/imports/"+itoa(rep.RunID, "%d"), nil).Body.String()
-		for _, want := range []string{"Mairie - Seynod (fiche antérieure à la fusion)", "unknown INSEE code", "mairie@epinal.example",
+		for _, want := range []string{"Mairie - Seynod (fiche antérieure à la fusion)", "Code INSEE inconnu\u00a0: aucune commune 74268", "mairie@epinal.example",
 			"accueil@mairie-epinal.example", "www.mamoudzou.example", "https://www.data.gouv.fr/fr/datasets/r/dila-test"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the run's page lacks %q", want)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -244,7 +245,7 @@ func (c *catalog) Problem(p directory.Problem) string { return c.keyed(p.Key, p.
 
 // argLabels lists the arguments of error keys whose values are codes the
 // catalog names: a proposal's status is shown as "rejetée", not "rejected".
-var argLabels = map[string]string{"proposal_status": "pstatus."}
+var argLabels = map[string]string{"proposal_status": "pstatus.", "confirmation_status": "cstatus."}
 
 // keyed translates an error key ("err." + key in the catalog) with its
 // arguments. A key the catalog lacks, which TestErrorKeysTranslated rules

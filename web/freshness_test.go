@@ -166,7 +166,7 @@ func TestFreshnessThroughAPIAndPages(t *testing.T) {
 		}
 		w = h.send(h.users[contributor], "POST", "/confirmer", url.Values{"type": {"actor"}, "id": {"commune-88160"},
 			"field": {"nonsense"}, "retour": {"/acteurs/commune-88160"}})
-		if w.Code != 400 || !strings.Contains(w.Body.String(), "Confirmation impossible") {
+		if w.Code != 400 || !strings.Contains(w.Body.String(), "Choisissez un champ parmi website, email") {
 			t.Fatalf("a bad field: %d", w.Code)
 		}
 		// The stale facts show "à vérifier" with their date and source.

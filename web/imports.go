@@ -93,13 +93,13 @@ type importsData struct {
 	// it changed, and the fields whose value stayed but whose source or
 	// date moved on (a newer record says the same).
 	Changes, Redated []fieldCount
-	Runs   []*directory.ImportRun
-	Run    *directory.ImportRun
-	DILA   *directory.DILAReport
-	Batch  *directory.BatchReport
-	Error  string
-	Return string
-	status int
+	Runs             []*directory.ImportRun
+	Run              *directory.ImportRun
+	DILA             *directory.DILAReport
+	Batch            *directory.BatchReport
+	Error            string
+	Return           string
+	status           int
 }
 
 func (p *pages) registerImportPageRoutes() {
@@ -125,7 +125,7 @@ func (p *pages) handleImportsPage(c *gin.Context) {
 	}
 	runs, err := p.s.dir.FindImportRuns(c.Request.Context(), u, "", 100)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	p.importsPage(c, cat, u, &importsData{Runs: runs}, cat.T("imports.title"))
@@ -139,7 +139,7 @@ func (p *pages) handleImportPage(c *gin.Context) {
 	}
 	id, err := directory.ParseID("id", c.Param("id"))
 	if err != nil {
-		p.renderError(c, cat, directory.Errorf(directory.ENOTFOUND, "no such import run"))
+		p.s.writeError(c, err)
 		return
 	}
 	p.renderImportRun(c, cat, u, id, "", http.StatusOK)
@@ -150,7 +150,7 @@ func (p *pages) handleImportPage(c *gin.Context) {
 func (p *pages) renderImportRun(c *gin.Context, cat *catalog, u *directory.User, id int64, failure string, status int) {
 	r, err := p.s.dir.FindImportRun(c.Request.Context(), u, id)
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	d := &importsData{Run: r, Error: failure, Return: "/moderation/imports/" + itoa(id)}
@@ -164,7 +164,7 @@ func (p *pages) renderImportRun(c *gin.Context, cat *catalog, u *directory.User,
 		err = json.Unmarshal(r.Report, d.Batch)
 	}
 	if err != nil {
-		p.renderError(c, cat, err)
+		p.s.writeError(c, err)
 		return
 	}
 	d.status = status

@@ -426,14 +426,14 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 		if !d.HasResults && d.Message == "" {
 			ans, err := p.s.dir.ExplainEmptyNearby(ctx, nq)
 			if err != nil {
-				p.renderError(c, cat, err)
+				p.s.writeError(c, err)
 				return
 			}
 			d.Empty = &nearbyEmpty{Reason: ans.Reason, NearestKm: ans.NearestMeters / 1000, Themes: ans.SuggestedThemes}
 			for _, n := range ans.Suggestions {
 				v, err := decodeFeature(n.Feature)
 				if err != nil {
-					p.renderError(c, cat, err)
+					p.s.writeError(c, err)
 					return
 				}
 				v.Distance = n.Meters
@@ -578,7 +578,7 @@ func (p *pages) handleActorPage(c *gin.Context) {
 		}
 		if strings.HasPrefix(a.Provenance[field].Source, directory.SourceDILA) && d.DILA == nil {
 			if d.DILA, err = p.s.dir.LatestDILARun(ctx); err != nil {
-				p.renderError(c, cat, err)
+				p.s.writeError(c, err)
 				return
 			}
 		}

@@ -230,6 +230,7 @@ func (p *pages) funcs(c *catalog) template.FuncMap {
 		"pstatus":    func(st string) string { return c.T("pstatus." + st) },
 		"dateTime":   c.DateTime,
 		"problem":    c.Problem,
+		"keyed":      c.keyed,
 		"actorURL":   func(id string) string { return "/acteurs/" + url.PathEscape(id) },
 		"toolURL":    func(slug string) string { return "/outils/" + url.PathEscape(slug) },
 		"itoa":       strconv.Itoa,

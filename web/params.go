@@ -34,6 +34,8 @@ var (
 	keyBboxOrder      = directory.NewKey("bbox.order", "minLat ({min_lat}) must not be greater than maxLat ({max_lat})")
 	keyDatetime       = directory.NewKey("param.datetime", "must be an RFC 3339 date-time or date, or an interval start/end with .. for an open end (got {got:q})")
 	keyDatetimeOrder  = directory.NewKey("param.datetime_order", "start must not be after end")
+	keyParamBool      = directory.NewKey("param.bool", "must be true or false (got {got:q})")
+	keyParamSince     = directory.NewKey("param.since", "must be an RFC 3339 date-time or a date such as 2026-01-31 (got {got:q})")
 )
 
 const bboxHelp = "must be minLon,minLat,maxLon,maxLat in WGS 84 degrees (4 numbers, or 6 with heights), e.g. 6.3,48.1,6.6,48.3"
@@ -333,7 +335,7 @@ func (p *params) boolean(name string) *bool {
 		f := false
 		return &f
 	default:
-		p.problems.Add(name, "must be true or false (got %q)", truncate(v))
+		p.problems.Add(name, keyParamBool, directory.Args{"got": truncate(v)})
 		return nil
 	}
 }
@@ -350,7 +352,7 @@ func (p *params) since(name string) time.Time {
 	if t, err := time.Parse(time.DateOnly, v); err == nil {
 		return t
 	}
-	p.problems.Add(name, "must be an RFC 3339 date-time or a date such as 2026-01-31 (got %q)", truncate(v))
+	p.problems.Add(name, keyParamSince, directory.Args{"got": truncate(v)})
 	return time.Time{}
 }
 
