@@ -28,6 +28,7 @@ func adoptionFields(f *form, cat *catalog, ad *directory.Adoption, tools []optio
 	f.add(&formField{Name: "since", Label: cat.T("field.since"), Hint: cat.T("contrib.sinceHint"), Type: "text", InputMode: "numeric", Value: val("since"), Class: "short"})
 	f.add(&formField{Name: "contact", Label: cat.T("field.contact"), Hint: cat.T("contrib.contactHint"), Type: "text", Value: val("contact")})
 	f.add(&formField{Name: "url", Label: cat.T("field.url"), Hint: cat.T("contrib.adoptionURLHint"), Type: "url", Value: val("url")})
+	f.add(&formField{Name: "as_of", Label: cat.T("field.as_of"), Hint: cat.T("contrib.asOfHint"), Type: "text", Value: val("as_of"), Class: "short"})
 }
 
 // adoptionForm is the correction (or, with a nil adoption, creation) form
@@ -59,6 +60,8 @@ func adoptionValue(ad *directory.Adoption, name string) string {
 		return ad.Contact
 	case "url":
 		return ad.URL
+	case "as_of":
+		return ad.AsOf
 	}
 	return ""
 }

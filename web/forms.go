@@ -410,7 +410,7 @@ func displayValue(cat *catalog, field string, v any) string {
 var fieldOrder = []string{"name", "kind", "code", "siren", "departement", "region", "parents", "postal_codes", "population",
 	"website", "email", "phone", "address", "opening_hours", "siret", "description", "labels", "lat", "lon", "precision",
 	"point_source", "provenance",
-	"actor", "tool", "usage", "since", "status", "contact", "url", "tutorial_url", "licence", "free_software", "themes",
+	"actor", "tool", "usage", "since", "status", "contact", "url", "as_of", "tutorial_url", "licence", "free_software", "themes",
 	"sources", "deleted"}
 
 // sortFields orders field names as fieldOrder does, unknown ones last by name.

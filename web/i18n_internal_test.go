@@ -21,6 +21,8 @@ func TestDatesFirstOfMonth(t *testing.T) {
 		{fr.SourceDate("2026-12-01"), "1er décembre 2026"},
 		{fr.SourceDate("2016-02-25"), "25 février 2016"},
 		{en.SourceDate("2026-12-01"), "December 1, 2026"},
+		{fr.AsOf("2026-12-01"), "le 1er décembre 2026"},
+		{fr.AsOf("2026-12-02"), "le 2 décembre 2026"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

@@ -133,4 +133,37 @@ func TestBrowserImportsAndFreshness(t *testing.T) {
 			t.Errorf("the confirmed adoption: %q", s)
 		}
 	})
+
+	// The adoption form takes the date the source gives: a fact of May
+	// 2019 is shown as of then and « à vérifier »; one stated without a
+	// date is as of today, and current.
+	t.Run("AdoptionAsOfFromTheForm", func(t *testing.T) {
+		adoption := func(tool string) string {
+			return evalJS[string](mod, `(() => { for (const li of document.querySelectorAll("#outils li.adoption"))
+				if (li.querySelector("h3 a[href='/outils/`+tool+`']")) return li.textContent.replace(/\s+/g, " "); return ""; })()`)
+		}
+		add := func(tool, asOf string) {
+			mod.nav("/contribuer/acteurs/commune-88160/outils")
+			mod.wait(`document.querySelector("#f-as_of")`)
+			mod.set("#f-tool", tool)
+			mod.set("#f-usage", "Ajouté depuis le formulaire")
+			mod.set("#f-as_of", asOf)
+			mod.submitted(`.contrib-form button[type=submit]`, `!location.pathname.endsWith("/outils")`)
+		}
+		add("youtube", "2019-05")
+		add("blog", "")
+		mod.nav("/acteurs/commune-88160")
+		if s := adoption("youtube"); !strings.Contains(s, "En mai 2019") || !strings.Contains(s, "à vérifier") {
+			t.Errorf("an adoption as of May 2019: %q", s)
+		}
+		if s := adoption("blog"); s == "" || strings.Contains(s, "à vérifier") {
+			t.Errorf("an adoption stated today: %q", s)
+		}
+		mod.nav("/contribuer/acteurs/commune-88160/outils/youtube")
+		if v := evalJS[string](mod, `document.querySelector("#f-as_of").value`); v != "2019-05" {
+			t.Errorf("the correction form shows as_of %q", v)
+		}
+		mod.shot("adoption-as-of-form")
+		mod.axe("/contribuer/acteurs/commune-88160/outils/youtube")
+	})
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"html"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/voisinage/voisinage/directory"
 	"github.com/voisinage/voisinage/web"
 )
 
@@ -318,7 +320,19 @@ func TestNearbyNoResultsWording(t *testing.T) {
 // TestApproximateSwatches: in the lists beside the maps, an actor whose
 // point is approximate has the hollow, dashed symbol the map draws for it.
 func TestApproximateSwatches(t *testing.T) {
-	srv := MustOpenServer(t)
+	srv, d := MustOpenServerDir(t, web.Config{BaseURL: "http://voisinage.test"})
+	// The finder lists adopters of tools: Ainvelle, placed by its postal
+	// area, adopts one.
+	ctx := context.Background()
+	mod, err := d.CreateUser(ctx, directory.Registration{Email: "m@swatches.test", DisplayName: "M", Password: "moderator passphrase"}, directory.RoleModerator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ProposeEdit(ctx, mod, directory.ProposalInput{TargetType: "adoption", TargetID: "adoption-commune-88004-wiki",
+		Action: "create", Changes: map[string]json.RawMessage{"actor": json.RawMessage(`"commune-88004"`),
+			"tool": json.RawMessage(`"wiki"`), "status": json.RawMessage(`"in_use"`)}}); err != nil {
+		t.Fatal(err)
+	}
 	for _, path := range []string{"/embed?actor=epci-200068757&view=both", "/voisins?actor=commune-88160"} {
 		body := request(t, srv, "GET", path, nil).status(200).Body.String()
 		items := regexp.MustCompile(`(?s)<li class="(?:embed-item|result)"[^>]*data-precision="([a-z_]*)".*?</svg>`).FindAllStringSubmatch(body, -1)

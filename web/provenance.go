@@ -40,7 +40,11 @@ func (c *catalog) AsOf(asOf string) string {
 		if nums[1] < 1 || nums[1] > 12 || nums[2] < 1 || nums[2] > 31 {
 			return ""
 		}
-		return c.Tf("asof.day", nums[2], c.T("month."+strconv.Itoa(nums[1])), nums[0])
+		day := strconv.Itoa(nums[2])
+		if c.lang != "en" {
+			day = frenchDay(nums[2])
+		}
+		return c.Tf("asof.day", day, c.T("month."+strconv.Itoa(nums[1])), nums[0])
 	}
 }
 
