@@ -305,6 +305,11 @@ func (d *Directory) queryConfirmations(ctx context.Context, where string, args [
 		c.ActorID = c.TargetID
 		if c.TargetType == TypeAdoption {
 			c.ActorID = r.str("actor")
+			// An adoption reads as its tool's name.
+			var tool string
+			if tx.QueryRowContext(ctx, `SELECT name FROM tools WHERE slug = ?`, c.Value).Scan(&tool) == nil && tool != "" {
+				c.Value = tool
+			}
 		}
 		var name string
 		tx.QueryRowContext(ctx, `SELECT name FROM actors WHERE id = ?`, c.ActorID).Scan(&name)

@@ -3,6 +3,7 @@ package directory_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,6 +121,9 @@ func TestFreshnessAndConfirmation(t *testing.T) {
 		if err != nil || n != 1 || pending[0].ID != c.ID || pending[0].ActorID != actor {
 			t.Fatalf("pending = %+v (%d), %v", pending, n, err)
 		}
+		if name := toolNameOf(t, f, strings.TrimPrefix(adoption, "adoption-"+actor+"-")); pending[0].Value != name {
+			t.Errorf("a pending adoption reads %q, want its tool's name %q", pending[0].Value, name)
+		}
 		if _, err := f.d.ApproveConfirmation(ctx, f.bob, c.ID); directory.ErrorCode(err) != directory.EFORBIDDEN {
 			t.Fatalf("a contributor approved: %v", err)
 		}
@@ -221,4 +225,13 @@ func staleVersion(t *testing.T, d *directory.Directory, id string) int {
 		t.Fatal(err)
 	}
 	return decode(t, b).Properties.Version
+}
+
+func toolNameOf(t *testing.T, f *fixture, slug string) string {
+	t.Helper()
+	tool, _, err := f.d.FindToolBySlug(f.ctx, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tool.Name
 }

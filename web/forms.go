@@ -335,6 +335,8 @@ func displayValue(cat *catalog, field string, v any) string {
 			if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
 				return cat.DateTime(t)
 			}
+		case "as_of":
+			return cat.SourceDate(x)
 		case "kind":
 			return cat.T("kind." + x)
 		case "status":
