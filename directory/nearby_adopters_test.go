@@ -81,6 +81,30 @@ func TestNearbyAdopters(t *testing.T) {
 		}
 	})
 
+	// Artesi plans to use Affinitiz but has no point: the answer names it
+	// rather than saying nobody uses the tool.
+	t.Run("AdoptersWithoutPoint", func(t *testing.T) {
+		unplaced := directory.NearbyQuery{Lon: 6.13, Lat: 48.3, Limit: 5,
+			Filter: directory.ActorFilter{Tools: []string{"affinitiz"}, IncludePlanned: true}}
+		found, _, err := f.d.Nearby(ctx, unplaced)
+		if err != nil || len(found) != 0 {
+			t.Fatalf("affinitiz: %d, %v", len(found), err)
+		}
+		ans, err := f.d.ExplainEmptyNearby(ctx, unplaced)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ans.Reason != "adopters_without_point" || ans.UnplacedCount != 1 || len(ans.Unplaced) != 1 ||
+			ans.Unplaced[0].ID != "public-agency-artesi-ile-de-france" || len(ans.SuggestedThemes) == 0 {
+			t.Fatalf("explanation: %+v", ans)
+		}
+		// In use only, Artesi's plan does not count: nobody.
+		unplaced.Filter.IncludePlanned = false
+		if ans, err := f.d.ExplainEmptyNearby(ctx, unplaced); err != nil || ans.Reason != "no_adopter" || ans.UnplacedCount != 0 {
+			t.Fatalf("in use only: %+v, %v", ans, err)
+		}
+	})
+
 	t.Run("NoAdopterSuggestsSameTheme", func(t *testing.T) {
 		none := directory.NearbyQuery{Lon: 6.13, Lat: 48.3, Limit: 5,
 			Filter: directory.ActorFilter{Tools: []string{"click2map"}, IncludePlanned: true}}

@@ -663,8 +663,10 @@ func (d *Directory) withAdoptionsLocked(ref uint32, f *ActorFilter, feature []by
 // EmptyAnswer says why a nearby query about a tool or a theme found nobody,
 // and who else to ask.
 type EmptyAnswer struct {
-	// Reason is "none_within_distance" (there are adopters, farther away)
-	// or "no_adopter" (nobody matching the query uses or plans to use it).
+	// Reason is "none_within_distance" (there are adopters, farther away),
+	// "adopters_without_point" (there are adopters, none placed on the map
+	// yet: Unplaced lists them) or "no_adopter" (nobody matching the query
+	// uses or plans to use it).
 	Reason        string
 	NearestMeters float64 // the nearest adopter's distance (none_within_distance)
 	// SuggestedThemes are the themes of the tools asked for, whose other
@@ -673,6 +675,10 @@ type EmptyAnswer struct {
 	// Suggestions are the nearest adopters: of what was asked, beyond the
 	// distance; or of tools of the same themes.
 	Suggestions []Neighbor
+	// Unplaced are adopters of what was asked that have no point yet (at
+	// most 10), and how many there are: they can be asked all the same.
+	Unplaced      []ActorRef
+	UnplacedCount int
 }
 
 // ExplainEmptyNearby explains why q (which asks for adopters of a tool or
@@ -694,6 +700,9 @@ func (d *Directory) ExplainEmptyNearby(ctx context.Context, q NearbyQuery) (*Emp
 		return &EmptyAnswer{Reason: "none_within_distance", NearestMeters: found[0].Meters, Suggestions: found}, nil
 	}
 	ans := &EmptyAnswer{Reason: "no_adopter"}
+	if ans.Unplaced, ans.UnplacedCount = d.unplacedAdopters(f, q.ExcludeID, 10); ans.UnplacedCount > 0 {
+		ans.Reason = "adopters_without_point"
+	}
 	themes := slices.Clone(f.Themes)
 	d.mu.RLock()
 	for _, slug := range f.Tools {
@@ -720,6 +729,36 @@ func (d *Directory) ExplainEmptyNearby(ctx context.Context, q NearbyQuery) (*Emp
 		return nil, err
 	}
 	return ans, nil
+}
+
+// unplacedAdopters lists (up to max) and counts the actors matching f that
+// have no point: the nearest-first search cannot reach them.
+func (d *Directory) unplacedAdopters(f ActorFilter, exclude string, max int) ([]ActorRef, int) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	f.Bound, f.Offset, f.Limit = nil, 0, 0
+	if d.validateFilterLocked(&f) != nil {
+		return nil, 0
+	}
+	m := d.newMatcherLocked(&f)
+	m.excludeID(exclude)
+	refs, ok := d.listCandidatesLocked(&f)
+	if !ok {
+		refs = d.live
+	}
+	var out []ActorRef
+	n := 0
+	for _, r := range refs {
+		e := &d.entries[r]
+		if e.deleted || e.hasPoint() || !m.match(r) {
+			continue
+		}
+		n++
+		if len(out) < max {
+			out = append(out, ActorRef{ID: d.str(e.id), Kind: d.sym(e.kind), Name: d.str(e.name)})
+		}
+	}
+	return out, n
 }
 
 func sortedCopy(s []uint32) []uint32 {

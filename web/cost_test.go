@@ -49,6 +49,7 @@ func TestReadCostBounded(t *testing.T) {
 	hook, delivery := h.delivery()
 	statuses := rep("pending,approved,rejected,superseded,withdrawn", 800)
 	mod := h.users[moderator]
+	run := importFixture(t, h).RunID
 
 	type req struct {
 		who  *directory.User
@@ -139,6 +140,14 @@ func TestReadCostBounded(t *testing.T) {
 		"/voisins":                                       {{nil, "/voisins?actor=commune-88160&tool=wiki&kind=commune"}},
 		"/embed":                                         {{nil, "/embed?tool=wiki&view=both"}},
 		"/propositions":                                  {{mod, "/propositions"}},
+		"/api/confirmations":                             {{mod, "/api/confirmations?limit=500"}},
+		"/api/stale":                                     {{mod, "/api/stale?limit=500"}},
+		"/api/imports":                                   {{mod, "/api/imports?limit=500"}},
+		"/api/imports/:id":                               {{mod, fmt.Sprintf("/api/imports/%d", run)}},
+		"/moderation/imports":                            {{mod, "/moderation/imports"}},
+		"/moderation/imports/:id":                        {{mod, fmt.Sprintf("/moderation/imports/%d", run)}},
+		"/moderation/imports/adoptions":                  {{mod, "/moderation/imports/adoptions"}},
+		"/moderation/a-verifier":                         {{mod, "/moderation/a-verifier"}},
 	}
 	// The index of all actors is built in the background at start: built
 	// before measuring, so that its allocations are not counted here.

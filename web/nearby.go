@@ -138,6 +138,16 @@ func (s *Server) handleSearch(c *gin.Context) {
 func emptyJSON(ans *directory.EmptyAnswer, maxMeters float64) map[string]any {
 	out := map[string]any{"reason": ans.Reason}
 	switch ans.Reason {
+	case "adopters_without_point":
+		out["message"] = fmt.Sprintf("%d actors use or plan to use it but have no point on the map yet; here they are, and the nearest adopters of tools of the same themes",
+			ans.UnplacedCount)
+		unplaced := make([]map[string]string, len(ans.Unplaced))
+		for i, a := range ans.Unplaced {
+			unplaced[i] = map[string]string{"id": a.ID, "kind": a.Kind, "name": a.Name}
+		}
+		out["unplaced"] = unplaced
+		out["unplaced_count"] = ans.UnplacedCount
+		out["suggested_themes"] = ans.SuggestedThemes
 	case "none_within_distance":
 		out["message"] = fmt.Sprintf("no adopter within %s km; the nearest is %s km away", strconv.FormatFloat(maxMeters/1000, 'f', -1, 64),
 			strconv.FormatFloat(math.Round(ans.NearestMeters/100)/10, 'f', -1, 64))

@@ -29,6 +29,9 @@ type nearbyDoc struct {
 		NearestKm   float64           `json:"nearest_km"`
 		Themes      []string          `json:"suggested_themes"`
 		Suggestions []json.RawMessage `json:"suggestions"`
+		Unplaced    []struct {
+			ID string `json:"id"`
+		} `json:"unplaced"`
 	} `json:"empty"`
 }
 
@@ -66,6 +69,11 @@ func TestNearbyAnswersAboutTools(t *testing.T) {
 	if len(d.Features) != 0 || d.Empty == nil || d.Empty.Reason != "no_adopter" || len(d.Empty.Themes) != 1 || len(d.Empty.Suggestions) == 0 {
 		t.Fatalf("a tool nobody uses: %+v", d.Empty)
 	}
+	d = getNearby(t, h, from+"&tool=affinitiz")
+	if len(d.Features) != 0 || d.Empty == nil || d.Empty.Reason != "adopters_without_point" || len(d.Empty.Unplaced) != 1 ||
+		d.Empty.Unplaced[0].ID != "public-agency-artesi-ile-de-france" {
+		t.Fatalf("a tool only an unplaced actor plans: %+v", d.Empty)
+	}
 	d = getNearby(t, h, from+"&tool=any&limit=5")
 	if len(d.Features) == 0 || d.Features[0].ID != "commune-88160" {
 		t.Fatalf("any tool: %+v", d.Features)
@@ -88,6 +96,11 @@ func TestNearbyAnswersAboutTools(t *testing.T) {
 		body = h.send(nil, "GET", "/voisins?"+from+"&tool=portail-open-data&max_km=30", nil).Body.String()
 		if !strings.Contains(body, `id="empty-answer"`) || !strings.Contains(body, "le plus proche est à") || !strings.Contains(body, "/acteurs/commune-29177") {
 			t.Errorf("the finder does not explain an empty answer within 30 km")
+		}
+		body = h.send(nil, "GET", "/voisins?"+from+"&tool=affinitiz", nil).Body.String()
+		if !strings.Contains(body, `id="unplaced-adopters"`) || !strings.Contains(body, "/acteurs/public-agency-artesi-ile-de-france") ||
+			!strings.Contains(body, "pas encore placé sur la carte") {
+			t.Errorf("the finder does not name the adopter without a point")
 		}
 		body = h.send(nil, "GET", "/voisins?"+from+"&tool=click2map", nil).Body.String()
 		if !strings.Contains(body, "Aucun acteur ne l&#39;utilise") || !strings.Contains(body, "Communication") {

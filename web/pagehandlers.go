@@ -312,10 +312,12 @@ type nearbyData struct {
 }
 
 type nearbyEmpty struct {
-	Reason      string
-	NearestKm   float64
-	Themes      []string
-	Suggestions []featureView
+	Reason        string
+	NearestKm     float64
+	Themes        []string
+	Suggestions   []featureView
+	Unplaced      []directory.ActorRef
+	UnplacedCount int
 }
 
 type nearbyOrigin struct {
@@ -429,7 +431,8 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 				p.s.writeError(c, err)
 				return
 			}
-			d.Empty = &nearbyEmpty{Reason: ans.Reason, NearestKm: ans.NearestMeters / 1000, Themes: ans.SuggestedThemes}
+			d.Empty = &nearbyEmpty{Reason: ans.Reason, NearestKm: ans.NearestMeters / 1000, Themes: ans.SuggestedThemes,
+				Unplaced: ans.Unplaced, UnplacedCount: ans.UnplacedCount}
 			for _, n := range ans.Suggestions {
 				v, err := decodeFeature(n.Feature)
 				if err != nil {
