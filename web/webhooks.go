@@ -15,15 +15,15 @@ import (
 // their area (see package webhook for the deliveries).
 
 func (s *Server) registerWebhookRoutes() {
-	s.get("/api/webhooks", s.handleWebhookIndex)
-	s.engine.POST("/api/webhooks", s.handleWebhookCreate)
-	s.get("/api/webhooks/:id", s.handleWebhookView)
-	s.engine.PATCH("/api/webhooks/:id", s.handleWebhookUpdate)
-	s.engine.DELETE("/api/webhooks/:id", s.handleWebhookDelete)
-	s.get("/api/webhooks/:id/deliveries", s.handleDeliveryIndex)
-	s.get("/api/webhooks/:id/deliveries/:delivery", s.handleDeliveryView)
-	s.engine.POST("/api/webhooks/:id/deliveries/:delivery/replay", s.handleDeliveryReplay)
-	s.engine.PUT("/api/users/:id/webhooks", s.handleWebhookRight)
+	s.get("/api/webhooks", userAPI(s, "", s.handleWebhookIndex))
+	s.engine.POST("/api/webhooks", userAPI(s, "", s.handleWebhookCreate))
+	s.get("/api/webhooks/:id", userAPI(s, "id", s.handleWebhookView))
+	s.engine.PATCH("/api/webhooks/:id", userAPI(s, "id", s.handleWebhookUpdate))
+	s.engine.DELETE("/api/webhooks/:id", userAPI(s, "id", s.handleWebhookDelete))
+	s.get("/api/webhooks/:id/deliveries", userAPI(s, "id", s.handleDeliveryIndex))
+	s.get("/api/webhooks/:id/deliveries/:delivery", userAPI(s, "id", s.handleDeliveryView))
+	s.engine.POST("/api/webhooks/:id/deliveries/:delivery/replay", userAPI(s, "id", s.handleDeliveryReplay))
+	s.engine.PUT("/api/users/:id/webhooks", userAPI(s, "id", s.handleWebhookRight))
 }
 
 // webhookBody is a webhook as posted (every field) or patched (those given).
@@ -132,31 +132,16 @@ func toDeliveryJSON(x *directory.Delivery, withPayload bool) deliveryJSON {
 	return j
 }
 
-func (s *Server) webhookID(c *gin.Context) (int64, bool) {
-	id, err := directory.ParseID("id", c.Param("id"))
+func (s *Server) handleWebhookIndex(r *apiRequest, _ *noBody) (reply, error) {
+	list, err := s.dir.FindWebhooks(r.ctx, r.user)
 	if err != nil {
-		s.writeError(c, err)
-		return 0, false
-	}
-	return id, true
-}
-
-func (s *Server) handleWebhookIndex(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	list, err := s.dir.FindWebhooks(c.Request.Context(), u)
-	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	out := make([]webhookJSON, len(list))
 	for i, w := range list {
-		out[i] = s.webhookJSON(c, w)
+		out[i] = s.webhookJSON(r.c, w)
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"webhooks": out, "event_types": directory.EventTypes})
+	return ok(gin.H{"webhooks": out, "event_types": directory.EventTypes}), nil
 }
 
 // The problems of the webhook routes' own checks.
@@ -165,18 +150,9 @@ var (
 	keyWebhookAllowed = directory.NewKey("webhook.allowed", "is required: true to let the account manage webhooks, false to take the right back")
 )
 
-func (s *Server) handleWebhookCreate(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	var b webhookBody
-	if !s.bindJSON(c, &b) {
-		return
-	}
+func (s *Server) handleWebhookCreate(r *apiRequest, b *webhookBody) (reply, error) {
 	if b.Active != nil {
-		s.writeError(c, directory.FieldError("active", keyWebhookActive, nil))
-		return
+		return reply{}, directory.FieldError("active", keyWebhookActive, nil)
 	}
 	in := directory.WebhookInput{}
 	if b.URL != nil {
@@ -186,193 +162,105 @@ func (s *Server) handleWebhookCreate(c *gin.Context) {
 		in.Description = *b.Description
 	}
 	in.Filter, _ = b.filter(directory.WebhookFilter{})
-	ctx := c.Request.Context()
 	// The right first, then the address: an account without the right
 	// learns nothing of which hosts resolve.
-	if err := s.dir.MayManageWebhooks(ctx, u); err != nil {
-		s.writeError(c, err)
-		return
+	if err := s.dir.MayManageWebhooks(r.ctx, r.user); err != nil {
+		return reply{}, err
 	}
 	if in.URL != "" {
-		if err := s.cfg.WebhookGuard.CheckURL(ctx, in.URL); err != nil {
-			s.writeError(c, err)
-			return
+		if err := s.cfg.WebhookGuard.CheckURL(r.ctx, in.URL); err != nil {
+			return reply{}, err
 		}
 	}
-	w, err := s.dir.CreateWebhook(ctx, u, in)
+	w, err := s.dir.CreateWebhook(r.ctx, r.user, in)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	c.Header("Location", "/api/webhooks/"+itoa(w.ID))
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, gin.H{"webhook": s.webhookJSON(c, w),
-		"note": "copy the secret now: it is not shown again. Each delivery carries X-Voisinage-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>."})
+	return created(gin.H{"webhook": s.webhookJSON(r.c, w),
+		"note": "copy the secret now: it is not shown again. Each delivery carries X-Voisinage-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>."},
+		"/api/webhooks/"+itoa(w.ID)), nil
 }
 
-func (s *Server) handleWebhookView(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.webhookID(c)
-	if !ok {
-		return
-	}
-	w, err := s.dir.FindWebhook(c.Request.Context(), u, id)
+func (s *Server) handleWebhookView(r *apiRequest, _ *noBody) (reply, error) {
+	w, err := s.dir.FindWebhook(r.ctx, r.user, r.id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"webhook": s.webhookJSON(c, w)})
+	return ok(gin.H{"webhook": s.webhookJSON(r.c, w)}), nil
 }
 
-func (s *Server) handleWebhookUpdate(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.webhookID(c)
-	if !ok {
-		return
-	}
-	var b webhookBody
-	if !s.bindJSON(c, &b) {
-		return
-	}
-	ctx := c.Request.Context()
-	w, err := s.dir.FindWebhook(ctx, u, id)
+func (s *Server) handleWebhookUpdate(r *apiRequest, b *webhookBody) (reply, error) {
+	w, err := s.dir.FindWebhook(r.ctx, r.user, r.id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	patch := directory.WebhookPatch{URL: b.URL, Description: b.Description, Active: b.Active}
 	if f, ok := b.filter(w.Filter); ok {
 		patch.Filter = &f
 	}
 	if b.URL != nil {
-		if err := s.cfg.WebhookGuard.CheckURL(ctx, *b.URL); err != nil {
-			s.writeError(c, err)
-			return
+		if err := s.cfg.WebhookGuard.CheckURL(r.ctx, *b.URL); err != nil {
+			return reply{}, err
 		}
 	}
-	if w, err = s.dir.UpdateWebhook(ctx, u, id, patch); err != nil {
-		s.writeError(c, err)
-		return
+	if w, err = s.dir.UpdateWebhook(r.ctx, r.user, r.id, patch); err != nil {
+		return reply{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"webhook": s.webhookJSON(c, w)})
+	return ok(gin.H{"webhook": s.webhookJSON(r.c, w)}), nil
 }
 
-func (s *Server) handleWebhookDelete(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.webhookID(c)
-	if !ok {
-		return
-	}
-	if err := s.dir.DeleteWebhook(c.Request.Context(), u, id); err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+func (s *Server) handleWebhookDelete(r *apiRequest, _ *noBody) (reply, error) {
+	return noContent, s.dir.DeleteWebhook(r.ctx, r.user, r.id)
 }
 
 var deliveryIndexParams = []string{"status", "limit", "offset"}
 
-func (s *Server) handleDeliveryIndex(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.webhookID(c)
-	if !ok {
-		return
-	}
-	p := parseParams(c.Request.URL.RawQuery, deliveryIndexParams)
+func (s *Server) handleDeliveryIndex(r *apiRequest, _ *noBody) (reply, error) {
+	p := r.query(deliveryIndexParams)
 	status := p.oneOf("status", "", "", directory.DeliveryPending, directory.DeliveryDelivered, directory.DeliveryFailed)
 	limit := p.integer("limit", 50, 1, 500, false)
 	offset := p.integer("offset", 0, 0, 1<<31-1, false)
 	if err := p.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	list, total, err := s.dir.FindDeliveries(c.Request.Context(), u, id, status, limit, offset)
+	list, total, err := s.dir.FindDeliveries(r.ctx, r.user, r.id, status, limit, offset)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	out := make([]deliveryJSON, len(list))
 	for i, x := range list {
 		out[i] = toDeliveryJSON(x, false)
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"deliveries": out, "numberMatched": total, "numberReturned": len(out)})
+	return ok(gin.H{"deliveries": out, "numberMatched": total, "numberReturned": len(out)}), nil
 }
 
-func (s *Server) handleDeliveryView(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.webhookID(c)
-	if !ok {
-		return
-	}
-	x, err := s.dir.FindDelivery(c.Request.Context(), u, id, c.Param("delivery"))
+func (s *Server) handleDeliveryView(r *apiRequest, _ *noBody) (reply, error) {
+	x, err := s.dir.FindDelivery(r.ctx, r.user, r.id, r.param("delivery"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"delivery": toDeliveryJSON(x, true)})
+	return ok(gin.H{"delivery": toDeliveryJSON(x, true)}), nil
 }
 
-func (s *Server) handleDeliveryReplay(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, ok := s.webhookID(c)
-	if !ok {
-		return
-	}
-	x, err := s.dir.ReplayDelivery(c.Request.Context(), u, id, c.Param("delivery"))
+func (s *Server) handleDeliveryReplay(r *apiRequest, _ *noBody) (reply, error) {
+	x, err := s.dir.ReplayDelivery(r.ctx, r.user, r.id, r.param("delivery"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, gin.H{"delivery": toDeliveryJSON(x, false)})
+	return reply{status: http.StatusCreated, body: gin.H{"delivery": toDeliveryJSON(x, false)}}, nil
 }
 
-func (s *Server) handleWebhookRight(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	var b struct {
-		Allowed *bool `json:"allowed"`
-	}
-	if !s.bindJSON(c, &b) {
-		return
-	}
+// webhookRightBody gives or takes back an account's right to manage webhooks.
+type webhookRightBody struct {
+	Allowed *bool `json:"allowed"`
+}
+
+func (s *Server) handleWebhookRight(r *apiRequest, b *webhookRightBody) (reply, error) {
 	if b.Allowed == nil {
-		s.writeError(c, directory.FieldError("allowed", keyWebhookAllowed, nil))
-		return
+		return reply{}, directory.FieldError("allowed", keyWebhookAllowed, nil)
 	}
-	if err := s.dir.SetWebhookRight(c.Request.Context(), u, id, *b.Allowed); err != nil {
-		s.writeError(c, err)
-		return
+	if err := s.dir.SetWebhookRight(r.ctx, r.user, r.id, *b.Allowed); err != nil {
+		return reply{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"user_id": id, "webhooks": *b.Allowed})
+	return ok(gin.H{"user_id": r.id, "webhooks": *b.Allowed}), nil
 }
