@@ -50,6 +50,8 @@ func TestErrorPages(t *testing.T) {
 			415, "invalid", "Envoyez le corps en JSON", "Send the body as JSON", false, false},
 		{"501", "GET", "/oembed?url=http%3A%2F%2Fvoisinage.test%2F&format=xml", "", nil, 501, "not_implemented", "format=json", "format=json", false, false},
 		{"feed 401", "GET", "/feeds/queue.atom", "", nil, 401, "unauthorized", "Ce flux demande le jeton", "This feed needs a moderator", false, false},
+		{"MCP 405", "GET", "/mcp", "", nil, 405, "method_not_allowed", "sans état", "stateless", false, false},
+		{"MCP 415", "POST", "/mcp", "{}", []string{"Content-Type", "text/plain"}, 415, "invalid", "Envoyez un message JSON-RPC", "Send a JSON-RPC message", false, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			send := func(accept, lang string) response {

@@ -10,6 +10,12 @@ import (
 	"github.com/voisinage/voisinage/mcpserver"
 )
 
+// Keys of the MCP route's own refusals.
+var (
+	keyMCPContentType = directory.NewKey("mcp.content_type", "send a JSON-RPC message with Content-Type: application/json")
+	keyMCPNoSessions  = directory.NewKey("mcp.no_sessions", "this MCP server is stateless: POST each JSON-RPC message to /mcp; there is no session to open or close")
+)
+
 // registerMCPRoutes serves the directory to AI assistants at /mcp, over
 // MCP's Streamable HTTP transport (see package mcpserver). The server is
 // stateless: each POST carries a JSON-RPC message and gets its answer as
@@ -19,10 +25,9 @@ func (s *Server) registerMCPRoutes() {
 	h := mcpserver.Handler(mcpserver.New(s.dir, mcpserver.Config{BaseURL: s.cfg.BaseURL, Logger: s.log}), s.log)
 	s.engine.POST("/mcp", func(c *gin.Context) {
 		if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt != "application/json" {
-			c.Header("Cache-Control", "no-store")
-			c.AbortWithStatusJSON(http.StatusUnsupportedMediaType, errorBody{Code: directory.EINVALID,
-				Description: "send a JSON-RPC message with Content-Type: application/json",
-				Fields:      map[string]string{"Content-Type": "must be application/json"}})
+			p := directory.Problems{}
+			p.Add("Content-Type", keyContentType, nil)
+			s.writeError(c, withStatus(http.StatusUnsupportedMediaType, p.Fail(directory.EINVALID, keyMCPContentType, nil)))
 			return
 		}
 		// A client that says nothing of what it accepts takes the JSON
@@ -38,9 +43,7 @@ func (s *Server) registerMCPRoutes() {
 	})
 	noSessions := func(c *gin.Context) {
 		c.Header("Allow", "POST")
-		c.Header("Cache-Control", "no-store")
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Code: "method_not_allowed",
-			Description: "this MCP server is stateless: POST each JSON-RPC message to /mcp; there is no session to open or close"})
+		s.writeError(c, httpError(http.StatusMethodNotAllowed, "method_not_allowed", keyMCPNoSessions, nil))
 	}
 	s.engine.GET("/mcp", noSessions)
 	s.engine.DELETE("/mcp", noSessions)
