@@ -285,11 +285,7 @@ func (p *pages) renderAccount(c *gin.Context, cat *catalog, u *directory.User, s
 }
 
 func (p *pages) handlePasswordPost(c *gin.Context) {
-	cat := p.lang(c, false)
-	if !p.parseForm(c, cat) {
-		return
-	}
-	u := p.pageUser(c)
+	cat, u := p.begin(c, false)
 	if u == nil {
 		return
 	}
@@ -322,11 +318,7 @@ func (p *pages) handlePasswordPost(c *gin.Context) {
 }
 
 func (p *pages) handleTokenCreatePost(c *gin.Context) {
-	cat := p.lang(c, false)
-	if !p.parseForm(c, cat) {
-		return
-	}
-	u := p.pageUser(c)
+	cat, u := p.begin(c, false)
 	if u == nil {
 		return
 	}
@@ -343,11 +335,7 @@ func (p *pages) handleTokenCreatePost(c *gin.Context) {
 }
 
 func (p *pages) handleTokenRevokePost(c *gin.Context) {
-	cat := p.lang(c, false)
-	if !p.parseForm(c, cat) {
-		return
-	}
-	u := p.pageUser(c)
+	_, u := p.begin(c, false)
 	if u == nil {
 		return
 	}
@@ -474,11 +462,7 @@ func pager(c *gin.Context, offset, total int) (prev, next string) {
 }
 
 func (p *pages) handleWithdrawPost(c *gin.Context) {
-	cat := p.lang(c, false)
-	if !p.parseForm(c, cat) {
-		return
-	}
-	u := p.pageUser(c)
+	cat, u := p.begin(c, false)
 	if u == nil {
 		return
 	}

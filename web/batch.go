@@ -204,7 +204,7 @@ func (p *pages) handleBatchPost(c *gin.Context) {
 
 // handleBatchDecisionPost approves or rejects a batch from its page.
 func (p *pages) handleBatchDecisionPost(c *gin.Context) {
-	cat, u := p.beginPost(c, true)
+	cat, u := p.begin(c, true)
 	if u == nil {
 		return
 	}

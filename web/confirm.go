@@ -179,7 +179,7 @@ func (p *pages) registerConfirmPageRoutes() {
 // handleConfirmPost records a person's "toujours d'actualité" from a page
 // and goes back to it.
 func (p *pages) handleConfirmPost(c *gin.Context) {
-	_, u := p.beginPost(c, false)
+	_, u := p.begin(c, false)
 	if u == nil {
 		return
 	}
@@ -274,7 +274,7 @@ func (p *pages) renderStale(c *gin.Context, cat *catalog, u *directory.User, bac
 
 // handleConfirmDecidePost approves or rejects a waiting confirmation.
 func (p *pages) handleConfirmDecidePost(c *gin.Context) {
-	cat, u := p.beginPost(c, true)
+	cat, u := p.begin(c, true)
 	if u == nil {
 		return
 	}

@@ -49,8 +49,8 @@ func (p *pages) registerContribRoutes() {
 func withRecord[R any](p *pages, load func(*gin.Context) (R, error),
 	h func(c *gin.Context, cat *catalog, u *directory.User, r R)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		cat, u, ok := p.begin(c)
-		if !ok {
+		cat, u := p.begin(c, false)
+		if u == nil {
 			return
 		}
 		r, err := load(c)
@@ -216,18 +216,6 @@ func (p *pages) propose(c *gin.Context, cat *catalog, u *directory.User, f *form
 	}
 	redirectTo(c, "/contribuer/merci/"+itoa(pr.ID), "")
 	return 0, true
-}
-
-// begin starts a contribution handler: the language, the posted form, the
-// logged-in user (visitors are sent to log in).
-func (p *pages) begin(c *gin.Context) (*catalog, *directory.User, bool) {
-	post := c.Request.Method == http.MethodPost
-	cat := p.lang(c, !post)
-	if post && !p.parseForm(c, cat) {
-		return cat, nil, false
-	}
-	u := p.pageUser(c)
-	return cat, u, u != nil
 }
 
 func postedVersion(c *gin.Context) int {

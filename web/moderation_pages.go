@@ -220,11 +220,14 @@ func listPager(l listing, offset, total int) (prev, next string) {
 	return prev, next
 }
 
-// beginPost starts a moderation or community post: the form, the user
-// (visitors go to log in) and, when mod is set, a moderator (others get 403).
-func (p *pages) beginPost(c *gin.Context, mod bool) (*catalog, *directory.User) {
-	cat := p.lang(c, false)
-	if !p.parseForm(c, cat) {
+// begin opens a handler of the pages for logged-in people: the language,
+// the posted form (on a POST), the user (visitors are sent to log in) and,
+// when mod is set, a moderator (others get 403). With a nil user the
+// answer is given: the handler stops.
+func (p *pages) begin(c *gin.Context, mod bool) (*catalog, *directory.User) {
+	post := c.Request.Method == http.MethodPost
+	cat := p.lang(c, !post)
+	if post && !p.parseForm(c, cat) {
 		return cat, nil
 	}
 	u := p.pageUser(c)
@@ -240,7 +243,7 @@ func (p *pages) beginPost(c *gin.Context, mod bool) (*catalog, *directory.User) 
 
 // handleDecidePost approves or rejects one proposal.
 func (p *pages) handleDecidePost(c *gin.Context) {
-	cat, u := p.beginPost(c, true)
+	cat, u := p.begin(c, true)
 	if u == nil {
 		return
 	}
@@ -290,7 +293,7 @@ func decisionError(cat *catalog, err error) string {
 
 // handleBulkPost approves or rejects the checked proposals with one reason.
 func (p *pages) handleBulkPost(c *gin.Context) {
-	cat, u := p.beginPost(c, true)
+	cat, u := p.begin(c, true)
 	if u == nil {
 		return
 	}
@@ -342,7 +345,7 @@ func (p *pages) handleBulkPost(c *gin.Context) {
 
 // handleBlockPost blocks an author for a number of days, with a reason.
 func (p *pages) handleBlockPost(c *gin.Context) {
-	cat, u := p.beginPost(c, true)
+	cat, u := p.begin(c, true)
 	if u == nil {
 		return
 	}
@@ -372,7 +375,7 @@ func (p *pages) handleBlockPost(c *gin.Context) {
 }
 
 func (p *pages) handleUnblockPost(c *gin.Context) {
-	_, u := p.beginPost(c, true)
+	_, u := p.begin(c, true)
 	if u == nil {
 		return
 	}
@@ -390,7 +393,7 @@ func (p *pages) handleUnblockPost(c *gin.Context) {
 
 // handleVotePost records the user's vote on a pending proposal.
 func (p *pages) handleVotePost(c *gin.Context) {
-	cat, u := p.beginPost(c, false)
+	cat, u := p.begin(c, false)
 	if u == nil {
 		return
 	}
@@ -423,7 +426,7 @@ func (p *pages) handleVotePost(c *gin.Context) {
 
 // handleCommentPost adds a comment to a proposal.
 func (p *pages) handleCommentPost(c *gin.Context) {
-	cat, u := p.beginPost(c, false)
+	cat, u := p.begin(c, false)
 	if u == nil {
 		return
 	}
@@ -566,7 +569,7 @@ func (p *pages) renderReports(c *gin.Context, cat *catalog, u *directory.User, b
 
 // handleReportResolvePost closes a report as resolved or dismissed.
 func (p *pages) handleReportResolvePost(c *gin.Context) {
-	cat, u := p.beginPost(c, true)
+	cat, u := p.begin(c, true)
 	if u == nil {
 		return
 	}

@@ -262,11 +262,7 @@ func (p *pages) history(c *gin.Context, cat *catalog, typ, id string) (*historyV
 // handleRevertPost restores a record to one of its versions (moderators),
 // then goes back to the page the history is on.
 func (p *pages) handleRevertPost(c *gin.Context) {
-	cat := p.lang(c, false)
-	if !p.parseForm(c, cat) {
-		return
-	}
-	u := p.pageUser(c)
+	cat, u := p.begin(c, false)
 	if u == nil {
 		return
 	}
