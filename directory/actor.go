@@ -128,6 +128,19 @@ func (s Source) Cited() bool { return s.Title != "" || s.Publication != "" || s.
 // Themes are the eight themes of the Artesi workshops.
 var Themes = []string{"organisation", "communication", "democratie", "economie", "tourisme", "e-inclusion", "animation", "culture"}
 
+// ThemeLabels names each theme in French, then English (the API's and the
+// MCP server's labels; pages word them from their catalogs).
+var ThemeLabels = map[string][2]string{
+	"organisation":  {"Organisation", "Organisation"},
+	"communication": {"Communication", "Communication"},
+	"democratie":    {"Démocratie", "Democracy"},
+	"economie":      {"Économie", "Economy"},
+	"tourisme":      {"Tourisme", "Tourism"},
+	"e-inclusion":   {"E-inclusion", "Digital inclusion"},
+	"animation":     {"Animation", "Community life"},
+	"culture":       {"Culture", "Culture"},
+}
+
 // IsTheme reports whether t is a known theme.
 func IsTheme(t string) bool { return slices.Contains(Themes, t) }
 

@@ -15,18 +15,6 @@ const (
 	toolsURI  = "voisinage://tools"
 )
 
-// themeLabels names the eight themes of the Artesi workshops in French and English.
-var themeLabels = map[string][2]string{
-	"organisation":  {"Organisation", "Organisation"},
-	"communication": {"Communication", "Communication"},
-	"democratie":    {"Démocratie", "Democracy"},
-	"economie":      {"Économie", "Economy"},
-	"tourisme":      {"Tourisme", "Tourism"},
-	"e-inclusion":   {"E-inclusion", "Digital inclusion"},
-	"animation":     {"Animation", "Community life"},
-	"culture":       {"Culture", "Culture"},
-}
-
 // Theme is one theme of the tool catalogue.
 type Theme struct {
 	ID    string `json:"id"`
@@ -53,7 +41,7 @@ func (s *server) readThemes(ctx context.Context, req *mcp.ReadResourceRequest) (
 	}
 	out := make([]Theme, 0, len(directory.Themes))
 	for _, id := range directory.Themes {
-		t := Theme{ID: id, Fr: themeLabels[id][0], En: themeLabels[id][1]}
+		t := Theme{ID: id, Fr: directory.ThemeLabels[id][0], En: directory.ThemeLabels[id][1]}
 		for _, tl := range tools {
 			for _, th := range tl.Themes {
 				if th == id {

@@ -105,18 +105,6 @@ func (s *Server) handleToolView(c *gin.Context) {
 	w.Write([]byte("}"))
 }
 
-// themeLabels are the themes' display names, French then English.
-var themeLabels = map[string][2]string{
-	"organisation":  {"Organisation", "Organisation"},
-	"communication": {"Communication", "Communication"},
-	"democratie":    {"Démocratie", "Democracy"},
-	"economie":      {"Économie", "Economy"},
-	"tourisme":      {"Tourisme", "Tourism"},
-	"e-inclusion":   {"E-inclusion", "Digital inclusion"},
-	"animation":     {"Animation", "Community life"},
-	"culture":       {"Culture", "Culture"},
-}
-
 type themeJSON struct {
 	ID    string `json:"id"`
 	Label string `json:"label"`
@@ -126,7 +114,7 @@ type themeJSON struct {
 func themeList() []themeJSON {
 	out := make([]themeJSON, len(directory.Themes))
 	for i, t := range directory.Themes {
-		out[i] = themeJSON{ID: t, Label: themeLabels[t][0], En: themeLabels[t][1]}
+		out[i] = themeJSON{ID: t, Label: directory.ThemeLabels[t][0], En: directory.ThemeLabels[t][1]}
 	}
 	return out
 }
