@@ -18,6 +18,15 @@
 // max/min exist on both). A new SQLite migration needs its PostgreSQL twin
 // (TestMigrationTwins); the suites run on both stores (make test).
 //
+// Where things live: an actor's fields, once, in actorfields.go (columns,
+// inserts, updates, scans, the loader's rare columns, the CSV header); the
+// read model in readmodel.go (load), refresh.go and follow.go (changes),
+// page.go and query.go (reads); features, the JSON API's bytes, in
+// feature.go; typed views, what pages and the CSV read, in view.go; record
+// writes and the change sequence in record.go; proposals in proposal.go,
+// their review (single or bulk, one transaction per batch) in review.go;
+// errors in error.go and their keys in keys.go.
+//
 // It may import geo and data (leaves of the project) and libraries; it never
 // imports web, cmd, mcpserver or webhook. Errors it returns carry one of
 // the codes of error.go and a key with its arguments, declared in keys.go

@@ -1,7 +1,8 @@
 package directory
 
 import (
-	"slices"
+	"context"
+	"strings"
 	"testing"
 )
 
@@ -41,22 +42,12 @@ func LoadFold(s string) string {
 	return store.str(newEntryBuilder(nil, &textWriter{s: store}).fold(s))
 }
 
-// CheckEntryCodes compares, for every entry, the codes read by the fast
-// scan with those of a full decoding; it returns how many entries have
-// codes and the first entry where they differ ("" if none).
-func (d *Directory) CheckEntryCodes() (withCodes int, differs string) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	for i := range d.entries {
-		e := &d.entries[i]
-		c1, p1 := d.entryCodes(e)
-		c2, p2 := d.entryCodesSlow(e)
-		if !slices.Equal(c1, c2) || !slices.Equal(p1, p2) {
-			return withCodes, d.str(e.id)
-		}
-		if len(c1)+len(p1) > 0 {
-			withCodes++
-		}
+// ActorColumns returns the columns of the store's actors table and those
+// the actor field list reads and writes (ref first).
+func (db *DB) ActorColumns(ctx context.Context) (table, listed []string, err error) {
+	schema, err := db.store.schema(ctx, db.read)
+	if err != nil {
+		return nil, nil, err
 	}
-	return withCodes, ""
+	return schema["actors"].Columns, strings.Split(actorColumns, ", "), nil
 }

@@ -53,23 +53,18 @@ func (fd *factDates) fact(fr freshness, asOf string, verifiedAt time.Time) bool 
 func extraProperties(a *Actor, adoptions []*Adoption, toolNames map[string]string, fr freshness) ([]byte, factDates) {
 	var fd factDates
 	o := jsonObject{buf: nil, empty: false}
-	o.str("code", a.Code)
-	o.str("siren", a.SIREN)
-	o.str("epci_type", a.EPCIType)
-	o.str("zone", a.Zone)
-	o.list("postal_codes", a.PostalCodes)
-	o.list("parents", a.Parents)
-	o.str("website", a.Website)
-	o.str("email", a.Email)
-	o.str("phone", a.Phone)
-	o.str("address", a.Address)
-	o.str("opening_hours", a.OpeningHours)
-	o.str("siret", a.SIRET)
-	o.str("description", a.Description)
-	o.list("labels", a.Labels)
-	if len(a.Provenance) > 0 {
-		o.key("provenance")
-		o.buf = appendProvenance(o.buf, a.Provenance, fr, &fd)
+	for _, f := range typedFields { // code, siren… labels, provenance: the rare fields, in the list's order
+		switch f.kind {
+		case valueText:
+			o.str(f.name, *f.text(a))
+		case valueList:
+			o.list(f.name, *f.list(a))
+		case valueProvenance:
+			if len(a.Provenance) > 0 {
+				o.key(f.name)
+				o.buf = appendProvenance(o.buf, a.Provenance, fr, &fd)
+			}
+		}
 	}
 	if len(adoptions) > 0 {
 		var inUse []string

@@ -622,6 +622,11 @@ func (p *property) compare(step int) {
 	live.EachActorFeature(ctx, func(b []byte) error { la = append(la, string(b)); return nil })
 	fresh.EachActorFeature(ctx, func(b []byte) error { fa = append(fa, string(b)); return nil })
 	same("every feature", la, fa, nil, nil)
+	var lv, fv []directory.ActorView
+	live.EachActorView(ctx, func(v *directory.ActorView) error { lv = append(lv, *v); return nil })
+	fresh.EachActorView(ctx, func(v *directory.ActorView) error { fv = append(fv, *v); return nil })
+	same("every view", lv, fv, nil, nil)
+	checkViewsMatchFeatures(p.t, live)
 	p.readState()
 
 	// Items, with each kind of filter.

@@ -477,6 +477,25 @@ func (d *Directory) searchBound(b orb.Bound, fn func(ref uint32)) {
 // for exports. It reads a consistent snapshot of the list of actors, but
 // releases the lock between batches so that writers are not held up.
 func (d *Directory) EachActorFeature(ctx context.Context, fn func(feature []byte) error) error {
+	return d.eachLive(ctx, func(live []uint32) func() error {
+		chunk := d.featuresLocked(live)
+		return func() error {
+			for _, f := range chunk {
+				if err := fn(f); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	})
+}
+
+// eachLive goes over the live actors in batches, in ref order: for each
+// batch, it calls read with the batch's refs under the read lock, then,
+// with the lock released, the function read returned. It reads a
+// consistent snapshot of the list of actors, but releases the lock between
+// batches so that writers are not held up.
+func (d *Directory) eachLive(ctx context.Context, read func(live []uint32) func() error) error {
 	const batch = 2048
 	d.mu.RLock()
 	refs := slices.Clone(d.live)
@@ -492,12 +511,10 @@ func (d *Directory) EachActorFeature(ctx context.Context, fn func(feature []byte
 				live = append(live, r)
 			}
 		}
-		chunk := d.featuresLocked(live)
+		write := read(live)
 		d.mu.RUnlock()
-		for _, f := range chunk {
-			if err := fn(f); err != nil {
-				return err
-			}
+		if err := write(); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -564,6 +581,31 @@ type Neighbor struct {
 // Nearby returns the actors nearest to q's point by great-circle distance,
 // nearest first, that match q.Filter. Actors with no point are never returned.
 func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint64, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	refs, meters, err := d.nearbyLocked(&q)
+	if err != nil {
+		return nil, 0, err
+	}
+	features := d.featuresDistLocked(refs, meters)
+	out := make([]Neighbor, len(refs))
+	asks := asksAdopters(&q.Filter)
+	fr := d.freshness()
+	for i, r := range refs {
+		out[i] = Neighbor{ID: d.idOf(r), Meters: meters[i], Feature: features[i]}
+		if asks {
+			out[i].Feature, out[i].Adopter = d.withAdoptionsLocked(r, &q.Filter, features[i], fr)
+		}
+	}
+	return out, d.seq, nil
+}
+
+// asksAdopters reports whether f asks about a tool or a theme: then nearby
+// answers say which adoptions answer it (matchedAdoptionsLocked).
+func asksAdopters(f *ActorFilter) bool { return len(f.Tools) > 0 || len(f.Themes) > 0 || f.AnyTool }
+
+// nearbyLocked finds the actors Nearby answers, with their distances.
+func (d *Directory) nearbyLocked(q *NearbyQuery) ([]uint32, []float64, error) {
 	var p Problems
 	coordProblem(&p, "", geo.CheckPoint(q.Lon, q.Lat))
 	if q.Limit < 1 || q.Limit > MaxNearby {
@@ -573,15 +615,14 @@ func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint
 		p.Add("max_km", keyMaxKm, nil)
 	}
 	if err := p.Err("query"); err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
-	d.mu.RLock()
-	defer d.mu.RUnlock()
 	f := q.Filter
 	f.Bound, f.Offset, f.Limit = nil, 0, 0
 	if err := d.validateFilterLocked(&f); err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
+	q.Filter = f // as validated, for the adoptions that answer it
 	m := d.newMatcherLocked(&f)
 	m.excludeID(q.ExcludeID)
 	origin := orb.Point{q.Lon, q.Lat}
@@ -602,17 +643,7 @@ func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint
 	for i, n := range found {
 		refs[i], meters[i] = n.Ref, n.Meters
 	}
-	features := d.featuresDistLocked(refs, meters)
-	out := make([]Neighbor, len(found))
-	asksAdopters := len(f.Tools) > 0 || len(f.Themes) > 0 || f.AnyTool
-	fr := d.freshness()
-	for i, n := range found {
-		out[i] = Neighbor{ID: d.idOf(n.Ref), Meters: n.Meters, Feature: features[i]}
-		if asksAdopters {
-			out[i].Feature, out[i].Adopter = d.withAdoptionsLocked(n.Ref, &f, features[i], fr)
-		}
-	}
-	return out, d.seq, nil
+	return refs, meters, nil
 }
 
 // withAdoptionsLocked adds to an actor's feature the adoptions that answer
@@ -621,25 +652,7 @@ func (d *Directory) Nearby(ctx context.Context, q NearbyQuery) ([]Neighbor, uint
 // matched_adoptions, and "adopter": "in_use" or "planned". It returns the
 // feature and that status.
 func (d *Directory) withAdoptionsLocked(ref uint32, f *ActorFilter, feature []byte, fr freshness) ([]byte, string) {
-	var matched []*Adoption
-	adopter := ""
-	for _, ad := range d.adopt[ref] {
-		t := d.tools[ad.ToolSlug]
-		if t == nil || !(ad.Status == StatusInUse || (f.IncludePlanned && ad.Status == StatusPlanned)) {
-			continue
-		}
-		asked := f.AnyTool || slices.Contains(f.Tools, t.Slug) ||
-			slices.ContainsFunc(t.Themes, func(th string) bool { return slices.Contains(f.Themes, th) })
-		if !asked {
-			continue
-		}
-		matched = append(matched, ad)
-		if ad.Status == StatusInUse {
-			adopter = StatusInUse
-		} else if adopter == "" {
-			adopter = StatusPlanned
-		}
-	}
+	matched, adopter := d.matchedAdoptionsLocked(ref, f)
 	if len(matched) == 0 || len(feature) < 2 {
 		return feature, adopter
 	}
@@ -660,6 +673,32 @@ func (d *Directory) withAdoptionsLocked(ref uint32, f *ActorFilter, feature []by
 	return buf, adopter
 }
 
+// matchedAdoptionsLocked returns actor ref's adoptions that answer f's
+// question (of a tool asked for, or of a tool of a theme asked for; in use,
+// or planned when f includes planned ones), and "in_use" or "planned".
+func (d *Directory) matchedAdoptionsLocked(ref uint32, f *ActorFilter) ([]*Adoption, string) {
+	var matched []*Adoption
+	adopter := ""
+	for _, ad := range d.adopt[ref] {
+		t := d.tools[ad.ToolSlug]
+		if t == nil || !(ad.Status == StatusInUse || (f.IncludePlanned && ad.Status == StatusPlanned)) {
+			continue
+		}
+		asked := f.AnyTool || slices.Contains(f.Tools, t.Slug) ||
+			slices.ContainsFunc(t.Themes, func(th string) bool { return slices.Contains(f.Themes, th) })
+		if !asked {
+			continue
+		}
+		matched = append(matched, ad)
+		if ad.Status == StatusInUse {
+			adopter = StatusInUse
+		} else if adopter == "" {
+			adopter = StatusPlanned
+		}
+	}
+	return matched, adopter
+}
+
 // EmptyAnswer says why a nearby query about a tool or a theme found nobody,
 // and who else to ask.
 type EmptyAnswer struct {
@@ -675,6 +714,9 @@ type EmptyAnswer struct {
 	// Suggestions are the nearest adopters: of what was asked, beyond the
 	// distance; or of tools of the same themes.
 	Suggestions []Neighbor
+	// SuggestionQuery is the query Suggestions answer, for pages to ask
+	// it again as views (NearbyViews).
+	SuggestionQuery NearbyQuery
 	// Unplaced are adopters of what was asked that have no point yet (at
 	// most 10), and how many there are: they can be asked all the same.
 	Unplaced      []ActorRef
@@ -697,7 +739,7 @@ func (d *Directory) ExplainEmptyNearby(ctx context.Context, q NearbyQuery) (*Emp
 		return nil, err
 	}
 	if len(found) > 0 {
-		return &EmptyAnswer{Reason: "none_within_distance", NearestMeters: found[0].Meters, Suggestions: found}, nil
+		return &EmptyAnswer{Reason: "none_within_distance", NearestMeters: found[0].Meters, Suggestions: found, SuggestionQuery: wide}, nil
 	}
 	ans := &EmptyAnswer{Reason: "no_adopter"}
 	if ans.Unplaced, ans.UnplacedCount = d.unplacedAdopters(f, q.ExcludeID, 10); ans.UnplacedCount > 0 {
@@ -728,6 +770,7 @@ func (d *Directory) ExplainEmptyNearby(ctx context.Context, q NearbyQuery) (*Emp
 	if ans.Suggestions, _, err = d.Nearby(ctx, same); err != nil {
 		return nil, err
 	}
+	ans.SuggestionQuery = same
 	return ans, nil
 }
 
@@ -812,14 +855,28 @@ type SearchHit struct {
 // starting with the query, other matches, then the same after a typo; within
 // a tier, larger population first.
 func (d *Directory) Search(ctx context.Context, q string, limit int, kinds []string) ([]SearchHit, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	refs, err := d.searchLocked(q, limit, kinds)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SearchHit, len(refs))
+	for i, r := range refs {
+		e := &d.entries[r]
+		out[i] = SearchHit{ID: d.str(e.id), Name: d.str(e.name), Kind: d.sym(e.kind), Departement: d.sym(e.dept), Population: int(e.population), Feature: d.featureLocked(r, -1)}
+	}
+	return out, nil
+}
+
+// searchLocked finds the actors Search answers, best match first.
+func (d *Directory) searchLocked(q string, limit int, kinds []string) ([]uint32, error) {
 	if strings.TrimSpace(q) == "" {
 		return nil, FieldError("q", KeySearchQuery, nil)
 	}
 	if limit < 1 || limit > 100 {
 		return nil, FieldError("limit", KeyBetween, Args{"min": 1, "max": 100})
 	}
-	d.mu.RLock()
-	defer d.mu.RUnlock()
 	f := ActorFilter{Q: q, Kinds: kinds}
 	if err := d.validateFilterLocked(&f); err != nil {
 		return nil, err
@@ -859,12 +916,11 @@ func (d *Directory) Search(ctx context.Context, q string, limit int, kinds []str
 	if len(hits) > limit {
 		hits = hits[:limit]
 	}
-	out := make([]SearchHit, len(hits))
+	refs := make([]uint32, len(hits))
 	for i, h := range hits {
-		e := &d.entries[h.ref]
-		out[i] = SearchHit{ID: d.str(e.id), Name: d.str(e.name), Kind: d.sym(e.kind), Departement: d.sym(e.dept), Population: int(e.population), Feature: d.featureLocked(h.ref, -1)}
+		refs[i] = h.ref
 	}
-	return out, nil
+	return refs, nil
 }
 
 // PlaceName returns the name of a département or région by code ("" if unknown).

@@ -3,7 +3,6 @@ package directory
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -106,7 +105,7 @@ type entry struct {
 	id          text
 	name        text
 	folded      text
-	extra       text // pre-encoded rare properties, see extraProperties
+	extra       text // pre-encoded rare properties, typed after them: see addExtra
 	population  int32
 	version     int32
 	kind        sym
@@ -480,11 +479,7 @@ func (d *Directory) load(ctx context.Context) error {
 func (d *Directory) scanEntries(ctx context.Context, src *DB, parents map[string][]string, adoptByActor map[string][]*Adoption, offset int, out []entry) error {
 	rows, err := src.read.QueryContext(ctx, `SELECT id, kind, name, departement, region, population, lon, lat,
 		precision, point_source, synthetic, deleted, version, updated_at,
-		CASE WHEN code <> '' OR siren <> '' OR epci_type <> '' OR zone <> '' OR website <> '' OR email <> ''
-			OR phone <> '' OR address <> '' OR description <> '' OR postal_codes <> '[]' OR labels <> '[]'
-			OR sources <> '[]' OR opening_hours <> '' OR siret <> '' OR provenance <> '{}'
-		THEN `+src.sqlJSONArray()+`(code, siren, epci_type, zone, website, email, phone, address, description,
-			json(postal_codes), json(labels), json(sources), created_at, opening_hours, siret, json(provenance)) END
+		`+strings.Replace(rareActorSQL, "{json_array}", src.sqlJSONArray(), 1)+`
 		FROM actors WHERE ref >= (SELECT ref FROM actors ORDER BY ref LIMIT 1 OFFSET ?) ORDER BY ref LIMIT ?`, offset, len(out))
 	if err != nil {
 		return err
@@ -532,19 +527,9 @@ func (d *Directory) scanEntries(ctx context.Context, src *DB, parents map[string
 				a.Location = &Location{Lon: lon.Float64, Lat: lat.Float64, Precision: string(precision), Source: string(pointSource)}
 			}
 			if rich != nil {
-				var r []json.RawMessage
-				if err := json.Unmarshal(rich, &r); err != nil || len(r) != 16 {
-					return fmt.Errorf("actor %s: rare columns: %v", sid, err)
+				if err := readRare(a, rich); err != nil {
+					return fmt.Errorf("actor %s: %w", sid, err)
 				}
-				for j, dst := range []*string{&a.Code, &a.SIREN, &a.EPCIType, &a.Zone, &a.Website, &a.Email, &a.Phone, &a.Address, &a.Description} {
-					json.Unmarshal(r[j], dst)
-				}
-				json.Unmarshal(r[9], &a.PostalCodes)
-				json.Unmarshal(r[10], &a.Labels)
-				json.Unmarshal(r[11], &a.Sources)
-				json.Unmarshal(r[13], &a.OpeningHours)
-				json.Unmarshal(r[14], &a.SIRET)
-				json.Unmarshal(r[15], &a.Provenance)
 			}
 			e, _, _ = b.build(a, adoptByActor[sid])
 		}
@@ -598,6 +583,8 @@ type entryBuilder struct {
 	fresh  freshness
 	folded map[string]string
 	buf    []byte
+	typed  []byte // scratch buffers of addExtra
+	extra  []byte
 }
 
 func newEntryBuilder(d *Directory, w *textWriter) *entryBuilder {
@@ -700,7 +687,7 @@ func (b *entryBuilder) build(a *Actor, ads []*Adoption) (entry, []string, []stri
 	a.Links, a.LinkedBy, a.LabelAwards = b.d.facts.of(a.ID)
 	var fd factDates
 	extra, fd := extraProperties(a, ads, names, b.fresh)
-	e.extra = b.w.add(extra)
+	e.extra = b.addExtra(a, extra)
 	e.stale, e.staleAt, e.verified = fd.stale, fd.staleAt, fd.verified
 	return e, tools, planned
 }

@@ -216,6 +216,19 @@ func loadRecord(ctx context.Context, tx *sql.Tx, typ, id string) (*record, error
 	return r, nil
 }
 
+// actor returns the actor id whose versioned content is d.
+func (d *actorData) actor(id string) *Actor {
+	a := &Actor{ID: id, Kind: d.Kind, Name: d.Name, Code: d.Code, SIREN: d.SIREN, EPCIType: d.EPCIType,
+		Departement: d.Departement, Region: d.Region, Parents: d.Parents, PostalCodes: d.PostalCodes,
+		Population: d.Population, Zone: d.Zone, Website: d.Website, Email: d.Email, Phone: d.Phone,
+		Address: d.Address, Description: d.Description, Labels: d.Labels, Sources: d.Sources,
+		OpeningHours: d.OpeningHours, SIRET: d.SIRET, Provenance: d.Provenance}
+	if d.Lon != nil && d.Lat != nil {
+		a.Location = &Location{Lon: *d.Lon, Lat: *d.Lat, Precision: d.Precision, Source: d.PointSource}
+	}
+	return a
+}
+
 func actorDataOf(a *Actor) actorData {
 	d := actorData{Kind: a.Kind, Name: a.Name, Code: a.Code, SIREN: a.SIREN, EPCIType: a.EPCIType,
 		Departement: a.Departement, Region: a.Region, Parents: a.Parents, PostalCodes: a.PostalCodes,
@@ -242,27 +255,13 @@ func writeRecord(ctx context.Context, tx *sql.Tx, r *record, fields map[string]j
 		if err := fromFields(fields, &d); err != nil {
 			return 0, err
 		}
-		var lon, lat any
-		if d.Lon != nil && d.Lat != nil {
-			lon, lat = *d.Lon, *d.Lat
-		} else {
-			d.Precision, d.PointSource = "", ""
-		}
-		args := []any{d.Kind, d.Name, d.Code, d.SIREN, d.EPCIType, d.Departement, d.Region, jsonList(d.PostalCodes),
-			nullInt(d.Population), d.Zone, lon, lat, d.Precision, d.PointSource, d.Website, d.Email, d.Phone, d.Address,
-			d.Description, jsonList(d.Labels), jsonSources(d.Sources), d.OpeningHours, d.SIRET, jsonProvenance(d.Provenance),
-			d.Deleted, next, now}
+		a := d.actor(r.ID)
+		a.Version = next
+		row := &actorRow{a: a, deleted: d.Deleted, created: now, updated: now}
 		if r.exists() {
-			res, err = tx.ExecContext(ctx, `UPDATE actors SET kind = ?, name = ?, code = ?, siren = ?, epci_type = ?,
-				departement = ?, region = ?, postal_codes = ?, population = ?, zone = ?, lon = ?, lat = ?, precision = ?,
-				point_source = ?, website = ?, email = ?, phone = ?, address = ?, description = ?, labels = ?, sources = ?,
-				opening_hours = ?, siret = ?, provenance = ?,
-				deleted = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?`, append(args, r.ID, r.Version)...)
+			res, err = tx.ExecContext(ctx, updateActorSQL, updateArgs(row, r.Version)...)
 		} else {
-			res, err = tx.ExecContext(ctx, `INSERT INTO actors (kind, name, code, siren, epci_type, departement, region,
-				postal_codes, population, zone, lon, lat, precision, point_source, website, email, phone, address,
-				description, labels, sources, opening_hours, siret, provenance, deleted, version, updated_at, id, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, r.ID, now)...)
+			res, err = tx.ExecContext(ctx, insertActorSQL, insertArgs(row)...)
 		}
 		if err == nil && !slices.Equal(d.Parents, recordParents(r)) {
 			err = writeParents(ctx, tx, r.ID, d.Parents)

@@ -2,7 +2,6 @@ package directory
 
 import (
 	"cmp"
-	"encoding/json"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -415,50 +414,20 @@ func rank(folded, query string, queryExpanded string) int {
 }
 
 // entryCodes returns an entry's official codes (INSEE code, SIREN) and
-// postal codes, read back from its pre-encoded properties: the entry keeps
-// no copy of them. extraProperties writes them first, so reading stops at
-// the first other key; if it ever does not, the whole object is decoded.
+// postal codes, folded, from the typed part of its rare properties.
 func (d *Directory) entryCodes(e *entry) (codes, postal []string) {
-	b := d.text.bytes(e.extra)
-	for len(b) > 1 && b[0] == ',' {
-		key, rest, ok := cutJSONString(b[1:])
-		if !ok || len(rest) == 0 || rest[0] != ':' {
-			break
+	d.rareOf(e, func(i int, v rareValue) bool {
+		switch i {
+		case typedCode, typedSIREN:
+			codes = appendCode(codes, v.text)
+		case typedPostal:
+			for _, c := range v.list {
+				postal = appendCode(postal, c)
+			}
+			return false
 		}
-		rest = rest[1:]
-		switch key {
-		case "code", "siren", "epci_type", "zone":
-			v, r, ok := cutJSONString(rest)
-			if !ok {
-				return d.entryCodesSlow(e)
-			}
-			if key == "code" || key == "siren" {
-				codes = appendCode(codes, v)
-			}
-			b = r
-			continue
-		case "postal_codes":
-			if len(rest) == 0 || rest[0] != '[' {
-				return d.entryCodesSlow(e)
-			}
-			rest = rest[1:]
-			for len(rest) > 0 && rest[0] != ']' {
-				if rest[0] == ',' {
-					rest = rest[1:]
-				}
-				v, r, ok := cutJSONString(rest)
-				if !ok {
-					return d.entryCodesSlow(e)
-				}
-				postal = appendCode(postal, v)
-				rest = r
-			}
-			return codes, postal
-		case "parents", "website":
-			return codes, postal // past where postal codes would be: there are none
-		}
-		return d.entryCodesSlow(e)
-	}
+		return true
+	})
 	return codes, postal
 }
 
@@ -468,52 +437,6 @@ func appendCode(list []string, c string) []string {
 		list = append(list, c)
 	}
 	return list
-}
-
-// entryCodesSlow is entryCodes by decoding the whole of the entry's properties.
-func (d *Directory) entryCodesSlow(e *entry) (codes, postal []string) {
-	var p struct {
-		Code        string   `json:"code"`
-		SIREN       string   `json:"siren"`
-		PostalCodes []string `json:"postal_codes"`
-	}
-	extra := d.text.bytes(e.extra)
-	if len(extra) == 0 {
-		return nil, nil
-	}
-	b := make([]byte, 0, len(extra)+1)
-	b = append(append(append(b, '{'), extra[1:]...), '}')
-	if json.Unmarshal(b, &p) != nil {
-		return nil, nil
-	}
-	codes = appendCode(appendCode(nil, p.Code), p.SIREN)
-	for _, c := range p.PostalCodes {
-		postal = appendCode(postal, c)
-	}
-	return codes, postal
-}
-
-// cutJSONString reads the JSON string at the start of b and returns its
-// value and what follows it.
-func cutJSONString(b []byte) (value string, rest []byte, ok bool) {
-	if len(b) == 0 || b[0] != '"' {
-		return "", nil, false
-	}
-	escaped := false
-	for i := 1; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			escaped = true
-			i++
-		case '"':
-			if !escaped {
-				return string(b[1:i]), b[i+1:], true
-			}
-			err := json.Unmarshal(b[:i+1], &value)
-			return value, b[i+1:], err == nil
-		}
-	}
-	return "", nil, false
 }
 
 // addCodesLocked and removeCodesLocked keep the code indexes in step with

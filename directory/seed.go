@@ -36,10 +36,7 @@ func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) erro
 	}
 	now := formatTime(db.Now())
 
-	insActor, err := tx.PrepareContext(ctx, `INSERT INTO actors (id, kind, name, code, siren, epci_type,
-		departement, region, postal_codes, population, zone, lon, lat, precision, point_source,
-		website, email, phone, address, description, labels, sources, synthetic, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	insActor, err := tx.PrepareContext(ctx, insertActorSQL)
 	if err != nil {
 		return err
 	}
@@ -49,14 +46,7 @@ func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) erro
 		if !IsKind(a.Kind) {
 			return fmt.Errorf("bundle actor %s: unknown kind %q", a.ID, a.Kind)
 		}
-		var lon, lat any
-		if a.Point != nil {
-			lon, lat = a.Point[0], a.Point[1]
-		}
-		if _, err := insActor.ExecContext(ctx, a.ID, a.Kind, a.Name, a.Code, a.SIREN, a.EPCIType,
-			a.Departement, a.Region, jsonList(a.PostalCodes), nullInt(a.Population), a.Zone, lon, lat,
-			a.Precision, a.PointSource, a.Website, a.Email, a.Phone, a.Address, a.Description,
-			jsonList(a.Labels), jsonSources(bundleSources(a.Sources)), false, now, ""); err != nil {
+		if _, err := insActor.ExecContext(ctx, insertArgs(&actorRow{a: bundleActor(a), created: now})...); err != nil {
 			return fmt.Errorf("bundle actor %s: %w", a.ID, formatError(err))
 		}
 	}
@@ -116,6 +106,18 @@ func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) erro
 		return err
 	}
 	return tx.Commit()
+}
+
+// bundleActor is the actor a of the bundle.
+func bundleActor(a *data.Actor) *Actor {
+	out := &Actor{ID: a.ID, Kind: a.Kind, Name: a.Name, Code: a.Code, SIREN: a.SIREN, EPCIType: a.EPCIType,
+		Departement: a.Departement, Region: a.Region, PostalCodes: a.PostalCodes, Population: a.Population,
+		Zone: a.Zone, Website: a.Website, Email: a.Email, Phone: a.Phone, Address: a.Address,
+		Description: a.Description, Labels: a.Labels, Sources: bundleSources(a.Sources), Version: 1}
+	if a.Point != nil {
+		out.Location = &Location{Lon: a.Point[0], Lat: a.Point[1], Precision: a.Precision, Source: a.PointSource}
+	}
+	return out
 }
 
 func bundleSources(in []data.Source) []Source {

@@ -7,57 +7,7 @@ import (
 	"errors"
 )
 
-// actorColumns are the columns scanActor reads, in order.
-const actorColumns = `ref, id, kind, name, code, siren, epci_type, departement, region, postal_codes,
-	population, zone, lon, lat, precision, point_source, website, email, phone, address, description,
-	labels, sources, synthetic, deleted, version, created_at, updated_at, opening_hours, siret, provenance`
-
 type rowScanner interface{ Scan(dest ...any) error }
-
-// scanActor reads one actors row; it returns the row's ref and whether it is deleted.
-func scanActor(s rowScanner) (a *Actor, ref int64, deleted bool, err error) {
-	var id, kind, name, code, siren, epciType, dept, region, postal, zone, precision, pointSource,
-		website, email, phone, address, description, labels, sources, created, updated []byte
-	var openingHours, siret, provenance []byte
-	var population sql.NullInt64
-	var lon, lat sql.NullFloat64
-	var synthetic bool
-	var version int
-	if err = s.Scan(&ref, &id, &kind, &name, &code, &siren, &epciType, &dept, &region, &postal, &population,
-		&zone, &lon, &lat, &precision, &pointSource, &website, &email, &phone, &address, &description, &labels,
-		&sources, &synthetic, &deleted, &version, &created, &updated, &openingHours, &siret, &provenance); err != nil {
-		return nil, 0, false, err
-	}
-	a, ref, _, err = scanActorValues(ref, string(id), kind, name, code, siren, epciType, dept, region, postal, population,
-		zone, lon, lat, precision, pointSource, website, email, phone, address, description, labels, sources,
-		synthetic, version, created, updated)
-	if err == nil {
-		a.OpeningHours, a.SIRET = string(openingHours), string(siret)
-		a.Provenance, err = parseProvenance(provenance)
-	}
-	return a, ref, deleted, err
-}
-
-// scanActorValues makes an Actor from the scanned columns of a row.
-func scanActorValues(ref int64, id string, kind, name, code, siren, epciType, dept, region, postal []byte,
-	population sql.NullInt64, zone []byte, lon, lat sql.NullFloat64, precision, pointSource, website, email,
-	phone, address, description, labels, sources []byte, synthetic bool, version int, created, updated []byte) (*Actor, int64, bool, error) {
-	a := &Actor{ID: id, Kind: string(kind), Name: string(name), Code: string(code), SIREN: string(siren),
-		EPCIType: string(epciType), Departement: string(dept), Region: string(region), Zone: string(zone),
-		Website: string(website), Email: string(email), Phone: string(phone), Address: string(address),
-		Description: string(description), Synthetic: synthetic, Version: version, Population: int(population.Int64)}
-	if lon.Valid && lat.Valid {
-		a.Location = &Location{Lon: lon.Float64, Lat: lat.Float64, Precision: string(precision), Source: string(pointSource)}
-	}
-	err := unmarshalList(string(postal), &a.PostalCodes)
-	if err == nil {
-		if err = unmarshalList(string(labels), &a.Labels); err == nil {
-			err = unmarshalList(string(sources), &a.Sources)
-		}
-	}
-	a.CreatedAt, a.UpdatedAt = parseTime(string(created)), parseTime(string(updated))
-	return a, ref, false, err
-}
 
 func unmarshalList[T any](s string, dst *[]T) error {
 	if s == "" || s == "[]" {

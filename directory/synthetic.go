@@ -93,8 +93,7 @@ func (db *DB) SeedSynthetic(ctx context.Context, o SyntheticOptions, progress fu
 			return err
 		}
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO actors (id, kind, name, departement, region, population, lon, lat,
-		precision, point_source, synthetic, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'synthetic', 1, ?, ?)`)
+	ins, err := tx.PrepareContext(ctx, insertActorSQL)
 	if err != nil {
 		return err
 	}
@@ -138,8 +137,10 @@ func (db *DB) SeedSynthetic(ctx context.Context, o SyntheticOptions, progress fu
 		place := seatPlaces[seats.Nearest(orb.Point{lon, lat}, geo.NearestOptions{K: 1})[0].Ref]
 		population := int(math.Exp(4 + rnd.Float64()*8)) // 55 to 160,000, log-uniform
 		id := fmt.Sprintf("%s-synthetique-%0*d", kind, width, i)
-		if _, err := ins.ExecContext(ctx, id, kind, fmt.Sprintf("Lieu synthétique %0*d", width, i), place[0], place[1],
-			population, lon, lat, precision, now, now); err != nil {
+		a := Actor{ID: id, Kind: kind, Name: fmt.Sprintf("Lieu synthétique %0*d", width, i), Departement: place[0],
+			Region: place[1], Population: population, Synthetic: true, Version: 1,
+			Location: &Location{Lon: lon, Lat: lat, Precision: precision, Source: "synthetic"}}
+		if _, err := ins.ExecContext(ctx, insertArgs(&actorRow{a: &a, created: now, updated: now})...); err != nil {
 			return fmt.Errorf("synthetic actor %d: %w", i, err)
 		}
 		if rnd.Float64() < 0.001*tools {

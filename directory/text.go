@@ -57,6 +57,13 @@ func (s *textStore) bytes(t text) []byte {
 	return s.blocks[t.off>>textBlockBits][i : i+t.n : i+t.n]
 }
 
+// after returns the bytes that follow t in its block: what was written
+// with t in one add (see addExtra). They must not be written to.
+func (s *textStore) after(t text) []byte {
+	i := t.off & (textBlockSize - 1)
+	return s.blocks[t.off>>textBlockBits][i+t.n:]
+}
+
 // reserve gives a writer a slot holding a new block of at least n bytes.
 func (s *textStore) reserve(n int) (uint32, []byte) {
 	s.mu.Lock()

@@ -49,7 +49,8 @@ type Adopter struct {
 	ActorID  string
 	Name     string
 	Kind     string
-	Feature  []byte
+	Feature  []byte       // for the JSON API
+	View     AdoptionView // for pages
 }
 
 // FindToolBySlug returns the tool and every adoption of it (in use first,
@@ -65,6 +66,7 @@ func (d *Directory) FindToolBySlug(ctx context.Context, slug string) (*Tool, []A
 	c := *t
 	c.Adopters = len(d.byTool[slug])
 	var out []Adopter
+	fr := d.freshness()
 	for ref, ads := range d.adopt {
 		e := &d.entries[ref]
 		if e.deleted {
@@ -73,7 +75,7 @@ func (d *Directory) FindToolBySlug(ctx context.Context, slug string) (*Tool, []A
 		for _, ad := range ads {
 			if ad.ToolSlug == slug {
 				out = append(out, Adopter{Adoption: *ad, ActorID: d.str(e.id), Name: d.str(e.name), Kind: d.sym(e.kind),
-					Feature: d.encodeAdoptionFeature(ad, t.Name, e, d.freshness())})
+					Feature: d.encodeAdoptionFeature(ad, t.Name, e, fr), View: d.adoptionViewLocked(ad, e, fr)})
 			}
 		}
 	}
@@ -113,9 +115,33 @@ func (d *Directory) AdoptionFeature(ctx context.Context, id string) ([]byte, err
 func (d *Directory) FindAdoptions(ctx context.Context, f ActorFilter) (*FeaturePage, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	af := f
+	all, err := d.findAdoptionsLocked(&f)
+	if err != nil {
+		return nil, err
+	}
+	page := &FeaturePage{Matched: len(all), Counted: true, Seq: d.seq}
+	fr := d.freshness()
+	if f.Offset < len(all) {
+		for _, a := range all[f.Offset:min(len(all), f.Offset+f.Limit)] {
+			page.Features = append(page.Features, d.encodeAdoptionFeature(a.ad, d.tools[a.ad.ToolSlug].Name, &d.entries[a.ref], fr))
+		}
+	}
+	page.More = f.Offset+len(page.Features) < len(all)
+	return page, nil
+}
+
+// adoptionAt is an adoption and the ref of its adopter.
+type adoptionAt struct {
+	ad  *Adoption
+	ref uint32
+}
+
+// findAdoptionsLocked returns the adoptions FindAdoptions answers, all of
+// them, in adopter ref order then by tool slug.
+func (d *Directory) findAdoptionsLocked(f *ActorFilter) ([]adoptionAt, error) {
+	af := *f
 	af.Tools, af.Themes = nil, nil
-	if err := d.validateFilterLocked(&f); err != nil {
+	if err := d.validateFilterLocked(f); err != nil {
 		return nil, err
 	}
 	m := d.newMatcherLocked(&af)
@@ -128,9 +154,8 @@ func (d *Directory) FindAdoptions(ctx context.Context, f ActorFilter) (*FeatureP
 		refs = append(refs, ref)
 	}
 	slices.Sort(refs)
-	var all [][]byte
+	var all []adoptionAt
 	for _, ref := range refs {
-		e := &d.entries[ref]
 		if !m.match(ref) {
 			continue
 		}
@@ -148,15 +173,10 @@ func (d *Directory) FindAdoptions(ctx context.Context, f ActorFilter) (*FeatureP
 					continue
 				}
 			}
-			all = append(all, d.encodeAdoptionFeature(ad, t.Name, e, d.freshness()))
+			all = append(all, adoptionAt{ad, ref})
 		}
 	}
-	page := &FeaturePage{Matched: len(all), Counted: true, Seq: d.seq}
-	if f.Offset < len(all) {
-		page.Features = all[f.Offset:min(len(all), f.Offset+f.Limit)]
-	}
-	page.More = f.Offset+len(page.Features) < len(all)
-	return page, nil
+	return all, nil
 }
 
 func (d *Directory) encodeAdoptionFeature(ad *Adoption, toolName string, e *entry, fr freshness) []byte {

@@ -233,22 +233,12 @@ func (p *pages) departementBox(c *gin.Context, dept string) []float64 {
 	if dept == "" {
 		return nil
 	}
-	page, err := p.s.dir.FindActors(c.Request.Context(), directory.ActorFilter{Departements: []string{dept},
-		Kinds: []string{directory.KindCommune}, Precisions: []string{directory.PrecisionExact}, Limit: 2000})
-	if err != nil || len(page.Features) == 0 {
+	b, n, err := p.s.dir.ExtentOf(c.Request.Context(), directory.ActorFilter{Departements: []string{dept},
+		Kinds: []string{directory.KindCommune}, Precisions: []string{directory.PrecisionExact}})
+	if err != nil || n == 0 || b.Max[0]-b.Min[0] > 20 {
 		return nil
 	}
-	box := []float64{180, 90, -180, -90}
-	for _, raw := range page.Features {
-		if f, err := decodeFeature(raw); err == nil && f.HasPoint {
-			box[0], box[1] = min(box[0], f.Lon), min(box[1], f.Lat)
-			box[2], box[3] = max(box[2], f.Lon), max(box[3], f.Lat)
-		}
-	}
-	if box[0] > box[2] || box[2]-box[0] > 20 {
-		return nil
-	}
-	return box
+	return []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 }
 
 // handleActorNew serves and takes the form that adds an actor (of a kind

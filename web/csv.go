@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -13,66 +12,60 @@ import (
 	"github.com/voisinage/voisinage/directory"
 )
 
-// featureDoc is the decoded shape of a pre-encoded feature, for CSV rows.
-type featureDoc struct {
-	ID       string `json:"id"`
-	Geometry *struct {
-		Coordinates []float64 `json:"coordinates"`
-	} `json:"geometry"`
-	Properties struct {
-		Kind        string   `json:"kind"`
-		Name        string   `json:"name"`
-		Code        string   `json:"code"`
-		SIREN       string   `json:"siren"`
-		EPCIType    string   `json:"epci_type"`
-		Departement string   `json:"departement"`
-		Region      string   `json:"region"`
-		Zone        string   `json:"zone"`
-		Population  int      `json:"population"`
-		PostalCodes []string `json:"postal_codes"`
-		Parents     []string `json:"parents"`
-		Precision   string   `json:"precision"`
-		PointSource string   `json:"point_source"`
-		Website     string   `json:"website"`
-		Email       string   `json:"email"`
-		Phone       string   `json:"phone"`
-		Address     string   `json:"address"`
-		Hours       string   `json:"opening_hours"`
-		SIRET       string   `json:"siret"`
-		Provenance  map[string]struct {
-			Source string `json:"source"`
-			AsOf   string `json:"as_of"`
-		} `json:"provenance"`
-		Stale     bool     `json:"stale"`
-		Tools     []string `json:"tools"`
-		Labels    []string `json:"labels"`
-		Synthetic bool     `json:"synthetic"`
-		Version   int      `json:"version"`
-		UpdatedAt string   `json:"updated_at"`
-		// adoptions
-		Actor     string             `json:"actor"`
-		ActorName string             `json:"actor_name"`
-		ActorKind string             `json:"actor_kind"`
-		Tool      string             `json:"tool"`
-		ToolName  string             `json:"tool_name"`
-		Usage     string             `json:"usage"`
-		Since     int                `json:"since"`
-		Status    string             `json:"status"`
-		Contact   string             `json:"contact"`
-		URL       string             `json:"url"`
-		AsOf      string             `json:"as_of"`
-		Sources   []directory.Source `json:"sources"`
-	} `json:"properties"`
+// csvColumn is one column of a CSV export: its header and its cell for a
+// view (actor or adoption). Header and rows are made from the same list.
+type csvColumn[T any] struct {
+	name string
+	cell func(v *T) string
 }
 
-var (
-	actorCSVHeader = []string{"id", "kind", "name", "code", "siren", "epci_type", "departement", "region",
-		"zone", "population", "postal_codes", "parents", "lon", "lat", "precision", "point_source",
-		"website", "email", "phone", "address", "opening_hours", "siret", "tools", "labels", "version", "updated_at",
-		"provenance", "stale", "licence"}
-	adoptionCSVHeader = []string{"id", "actor", "actor_name", "actor_kind", "tool", "tool_name", "usage",
-		"since", "status", "as_of", "source", "contact", "url", "lon", "lat", "precision", "version", "licence"}
-)
+// actorCSV are the columns of the actors CSV: the directory's actor
+// fields (directory.ActorCSV), then the licence of the row.
+var actorCSV = func() []csvColumn[directory.ActorView] {
+	var out []csvColumn[directory.ActorView]
+	for _, col := range directory.ActorCSV() {
+		get := col.Cell
+		if col.Number {
+			out = append(out, csvColumn[directory.ActorView]{col.Name, get})
+		} else {
+			out = append(out, csvColumn[directory.ActorView]{col.Name, func(v *directory.ActorView) string { return cell(get(v)) }})
+		}
+	}
+	return append(out, csvColumn[directory.ActorView]{"licence", func(v *directory.ActorView) string {
+		if v.Synthetic {
+			return "synthetic benchmark data"
+		}
+		licence := csvLicence(v.PointSource)
+		for _, p := range v.Provenance {
+			if strings.HasPrefix(p.Source, directory.SourceDILA) {
+				return licence + "; contact: " + directory.DILAAttribution
+			}
+		}
+		return licence
+	}})
+}()
+
+// adoptionCSV are the columns of the adoptions CSV, in order.
+var adoptionCSV = []csvColumn[directory.AdoptionView]{
+	{"id", func(v *directory.AdoptionView) string { return cell(v.ID) }},
+	{"actor", func(v *directory.AdoptionView) string { return cell(v.Actor) }},
+	{"actor_name", func(v *directory.AdoptionView) string { return cell(v.ActorName) }},
+	{"actor_kind", func(v *directory.AdoptionView) string { return cell(v.ActorKind) }},
+	{"tool", func(v *directory.AdoptionView) string { return cell(v.Tool) }},
+	{"tool_name", func(v *directory.AdoptionView) string { return cell(v.ToolName) }},
+	{"usage", func(v *directory.AdoptionView) string { return cell(v.Usage) }},
+	{"since", func(v *directory.AdoptionView) string { return num(v.Since) }},
+	{"status", func(v *directory.AdoptionView) string { return cell(v.Status) }},
+	{"as_of", func(v *directory.AdoptionView) string { return cell(v.AsOf) }},
+	{"source", func(v *directory.AdoptionView) string { return cell(csvSources(v.Sources)) }},
+	{"contact", func(v *directory.AdoptionView) string { return cell(v.Contact) }},
+	{"url", func(v *directory.AdoptionView) string { return cell(v.URL) }},
+	{"lon", func(v *directory.AdoptionView) string { return directory.CoordCell(v.HasPoint, v.Lon) }},
+	{"lat", func(v *directory.AdoptionView) string { return directory.CoordCell(v.HasPoint, v.Lat) }},
+	{"precision", func(v *directory.AdoptionView) string { return v.Precision }},
+	{"version", func(v *directory.AdoptionView) string { return num(v.Version) }},
+	{"licence", func(*directory.AdoptionView) string { return "Licence Ouverte 2.0 (Etalab)" }},
+}
 
 // csvLicence is stated on each row, since CSV has no place for a header note.
 func csvLicence(pointSource string) string {
@@ -101,56 +94,6 @@ func num(n int) string {
 	return strconv.Itoa(n)
 }
 
-func coord(g *struct {
-	Coordinates []float64 `json:"coordinates"`
-}) (string, string) {
-	if g == nil || len(g.Coordinates) < 2 {
-		return "", ""
-	}
-	return strconv.FormatFloat(g.Coordinates[0], 'f', -1, 64), strconv.FormatFloat(g.Coordinates[1], 'f', -1, 64)
-}
-
-// csvRow turns one feature of collection col into a CSV record.
-func csvRow(feature []byte, col string) ([]string, error) {
-	var f featureDoc
-	if err := json.Unmarshal(feature, &f); err != nil {
-		return nil, err
-	}
-	p := &f.Properties
-	lon, lat := coord(f.Geometry)
-	if col == "adoptions" {
-		return []string{cell(f.ID), cell(p.Actor), cell(p.ActorName), cell(p.ActorKind), cell(p.Tool),
-			cell(p.ToolName), cell(p.Usage), num(p.Since), cell(p.Status), cell(p.AsOf), cell(csvSources(p.Sources)),
-			cell(p.Contact), cell(p.URL),
-			lon, lat, p.Precision, num(p.Version), "Licence Ouverte 2.0 (Etalab)"}, nil
-	}
-	licence := csvLicence(p.PointSource)
-	var prov []string
-	fromDILA := false
-	for _, field := range directory.ProvenanceFields {
-		if pr, ok := p.Provenance[field]; ok {
-			prov = append(prov, field+"="+pr.Source+"@"+pr.AsOf)
-			fromDILA = fromDILA || strings.HasPrefix(pr.Source, directory.SourceDILA)
-		}
-	}
-	if fromDILA {
-		licence += "; contact: " + directory.DILAAttribution
-	}
-	if p.Synthetic {
-		licence = "synthetic benchmark data"
-	}
-	stale := ""
-	if p.Stale {
-		stale = "true"
-	}
-	return []string{cell(f.ID), cell(p.Kind), cell(p.Name), cell(p.Code), cell(p.SIREN), cell(p.EPCIType),
-		cell(p.Departement), cell(p.Region), cell(p.Zone), num(p.Population),
-		cell(strings.Join(p.PostalCodes, " ")), cell(strings.Join(p.Parents, " ")), lon, lat,
-		cell(p.Precision), cell(p.PointSource), cell(p.Website), cell(p.Email), cell(p.Phone),
-		cell(p.Address), cell(p.Hours), cell(p.SIRET), cell(strings.Join(p.Tools, " ")), cell(strings.Join(p.Labels, " | ")),
-		num(p.Version), cell(p.UpdatedAt), cell(strings.Join(prov, " ")), stale, licence}, nil
-}
-
 // csvSources cites sources in one cell: "Title — Publication, date, URL",
 // several separated by " | " (as the API gives them: no internal file names).
 func csvSources(ss []directory.Source) string {
@@ -170,22 +113,14 @@ func csvSources(ss []directory.Source) string {
 	return strings.Join(out, " | ")
 }
 
-func csvHeader(col string) []string {
-	if col == "adoptions" {
-		return adoptionCSVHeader
-	}
-	return actorCSVHeader
-}
-
-// writeCSV writes features of collection col as a CSV attachment.
-func (s *Server) writeCSV(c *gin.Context, filename string, features [][]byte, col string) {
+// writeCSV writes the rows of columns for views as a CSV attachment.
+func writeCSV[T any](c *gin.Context, filename string, columns []csvColumn[T], views []T) {
 	c.Header("Content-Type", mediaCSV+"; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
 	c.Status(http.StatusOK)
-	i := 0
-	s.streamCSV(c.Writer, col, func(fn func([]byte) error) error {
-		for ; i < len(features); i++ {
-			if err := fn(features[i]); err != nil {
+	streamCSV(c.Writer, columns, func(fn func(*T) error) error {
+		for i := range views {
+			if err := fn(&views[i]); err != nil {
 				return err
 			}
 		}
@@ -193,16 +128,20 @@ func (s *Server) writeCSV(c *gin.Context, filename string, features [][]byte, co
 	})
 }
 
-// streamCSV writes a header then one row per feature that each yields.
-func (s *Server) streamCSV(w io.Writer, col string, each func(func([]byte) error) error) error {
+// streamCSV writes the header of columns, then a row for each view that
+// each yields.
+func streamCSV[T any](w io.Writer, columns []csvColumn[T], each func(func(*T) error) error) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader(col)); err != nil {
+	row := make([]string, len(columns))
+	for i, col := range columns {
+		row[i] = col.name
+	}
+	if err := cw.Write(row); err != nil {
 		return err
 	}
-	err := each(func(f []byte) error {
-		row, err := csvRow(f, col)
-		if err != nil {
-			return err
+	err := each(func(v *T) error {
+		for i, col := range columns {
+			row[i] = col.cell(v)
 		}
 		return cw.Write(row)
 	})

@@ -15,6 +15,13 @@
 // with directory.NewKey beside the handler that returns them; see "How to
 // add an error" in directory/error.go.
 //
+// Reads: the JSON API writes the features the directory pre-encodes
+// (FindActors, Nearby…) without decoding them; pages and the CSV exports
+// read typed views (FindActorViews, NearbyViews…: directory/view.go) and
+// never decode a feature. The API handlers of logged-in users are calls
+// adapted by userAPI (api.go); the contribution pages share one form flow
+// (contrib.go, one file per record type).
+//
 // It imports directory (and, through it, geo), data (France's outline for
 // the maps), mcpserver (the MCP server it mounts) and webhook (the guard
 // that checks webhook addresses); nothing of the project imports web but cmd.

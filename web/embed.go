@@ -33,7 +33,7 @@ type embedData struct {
 	Basemap     bool
 	Origin      *nearbyOrigin
 	RadiusKm    float64
-	Items       []featureView
+	Items       []directory.ActorView
 	Matched     int
 	Complete    bool // Items holds every matching actor
 	Title       string
@@ -98,21 +98,13 @@ func (p *pages) handleEmbed(c *gin.Context) {
 	cfg.Filter, d.Filter = f, f
 	switch {
 	case d.Origin != nil:
-		found, _, err := p.s.dir.Nearby(ctx, directory.NearbyQuery{Lon: d.Origin.Lon, Lat: d.Origin.Lat,
+		found, _, err := p.s.dir.NearbyViews(ctx, directory.NearbyQuery{Lon: d.Origin.Lon, Lat: d.Origin.Lat,
 			Limit: embedListMax, MaxMeters: d.RadiusKm * 1000, Filter: f.actorFilter()})
 		if err != nil {
 			p.s.writeError(c, err)
 			return
 		}
-		for _, n := range found {
-			v, err := decodeFeature(n.Feature)
-			if err != nil {
-				p.s.writeError(c, err)
-				return
-			}
-			v.Distance = n.Meters
-			d.Items = append(d.Items, v)
-		}
+		d.Items = found
 		d.Matched, d.Complete, d.WithDistRow = len(d.Items), len(d.Items) < embedListMax, true
 		cfg.Radius = &struct {
 			Lon float64 `json:"lon"`
@@ -123,14 +115,9 @@ func (p *pages) handleEmbed(c *gin.Context) {
 	case members != nil:
 		var box *orb.Bound
 		for _, id := range members {
-			raw, _, err := p.s.dir.ActorFeature(ctx, id)
+			v, err := p.s.dir.FindActorView(ctx, id)
 			if err != nil {
 				continue
-			}
-			v, err := decodeFeature(raw)
-			if err != nil {
-				p.s.writeError(c, err)
-				return
 			}
 			if v.HasPoint {
 				pt := orb.Point{v.Lon, v.Lat}
@@ -152,7 +139,7 @@ func (p *pages) handleEmbed(c *gin.Context) {
 			af.Bound = &orb.Bound{Min: orb.Point{view.BBox[0], view.BBox[1]}, Max: orb.Point{view.BBox[2], view.BBox[3]}}
 		}
 		af.Limit = embedListMax
-		page, err := p.s.dir.FindActors(ctx, af)
+		page, err := p.s.dir.FindActorViews(ctx, af)
 		if err != nil {
 			p.s.writeError(c, err)
 			return
@@ -166,12 +153,8 @@ func (p *pages) handleEmbed(c *gin.Context) {
 			}
 		}
 		if !page.More {
-			if d.Items, err = decodeFeatures(page.Features); err != nil {
-				p.s.writeError(c, err)
-				return
-			}
-			d.Complete = true
-			slices.SortFunc(d.Items, func(a, b featureView) int {
+			d.Items, d.Complete = page.Items, true
+			slices.SortFunc(d.Items, func(a, b directory.ActorView) int {
 				return cmp.Or(strings.Compare(directory.Fold(a.Name), directory.Fold(b.Name)), strings.Compare(a.ID, b.ID))
 			})
 		}

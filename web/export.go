@@ -79,8 +79,8 @@ func (s *Server) handleExportCSV(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if err := s.streamCSV(c.Writer, "actors", func(fn func([]byte) error) error {
-		return s.dir.EachActorFeature(ctx, fn)
+	if err := streamCSV(c.Writer, actorCSV, func(fn func(*directory.ActorView) error) error {
+		return s.dir.EachActorView(ctx, fn)
 	}); err != nil {
 		s.log.WarnContext(ctx, "export interrupted", "err", err)
 	}

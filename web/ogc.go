@@ -233,6 +233,10 @@ func (s *Server) handleItems(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	if format == "csv" {
+		s.handleItemsCSV(c, col, f)
+		return
+	}
 	var page *directory.FeaturePage
 	var err error
 	if col == "adoptions" {
@@ -245,10 +249,6 @@ func (s *Server) handleItems(c *gin.Context) {
 		return
 	}
 	defer page.Release() // once written
-	if format == "csv" {
-		s.writeCSV(c, col+".csv", page.Features, col)
-		return
-	}
 	base := s.baseURL(c.Request)
 	self := base + c.Request.URL.Path
 	links := []link{
@@ -268,6 +268,26 @@ func (s *Server) handleItems(c *gin.Context) {
 		matched: page.Matched, withMatched: page.Counted, links: links, timeStamp: time.Now().UTC(), joined: page.Joined(),
 		extra: addWarnings(nil, swappedBoxWarning(f.Bound)),
 	})
+}
+
+// handleItemsCSV answers a page of items as CSV rows, made from views.
+func (s *Server) handleItemsCSV(c *gin.Context, col string, f directory.ActorFilter) {
+	ctx := c.Request.Context()
+	if col == "adoptions" {
+		page, err := s.dir.FindAdoptionViews(ctx, f)
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		writeCSV(c, col+".csv", adoptionCSV, page.Items)
+		return
+	}
+	page, err := s.dir.FindActorViews(ctx, f)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	writeCSV(c, col+".csv", actorCSV, page.Items)
 }
 
 // pageURL rebuilds a page's URL with another offset (and format), its

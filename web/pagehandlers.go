@@ -2,7 +2,6 @@ package web
 
 import (
 	"cmp"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,82 +12,6 @@ import (
 
 	"github.com/voisinage/voisinage/directory"
 )
-
-// featureView is an actor (or adoption) feature decoded for a template.
-type featureView struct {
-	ID          string
-	Kind        string
-	Name        string
-	Departement string
-	Region      string
-	Population  int
-	Precision   string
-	HasPoint    bool
-	Lon, Lat    float64
-	Distance    float64 // metres; only for nearby results
-	Adoptions   []adoptionView
-	Matched     []adoptionView // nearby: the adoptions answering the question
-	Adopter     string         // nearby: in_use or planned
-}
-
-// adoptionView is an adoption as the feature properties give it.
-type adoptionView struct {
-	Tool     string             `json:"tool"`
-	ToolName string             `json:"tool_name"`
-	Usage    string             `json:"usage"`
-	Since    int                `json:"since"`
-	Status   string             `json:"status"`
-	Contact  string             `json:"contact"`
-	URL      string             `json:"url"`
-	AsOf     string             `json:"as_of"`
-	Sources  []directory.Source `json:"sources"`
-	Stale    bool               `json:"stale"`
-}
-
-// decodeFeature reads the members of a pre-encoded feature that pages show.
-func decodeFeature(raw []byte) (featureView, error) {
-	var f struct {
-		ID       string `json:"id"`
-		Geometry *struct {
-			Coordinates []float64 `json:"coordinates"`
-		} `json:"geometry"`
-		Properties struct {
-			Kind        string         `json:"kind"`
-			Name        string         `json:"name"`
-			Departement string         `json:"departement"`
-			Region      string         `json:"region"`
-			Population  int            `json:"population"`
-			Precision   string         `json:"precision"`
-			DistanceM   float64        `json:"distance_m"`
-			Adoptions   []adoptionView `json:"adoptions"`
-			Matched     []adoptionView `json:"matched_adoptions"`
-			Adopter     string         `json:"adopter"`
-		} `json:"properties"`
-	}
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return featureView{}, err
-	}
-	v := featureView{ID: f.ID, Kind: f.Properties.Kind, Name: f.Properties.Name, Departement: f.Properties.Departement,
-		Region: f.Properties.Region, Population: f.Properties.Population, Precision: f.Properties.Precision,
-		Distance: f.Properties.DistanceM, Adoptions: f.Properties.Adoptions, Matched: f.Properties.Matched,
-		Adopter: f.Properties.Adopter}
-	if f.Geometry != nil && len(f.Geometry.Coordinates) == 2 {
-		v.HasPoint, v.Lon, v.Lat = true, f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]
-	}
-	return v, nil
-}
-
-func decodeFeatures(raws [][]byte) ([]featureView, error) {
-	out := make([]featureView, 0, len(raws))
-	for _, r := range raws {
-		v, err := decodeFeature(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
 
 // option is one entry of a filter menu.
 type option struct {
@@ -296,7 +219,7 @@ type nearbyData struct {
 	Pop        string
 	MaxKm      string
 	Origin     *nearbyOrigin
-	Results    []featureView
+	Results    []directory.ActorView
 	Searched   bool
 	Message    string
 	ShareURL   string
@@ -315,7 +238,7 @@ type nearbyEmpty struct {
 	Reason        string
 	NearestKm     float64
 	Themes        []string
-	Suggestions   []featureView
+	Suggestions   []directory.ActorView
 	Unplaced      []directory.ActorRef
 	UnplacedCount int
 }
@@ -407,20 +330,14 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 	}
 	if d.Origin != nil && d.Message == "" {
 		d.Searched = true
-		found, _, err := p.s.dir.Nearby(ctx, nq)
+		found, _, err := p.s.dir.NearbyViews(ctx, nq)
 		if code := directory.ErrorCode(err); code == directory.EINVALID {
 			d.Message = directory.ErrorMessage(err)
 		} else if err != nil {
 			p.s.writeError(c, err)
 			return
 		}
-		for _, n := range found {
-			v, err := decodeFeature(n.Feature)
-			if err != nil {
-				p.s.writeError(c, err)
-				return
-			}
-			v.Distance = n.Meters
+		for _, v := range found {
 			v.Adoptions = v.Matched
 			d.Results = append(d.Results, v)
 		}
@@ -433,15 +350,14 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 			}
 			d.Empty = &nearbyEmpty{Reason: ans.Reason, NearestKm: ans.NearestMeters / 1000, Themes: ans.SuggestedThemes,
 				Unplaced: ans.Unplaced, UnplacedCount: ans.UnplacedCount}
-			for _, n := range ans.Suggestions {
-				v, err := decodeFeature(n.Feature)
-				if err != nil {
+			if len(ans.Suggestions) > 0 {
+				if d.Empty.Suggestions, _, err = p.s.dir.NearbyViews(ctx, ans.SuggestionQuery); err != nil {
 					p.s.writeError(c, err)
 					return
 				}
-				v.Distance = n.Meters
-				v.Adoptions = v.Matched
-				d.Empty.Suggestions = append(d.Empty.Suggestions, v)
+				for i := range d.Empty.Suggestions {
+					d.Empty.Suggestions[i].Adoptions = d.Empty.Suggestions[i].Matched
+				}
 			}
 		}
 		share := url.Values{}
@@ -612,16 +528,11 @@ func (p *pages) handleActorPage(c *gin.Context) {
 // toolData is the tool page's.
 type toolData struct {
 	Tool     *directory.Tool
-	Adopters []toolAdopter
+	Adopters []directory.Adopter
 	History  *historyView
 	// Counts by status of the adopters listed, so that the figures the page
 	// gives are those of its own list.
 	InUse, Planned, Abandoned int
-}
-
-type toolAdopter struct {
-	directory.Adopter
-	featureView
 }
 
 // handleToolPage serves a tool's page: what it is and who uses it.
@@ -637,20 +548,8 @@ func (p *pages) handleToolPage(c *gin.Context) {
 		p.s.writeError(c, err)
 		return
 	}
+	d.Adopters = adopters
 	for _, a := range adopters {
-		v, err := decodeFeature(a.Feature)
-		if err != nil {
-			p.s.writeError(c, err)
-			return
-		}
-		var props struct {
-			Properties struct {
-				Precision string `json:"precision"`
-			} `json:"properties"`
-		}
-		_ = json.Unmarshal(a.Feature, &props)
-		v.Precision, v.Kind, v.Name, v.ID = props.Properties.Precision, a.Kind, a.Name, a.ActorID
-		d.Adopters = append(d.Adopters, toolAdopter{a, v})
 		switch a.Adoption.Status {
 		case directory.StatusInUse:
 			d.InUse++
@@ -705,30 +604,23 @@ func (p *pages) handleToolIndexPage(c *gin.Context) {
 func (p *pages) handleSearchPage(c *gin.Context) {
 	cat := p.lang(c, true)
 	q := strings.TrimSpace(c.Query("q"))
-	var hits []featureView
+	var hits []directory.ActorView
 	var msg string
 	if q != "" {
-		found, err := p.s.dir.Search(c.Request.Context(), q, 50, nil)
+		found, err := p.s.dir.SearchViews(c.Request.Context(), q, 50, nil)
 		if directory.ErrorCode(err) == directory.EINVALID {
 			msg = directory.ErrorMessage(err)
 		} else if err != nil {
 			p.s.writeError(c, err)
 			return
 		}
-		for _, h := range found {
-			v, err := decodeFeature(h.Feature)
-			if err != nil {
-				p.s.writeError(c, err)
-				return
-			}
-			hits = append(hits, v)
-		}
+		hits = found
 	}
 	pg := p.newPage(c, cat, "search", "", cat.T("search.title"))
 	pg.Config = p.config(c, cat, nil)
 	pg.Data = struct {
 		Q       string
-		Hits    []featureView
+		Hits    []directory.ActorView
 		Message string
 	}{q, hits, msg}
 	p.render(c, http.StatusOK, "search", pg)
