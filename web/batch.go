@@ -26,8 +26,8 @@ var (
 
 func (s *Server) registerBatchRoutes() {
 	s.engine.POST("/api/imports/adoptions", s.handleBatchCreate)
-	s.engine.POST("/api/imports/:id/approve", s.handleBatchDecide(true))
-	s.engine.POST("/api/imports/:id/reject", s.handleBatchDecide(false))
+	s.engine.POST("/api/imports/:id/approve", userAPI(s, "id", s.handleBatchDecide(true)))
+	s.engine.POST("/api/imports/:id/reject", userAPI(s, "id", s.handleBatchDecide(false)))
 }
 
 // batchErrorBody is an error answer with the report that says which rows to fix.
@@ -80,30 +80,20 @@ func (s *Server) handleBatchCreate(c *gin.Context) {
 	c.JSON(status, rep)
 }
 
-func (s *Server) handleBatchDecide(approve bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		u := s.requireUser(c)
-		if u == nil {
-			return
-		}
-		id, err := directory.ParseID("id", c.Param("id"))
+// batchDecisionBody is the optional reason of a batch decision.
+type batchDecisionBody struct {
+	Reason string `json:"reason"`
+}
+
+func (batchDecisionBody) optionalBody() {}
+
+func (s *Server) handleBatchDecide(approve bool) func(*apiRequest, *batchDecisionBody) (reply, error) {
+	return func(r *apiRequest, b *batchDecisionBody) (reply, error) {
+		n, err := s.dir.DecideBatch(r.ctx, r.user, r.id, approve, b.Reason)
 		if err != nil {
-			s.writeError(c, err)
-			return
+			return reply{}, err
 		}
-		var in struct {
-			Reason string `json:"reason"`
-		}
-		if c.Request.ContentLength != 0 && !s.bindJSON(c, &in) {
-			return
-		}
-		n, err := s.dir.DecideBatch(c.Request.Context(), u, id, approve, in.Reason)
-		if err != nil {
-			s.writeError(c, err)
-			return
-		}
-		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, gin.H{"id": id, "decided": n, "approved": approve})
+		return ok(gin.H{"id": r.id, "decided": n, "approved": approve}), nil
 	}
 }
 

@@ -15,11 +15,11 @@ import (
 // the facts to check (older than the threshold and never confirmed).
 
 func (s *Server) registerConfirmRoutes() {
-	s.engine.POST("/api/confirmations", s.handleConfirmCreate)
-	s.get("/api/confirmations", s.handleConfirmIndex)
-	s.engine.POST("/api/confirmations/:id/approve", s.handleConfirmDecide(true))
-	s.engine.POST("/api/confirmations/:id/reject", s.handleConfirmDecide(false))
-	s.get("/api/stale", s.handleStaleIndex)
+	s.engine.POST("/api/confirmations", userAPI(s, "", s.handleConfirmCreate))
+	s.get("/api/confirmations", userAPI(s, "", s.handleConfirmIndex))
+	s.engine.POST("/api/confirmations/:id/approve", userAPI(s, "id", s.handleConfirmDecide(true)))
+	s.engine.POST("/api/confirmations/:id/reject", userAPI(s, "id", s.handleConfirmDecide(false)))
+	s.get("/api/stale", userAPI(s, "", s.handleStaleIndex))
 }
 
 // confirmationJSON is a confirmation as the API gives it.
@@ -50,81 +50,55 @@ func toConfirmationJSON(c *directory.Confirmation) confirmationJSON {
 
 // handleConfirmCreate records a confirmation: 201 when it applied at once
 // (moderators, representatives), 202 when it waits for a moderator.
-func (s *Server) handleConfirmCreate(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	var in struct {
-		TargetType string `json:"target_type"`
-		TargetID   string `json:"target_id"`
-		Field      string `json:"field"`
-	}
-	if !s.bindJSON(c, &in) {
-		return
-	}
-	conf, err := s.dir.ConfirmFact(c.Request.Context(), u, directory.ConfirmInput{TargetType: in.TargetType,
-		TargetID: in.TargetID, Field: in.Field})
+// confirmBody is a confirmation as posted.
+type confirmBody struct {
+	TargetType string `json:"target_type"`
+	TargetID   string `json:"target_id"`
+	Field      string `json:"field"`
+}
+
+func (s *Server) handleConfirmCreate(r *apiRequest, b *confirmBody) (reply, error) {
+	conf, err := s.dir.ConfirmFact(r.ctx, r.user, directory.ConfirmInput{TargetType: b.TargetType,
+		TargetID: b.TargetID, Field: b.Field})
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	status := http.StatusAccepted
 	if conf.Status == directory.ConfirmationApplied {
 		status = http.StatusCreated
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(status, toConfirmationJSON(conf))
+	return reply{status: status, body: toConfirmationJSON(conf)}, nil
 }
 
-func (s *Server) handleConfirmIndex(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	p := parseParams(c.Request.URL.RawQuery, []string{"limit", "offset"})
+func (s *Server) handleConfirmIndex(r *apiRequest, _ *noBody) (reply, error) {
+	p := r.query([]string{"limit", "offset"})
 	limit := p.integer("limit", 50, 1, 500, false)
 	offset := p.integer("offset", 0, 0, 1<<31-1, false)
 	if err := p.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	list, total, err := s.dir.FindPendingConfirmations(c.Request.Context(), u, limit, offset)
+	list, total, err := s.dir.FindPendingConfirmations(r.ctx, r.user, limit, offset)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	out := make([]confirmationJSON, len(list))
 	for i, conf := range list {
 		out[i] = toConfirmationJSON(conf)
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"confirmations": out, "numberMatched": total, "numberReturned": len(out)})
+	return ok(gin.H{"confirmations": out, "numberMatched": total, "numberReturned": len(out)}), nil
 }
 
-func (s *Server) handleConfirmDecide(approve bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		u := s.requireUser(c)
-		if u == nil {
-			return
-		}
-		id, err := directory.ParseID("id", c.Param("id"))
-		if err != nil {
-			s.writeError(c, err)
-			return
-		}
-		var conf *directory.Confirmation
+func (s *Server) handleConfirmDecide(approve bool) func(*apiRequest, *noBody) (reply, error) {
+	return func(r *apiRequest, _ *noBody) (reply, error) {
+		decide := s.dir.RejectConfirmation
 		if approve {
-			conf, err = s.dir.ApproveConfirmation(c.Request.Context(), u, id)
-		} else {
-			conf, err = s.dir.RejectConfirmation(c.Request.Context(), u, id)
+			decide = s.dir.ApproveConfirmation
 		}
+		conf, err := decide(r.ctx, r.user, r.id)
 		if err != nil {
-			s.writeError(c, err)
-			return
+			return reply{}, err
 		}
-		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, toConfirmationJSON(conf))
+		return ok(toConfirmationJSON(conf)), nil
 	}
 }
 
@@ -141,31 +115,24 @@ type staleJSON struct {
 	Source      string `json:"source,omitempty"`
 }
 
-func (s *Server) handleStaleIndex(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	p := parseParams(c.Request.URL.RawQuery, []string{"departement", "department", "region", "limit", "offset"})
+func (s *Server) handleStaleIndex(r *apiRequest, _ *noBody) (reply, error) {
+	p := r.query([]string{"departement", "department", "region", "limit", "offset"})
 	f := directory.StaleFilter{Departement: p.str("departement") + p.str("department"), Region: p.str("region"),
 		Limit: p.integer("limit", 50, 1, 500, false), Offset: p.integer("offset", 0, 0, 1<<31-1, false)}
 	if err := p.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	list, total, err := s.dir.FindStaleFacts(c.Request.Context(), u, f)
+	list, total, err := s.dir.FindStaleFacts(r.ctx, r.user, f)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	out := make([]staleJSON, len(list))
 	for i, f := range list {
 		out[i] = staleJSON{Actor: f.ActorID, ActorName: f.ActorName, Kind: f.Kind, Departement: f.Departement,
 			Field: f.Field, Tool: f.Tool, Value: f.Value, AsOf: f.AsOf, Source: f.Source}
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"facts": out, "numberMatched": total, "numberReturned": len(out),
-		"stale_after_years": s.dir.StaleYears()})
+	return ok(gin.H{"facts": out, "numberMatched": total, "numberReturned": len(out),
+		"stale_after_years": s.dir.StaleYears()}), nil
 }
 
 // Pages.

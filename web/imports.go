@@ -16,8 +16,8 @@ import (
 // and as pages.
 
 func (s *Server) registerImportRoutes() {
-	s.get("/api/imports", s.handleImportIndex)
-	s.get("/api/imports/:id", s.handleImportView)
+	s.get("/api/imports", userAPI(s, "", s.handleImportIndex))
+	s.get("/api/imports/:id", userAPI(s, "id", s.handleImportView))
 }
 
 // importJSON is a run as the API gives it.
@@ -42,48 +42,30 @@ func toImportJSON(r *directory.ImportRun, withReport bool) importJSON {
 	return out
 }
 
-func (s *Server) handleImportIndex(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	p := parseParams(c.Request.URL.RawQuery, []string{"kind", "limit"})
+func (s *Server) handleImportIndex(r *apiRequest, _ *noBody) (reply, error) {
+	p := r.query([]string{"kind", "limit"})
 	kind := p.oneOf("kind", "", "", directory.ImportDILA, directory.ImportAdoptions)
 	limit := p.integer("limit", 50, 1, 500, false)
 	if err := p.err(); err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	runs, err := s.dir.FindImportRuns(c.Request.Context(), u, kind, limit)
+	runs, err := s.dir.FindImportRuns(r.ctx, r.user, kind, limit)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
 	out := make([]importJSON, len(runs))
-	for i, r := range runs {
-		out[i] = toImportJSON(r, false)
+	for i, run := range runs {
+		out[i] = toImportJSON(run, false)
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"imports": out, "numberReturned": len(out)})
+	return ok(gin.H{"imports": out, "numberReturned": len(out)}), nil
 }
 
-func (s *Server) handleImportView(c *gin.Context) {
-	u := s.requireUser(c)
-	if u == nil {
-		return
-	}
-	id, err := directory.ParseID("id", c.Param("id"))
+func (s *Server) handleImportView(r *apiRequest, _ *noBody) (reply, error) {
+	run, err := s.dir.FindImportRun(r.ctx, r.user, r.id)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return reply{}, err
 	}
-	r, err := s.dir.FindImportRun(c.Request.Context(), u, id)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, toImportJSON(r, true))
+	return ok(toImportJSON(run, true)), nil
 }
 
 // importsData is the imports page's: the list of runs, or one run.
