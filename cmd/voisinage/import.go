@@ -65,19 +65,11 @@ func runImportDILA(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		return fmt.Errorf("import dila: %w", err)
 	}
 	defer cleanup()
-	db, err := directory.Open(ctx, *dbPath)
+	d, closeDir, err := openDirectory(ctx, *dbPath, nil)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := ensureSeeded(ctx, db, nil); err != nil {
-		return err
-	}
-	d, err := directory.New(ctx, db)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
+	defer closeDir()
 	rep, err := d.ImportDILA(ctx, in, directory.DILAOptions{FileName: name, SourceURL: *url, DryRun: *dryRun})
 	if err != nil {
 		return fmt.Errorf("import dila: %s", errorText(err))
@@ -296,19 +288,11 @@ func runImportAdoptions(ctx context.Context, args []string, stdin io.Reader, std
 		defer f.Close()
 		in, name = f, filepath.Base(p)
 	}
-	db, err := directory.Open(ctx, *dbPath)
+	d, closeDir, err := openDirectory(ctx, *dbPath, nil)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := ensureSeeded(ctx, db, nil); err != nil {
-		return err
-	}
-	d, err := directory.New(ctx, db)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
+	defer closeDir()
 	u, err := d.FindUserByEmail(ctx, *as)
 	if err != nil {
 		return fmt.Errorf("import adoptions: %s", errorText(err))

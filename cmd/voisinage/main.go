@@ -390,6 +390,26 @@ func (m *Main) servePprof() {
 	m.log.Info("profiler", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
 }
 
+// openDirectory opens the database of a one-off command (user, import,
+// mcp), seeds it if it is new and loads the directory over it; closing
+// closes both.
+func openDirectory(ctx context.Context, dbPath string, log *slog.Logger) (*directory.Directory, func(), error) {
+	db, err := directory.Open(ctx, dbPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ensureSeeded(ctx, db, log); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	d, err := directory.New(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return d, func() { d.Close(); db.Close() }, nil
+}
+
 // ensureSeeded fills a new database with the bundled data (once). Servers
 // starting together on one PostgreSQL database take turns: one fills it,
 // the others wait for it.
@@ -443,48 +463,44 @@ func seedOnce(ctx context.Context, db *directory.DB, log *slog.Logger) error {
 // database, one sweeps at a time (the others find the lock taken and skip the
 // round).
 func (m *Main) sweepVotes(ctx context.Context) {
-	defer m.background.Done()
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			m.once(ctx, "sweep-votes", func() {
-				if n, err := m.dir.ApplyVotes(ctx); err != nil {
-					m.log.Error("applying votes", "err", err)
-				} else if n > 0 {
-					m.log.Info("proposals approved by votes", "count", n)
-				}
-				// Login counters whose window is over (guesses at random
-				// e-mails each leave one) are forgotten.
-				if _, err := m.dir.SweepLoginCounters(ctx); err != nil && ctx.Err() == nil {
-					m.log.Error("sweeping login counters", "err", err)
-				}
-			})
+	m.every(ctx, time.Minute, "sweep-votes", func() {
+		if n, err := m.dir.ApplyVotes(ctx); err != nil {
+			m.log.Error("applying votes", "err", err)
+		} else if n > 0 {
+			m.log.Info("proposals approved by votes", "count", n)
 		}
-	}
+		// Login counters whose window is over (guesses at random
+		// e-mails each leave one) are forgotten.
+		if _, err := m.dir.SweepLoginCounters(ctx); err != nil && ctx.Err() == nil {
+			m.log.Error("sweeping login counters", "err", err)
+		}
+	})
 }
 
 // sweepLimits forgets, every ten minutes, the per-address counters kept in a
 // shared database that carry no state any more (one server sweeps at a time).
 func (m *Main) sweepLimits(ctx context.Context) {
+	m.every(ctx, 10*time.Minute, "sweep-limits", func() {
+		if n, err := m.db.SweepLimits(ctx); err != nil {
+			m.log.Error("sweeping the per-address limits", "err", err)
+		} else if n > 0 {
+			m.log.Debug("per-address limits swept", "counters", n)
+		}
+	})
+}
+
+// every runs job once per interval, through once, until ctx ends; it is one
+// of m.background.
+func (m *Main) every(ctx context.Context, interval time.Duration, name string, job func()) {
 	defer m.background.Done()
-	t := time.NewTicker(10 * time.Minute)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			m.once(ctx, "sweep-limits", func() {
-				if n, err := m.db.SweepLimits(ctx); err != nil {
-					m.log.Error("sweeping the per-address limits", "err", err)
-				} else if n > 0 {
-					m.log.Debug("per-address limits swept", "counters", n)
-				}
-			})
+			m.once(ctx, name, job)
 		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/voisinage/voisinage/directory"
 	"github.com/voisinage/voisinage/mcpserver"
 )
 
@@ -50,18 +49,11 @@ func runMCP(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	// The directory logs through slog's default logger: never to stdout,
 	// which carries the protocol.
 	slog.SetDefault(log)
-	db, err := directory.Open(ctx, *dbPath)
+	dir, closeDir, err := openDirectory(ctx, *dbPath, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := ensureSeeded(ctx, db, log); err != nil {
-		return err
-	}
-	dir, err := directory.New(ctx, db)
-	if err != nil {
-		return err
-	}
+	defer closeDir()
 	// The links of the webhook events its proposals queue point to the
 	// site when it is named.
 	fs.Visit(func(f *flag.Flag) {

@@ -39,18 +39,11 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		password = strings.TrimRight(line, "\r\n")
 	}
-	db, err := directory.Open(ctx, *dbPath)
+	d, closeDir, err := openDirectory(ctx, *dbPath, nil)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := ensureSeeded(ctx, db, nil); err != nil {
-		return err
-	}
-	d, err := directory.New(ctx, db)
-	if err != nil {
-		return err
-	}
+	defer closeDir()
 	u, err := d.CreateUser(ctx, directory.Registration{Email: *email, DisplayName: *name, Password: password}, *role)
 	if err != nil {
 		if f := directory.ErrorFields(err); len(f) > 0 {
