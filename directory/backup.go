@@ -66,18 +66,7 @@ func Backup(ctx context.Context, src, dst string) (*BackupInfo, error) {
 	if err := vacuumInto(ctx, src, tmp); err != nil {
 		return nil, err
 	}
-	info, err := Inspect(ctx, tmp)
-	if err != nil {
-		return nil, fmt.Errorf("the new backup does not check: %w", err)
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return nil, err
-	}
-	if err := syncDir(filepath.Dir(dst)); err != nil {
-		return nil, err
-	}
-	info.Path, info.Took = dst, time.Since(start)
-	return info, nil
+	return installBackup(ctx, tmp, dst, start)
 }
 
 func backupPostgres(ctx context.Context, src, dst string, start time.Time) (*BackupInfo, error) {
@@ -112,6 +101,12 @@ func backupPostgres(ctx context.Context, src, dst string, start time.Time) (*Bac
 	if err := syncFile(tmp); err != nil {
 		return nil, err
 	}
+	return installBackup(ctx, tmp, dst, start)
+}
+
+// installBackup checks the synced copy at tmp and renames it over dst, so
+// that dst is always either the old backup or a complete new one.
+func installBackup(ctx context.Context, tmp, dst string, start time.Time) (*BackupInfo, error) {
 	info, err := Inspect(ctx, tmp)
 	if err != nil {
 		return nil, fmt.Errorf("the new backup does not check: %w", err)

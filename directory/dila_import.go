@@ -243,25 +243,14 @@ func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) 
 	}
 	slices.Sort(codes)
 	for _, code := range codes {
+		// A merged commune: its main town hall carries the -01 pivot.
 		cands := halls[code]
-		rec := cands[0]
-		if len(cands) > 1 {
-			// A merged commune: its main town hall carries the -01 pivot.
-			var main []*dilaRecord
-			for _, c := range cands {
-				if c.mainPivot() {
-					main = append(main, c)
-				}
-			}
-			if len(main) != 1 {
-				it := item(cands[0], dilaMairie, code, keyDILANoMainHall, nil)
-				for _, c := range cands {
-					it.Candidates = append(it.Candidates, c.ID+" "+c.Name+" ("+string(c.OldPivot)+")")
-				}
-				rep.Ambiguous = append(rep.Ambiguous, it)
-				continue
-			}
-			rec = main[0]
+		rec, ok := mainRecord(cands)
+		if !ok {
+			it := item(cands[0], dilaMairie, code, keyDILANoMainHall, nil)
+			it.Candidates = candidateNames(cands)
+			rep.Ambiguous = append(rep.Ambiguous, it)
+			continue
 		}
 		e := live(KindCommune + "-" + code)
 		if e == nil || d.sym(e.kind) != KindCommune {
@@ -331,27 +320,43 @@ func (d *Directory) matchDILA(byType map[string][]*dilaRecord, rep *DILAReport) 
 	}
 	for _, id := range seatIDs {
 		cands := seats[id]
-		rec := cands[0]
-		if len(cands) > 1 {
-			var main []*dilaRecord
-			for _, c := range cands {
-				if c.mainPivot() {
-					main = append(main, c)
-				}
-			}
-			if len(main) != 1 {
-				typ, _ := rec.serviceType()
-				it := item(rec, typ, "", keyDILASeveralSeats, Args{"actor": id})
-				it.Actor = id
-				for _, c := range cands {
-					it.Candidates = append(it.Candidates, c.ID+" "+c.Name+" ("+string(c.OldPivot)+")")
-				}
-				rep.Ambiguous = append(rep.Ambiguous, it)
-				continue
-			}
-			rec = main[0]
+		rec, ok := mainRecord(cands)
+		if !ok {
+			typ, _ := cands[0].serviceType()
+			it := item(cands[0], typ, "", keyDILASeveralSeats, Args{"actor": id})
+			it.Actor = id
+			it.Candidates = candidateNames(cands)
+			rep.Ambiguous = append(rep.Ambiguous, it)
+			continue
 		}
 		out = append(out, dilaMatch{actor: id, rec: rec})
+	}
+	return out
+}
+
+// mainRecord returns the record of an actor: the only one, or of several
+// the one that carries the main pivot (-01); false when none or several do.
+func mainRecord(cands []*dilaRecord) (*dilaRecord, bool) {
+	if len(cands) == 1 {
+		return cands[0], true
+	}
+	var main *dilaRecord
+	for _, c := range cands {
+		if c.mainPivot() {
+			if main != nil {
+				return nil, false
+			}
+			main = c
+		}
+	}
+	return main, main != nil
+}
+
+// candidateNames names the records an ambiguous match hesitates between.
+func candidateNames(cands []*dilaRecord) []string {
+	out := make([]string, len(cands))
+	for i, c := range cands {
+		out[i] = c.ID + " " + c.Name + " (" + string(c.OldPivot) + ")"
 	}
 	return out
 }

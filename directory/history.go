@@ -43,37 +43,13 @@ func (d *Directory) FindHistory(ctx context.Context, typ, id string) ([]Version,
 	if !cur.exists() {
 		return nil, NewError(ENOTFOUND, keyNoRecord, Args{"type": typ, "id": id})
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT v.version, v.action, v.data, v.changes, v.author_id, u.display_name,
-		v.proposal_id, v.reason, v.seq, v.created_at FROM versions v LEFT JOIN users u ON u.id = v.author_id
+	rows, err := tx.QueryContext(ctx, `SELECT `+versionColumns+`
 		WHERE v.record_type = ? AND v.record_id = ? ORDER BY v.version DESC`, typ, id)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Version
-	for rows.Next() {
-		v := Version{RecordType: typ, RecordID: id}
-		var data, changes, created string
-		var author, proposal sql.NullInt64
-		var authorName sql.NullString
-		if err := rows.Scan(&v.Version, &v.Action, &data, &changes, &author, &authorName, &proposal, &v.Reason, &v.Seq, &created); err != nil {
-			return nil, err
-		}
-		if author.Valid {
-			v.Author = &UserRef{ID: author.Int64, Name: authorName.String}
-		}
-		v.ProposalID = proposal.Int64
-		v.CreatedAt = parseTime(created)
-		json.Unmarshal([]byte(data), &v.Data)
-		var ch map[string]change
-		json.Unmarshal([]byte(changes), &ch)
-		v.Changes = map[string]FieldChange{}
-		for k, c := range ch {
-			v.Changes[k] = FieldChange{Old: c.Old, New: c.New}
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scanVersions(rows)
+	if err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
@@ -188,13 +164,21 @@ func (d *Directory) FindChanges(ctx context.Context, f ChangeFilter) ([]Version,
 	if f.Tool != "" {
 		where, args = append(where, "v.tools = ?"), append(args, f.Tool)
 	}
-	rows, err := d.db.read.QueryContext(ctx, `SELECT v.record_type, v.record_id, v.version, v.action, v.data, v.changes,
-		v.author_id, u.display_name, v.proposal_id, v.reason, v.seq, v.created_at
-		FROM versions v LEFT JOIN users u ON u.id = v.author_id WHERE `+strings.Join(where, " AND ")+`
+	rows, err := d.db.read.QueryContext(ctx, `SELECT `+versionColumns+` WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY v.seq DESC, v.record_type, v.record_id LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, err
 	}
+	return scanVersions(rows)
+}
+
+// versionColumns are the columns scanVersions reads, with their tables.
+const versionColumns = `v.record_type, v.record_id, v.version, v.action, v.data, v.changes,
+		v.author_id, u.display_name, v.proposal_id, v.reason, v.seq, v.created_at
+		FROM versions v LEFT JOIN users u ON u.id = v.author_id`
+
+// scanVersions reads the rows of a query of versionColumns, and closes them.
+func scanVersions(rows *sql.Rows) ([]Version, error) {
 	defer rows.Close()
 	var out []Version
 	for rows.Next() {

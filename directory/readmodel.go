@@ -767,25 +767,33 @@ func (d *Directory) addLocked(ref uint32, spatial bool) {
 func (d *Directory) addListsLocked(ref uint32) {
 	e := &d.entries[ref]
 	d.noteStaleLocked(e)
-	d.live = insertSorted(d.live, ref)
+	d.editListsLocked(ref, insertSorted)
+}
+
+// editListsLocked applies edit (insertSorted or removeSorted) to each
+// filter list entry ref belongs in: the one list both addListsLocked and
+// removeLocked go through, so that they never disagree.
+func (d *Directory) editListsLocked(ref uint32, edit func([]uint32, uint32) []uint32) {
+	e := &d.entries[ref]
+	d.live = edit(d.live, ref)
 	if !e.hasPoint() {
-		d.unlocated = insertSorted(d.unlocated, ref)
+		d.unlocated = edit(d.unlocated, ref)
 	}
 	kind := d.sym(e.kind)
-	d.byKind[kind] = insertSorted(d.byKind[kind], ref)
+	d.byKind[kind] = edit(d.byKind[kind], ref)
 	if e.dept != 0 {
 		dept := d.sym(e.dept)
-		d.byDept[dept] = insertSorted(d.byDept[dept], ref)
+		d.byDept[dept] = edit(d.byDept[dept], ref)
 	}
 	if e.region != 0 {
 		region := d.sym(e.region)
-		d.byRegion[region] = insertSorted(d.byRegion[region], ref)
+		d.byRegion[region] = edit(d.byRegion[region], ref)
 	}
 	for _, t := range d.toolsOf(ref) {
-		d.byTool[t] = insertSorted(d.byTool[t], ref)
+		d.byTool[t] = edit(d.byTool[t], ref)
 	}
 	for _, t := range d.plannedOf(ref) {
-		d.byPlanned[t] = insertSorted(d.byPlanned[t], ref)
+		d.byPlanned[t] = edit(d.byPlanned[t], ref)
 	}
 }
 
@@ -802,30 +810,12 @@ func (d *Directory) extendExtent(p orb.Point) {
 // removeLocked takes entry ref out of every structure addLocked put it in.
 func (d *Directory) removeLocked(ref uint32) {
 	e := &d.entries[ref]
-	d.live = removeSorted(d.live, ref)
-	kind := d.sym(e.kind)
-	d.byKind[kind] = removeSorted(d.byKind[kind], ref)
-	if e.dept != 0 {
-		dept := d.sym(e.dept)
-		d.byDept[dept] = removeSorted(d.byDept[dept], ref)
-	}
-	if e.region != 0 {
-		region := d.sym(e.region)
-		d.byRegion[region] = removeSorted(d.byRegion[region], ref)
-	}
-	for _, t := range d.toolsOf(ref) {
-		d.byTool[t] = removeSorted(d.byTool[t], ref)
-	}
-	for _, t := range d.plannedOf(ref) {
-		d.byPlanned[t] = removeSorted(d.byPlanned[t], ref)
-	}
+	d.editListsLocked(ref, removeSorted)
 	if e.hasPoint() {
 		d.index.Delete(ref, e.point())
 		spatialDelete(d.kindAt, e.kind, ref, e.point())
 		spatialDelete(d.deptAt, e.dept, ref, e.point())
 		spatialDelete(d.regionAt, e.region, ref, e.point())
-	} else {
-		d.unlocated = removeSorted(d.unlocated, ref)
 	}
 	d.search.remove(ref, e.folded)
 	d.removeCodesLocked(ref)

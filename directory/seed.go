@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -17,23 +18,34 @@ func (db *DB) Seeded(ctx context.Context) (bool, error) {
 	return v != "", err
 }
 
+// beginSeed begins the transaction that fills an empty database, and
+// refuses (ECONFLICT, with key) a database already filled.
+func (db *DB) beginSeed(ctx context.Context, key Key) (*sql.Tx, error) {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v, err := getMeta(ctx, tx, metaDataset); err != nil || v != "" {
+		tx.Rollback()
+		if err == nil {
+			err = NewError(ECONFLICT, key, Args{"dataset": v})
+		}
+		return nil, err
+	}
+	return tx, nil
+}
+
 // SeedBundle fills an empty database with the bundled dataset, in one
 // transaction: either everything is there afterwards, or nothing is. It
 // refuses a database that was already filled. Loading the bundle is not a
 // change of its records: they have no "last updated" date (updated_at is
 // empty) until a real change.
 func (db *DB) SeedBundle(ctx context.Context, b *data.Bundle, label string) error {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginSeed(ctx, keySeeded)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-
-	if v, err := getMeta(ctx, tx, metaDataset); err != nil {
-		return err
-	} else if v != "" {
-		return NewError(ECONFLICT, keySeeded, Args{"dataset": v})
-	}
 	now := formatTime(db.Now())
 
 	insActor, err := tx.PrepareContext(ctx, insertActorSQL)

@@ -73,16 +73,11 @@ func (db *DB) SeedSynthetic(ctx context.Context, o SyntheticOptions, progress fu
 		}
 	}
 
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginSeed(ctx, keySyntheticSeeded)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if v, err := getMeta(ctx, tx, metaDataset); err != nil {
-		return err
-	} else if v != "" {
-		return NewError(ECONFLICT, keySyntheticSeeded, Args{"dataset": v})
-	}
 	now := formatTime(db.Now())
 	const tools = 10
 	for i := 1; i <= tools; i++ {
