@@ -125,12 +125,7 @@ func (p *pages) handleBatchForm(c *gin.Context) {
 }
 
 func (p *pages) renderBatch(c *gin.Context, cat *catalog, u *directory.User, d *batchPageData, status int) {
-	d.Counts = p.modCounts(c.Request.Context(), u)
-	pg := p.newPage(c, cat, "batch", "moderation", cat.T("batch.title"))
-	pg.Config = p.config(c, cat, nil)
-	pg.Data = d
-	c.Header("Cache-Control", "no-store")
-	p.render(c, status, "batch", pg)
+	p.renderModeration(c, cat, u, status, "batch", cat.T("batch.title"), "", &d.Counts, d)
 }
 
 // handleBatchPost previews an uploaded or pasted batch, or stores it.
@@ -194,13 +189,8 @@ func (p *pages) handleBatchPost(c *gin.Context) {
 
 // handleBatchDecisionPost approves or rejects a batch from its page.
 func (p *pages) handleBatchDecisionPost(c *gin.Context) {
-	cat, u := p.begin(c, true)
+	cat, u, id := p.beginID(c, true)
 	if u == nil {
-		return
-	}
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err != nil {
-		p.s.writeError(c, err)
 		return
 	}
 	approve := postValue(c, "decision") == "approve"

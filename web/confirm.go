@@ -229,19 +229,13 @@ func (p *pages) renderStale(c *gin.Context, cat *catalog, u *directory.User, bac
 		p.s.writeError(c, err)
 		return
 	}
-	d.Counts = p.modCounts(ctx, u)
 	d.Prev, d.Next = listPager(listing{back: back}, offset, total)
-	pg := p.newPage(c, cat, "stale", "moderation", cat.T("stale.title"))
-	pg.setHere(back)
-	pg.Config = p.config(c, cat, nil)
-	pg.Data = d
-	c.Header("Cache-Control", "no-store")
-	p.render(c, status, "stale", pg)
+	p.renderModeration(c, cat, u, status, "stale", cat.T("stale.title"), back, &d.Counts, d)
 }
 
 // handleConfirmDecidePost approves or rejects a waiting confirmation.
 func (p *pages) handleConfirmDecidePost(c *gin.Context) {
-	cat, u := p.begin(c, true)
+	cat, u, id := p.beginID(c, true)
 	if u == nil {
 		return
 	}
@@ -249,12 +243,8 @@ func (p *pages) handleConfirmDecidePost(c *gin.Context) {
 	if back == "" {
 		back = "/moderation/a-verifier"
 	}
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err != nil {
-		p.s.writeError(c, err)
-		return
-	}
 	approve := postValue(c, "decision") == "approve"
+	var err error
 	if approve {
 		_, err = p.s.dir.ApproveConfirmation(c.Request.Context(), u, id)
 	} else {

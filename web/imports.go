@@ -90,13 +90,7 @@ func (p *pages) registerImportPageRoutes() {
 }
 
 func (p *pages) importsPage(c *gin.Context, cat *catalog, u *directory.User, d *importsData, title string) {
-	ctx := c.Request.Context()
-	d.Counts = p.modCounts(ctx, u)
-	pg := p.newPage(c, cat, "imports", "moderation", title)
-	pg.Config = p.config(c, cat, nil)
-	pg.Data = d
-	c.Header("Cache-Control", "no-store")
-	p.render(c, cmp.Or(d.status, http.StatusOK), "imports", pg)
+	p.renderModeration(c, cat, u, cmp.Or(d.status, http.StatusOK), "imports", title, "", &d.Counts, d)
 }
 
 func (p *pages) handleImportsPage(c *gin.Context) {

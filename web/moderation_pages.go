@@ -241,18 +241,28 @@ func (p *pages) begin(c *gin.Context, mod bool) (*catalog, *directory.User) {
 	return cat, u
 }
 
+// beginID is begin for a form posted about the record of the URL's :id:
+// u is nil when the answer is given (not logged in, not allowed, no such id).
+func (p *pages) beginID(c *gin.Context, mod bool) (*catalog, *directory.User, int64) {
+	cat, u := p.begin(c, mod)
+	if u == nil {
+		return cat, nil, 0
+	}
+	id, err := directory.ParseID("id", c.Param("id"))
+	if err != nil {
+		p.s.writeError(c, err)
+		return cat, nil, 0
+	}
+	return cat, u, id
+}
+
 // handleDecidePost approves or rejects one proposal.
 func (p *pages) handleDecidePost(c *gin.Context) {
-	cat, u := p.begin(c, true)
+	cat, u, id := p.beginID(c, true)
 	if u == nil {
 		return
 	}
 	l := listingFrom(c, "/moderation")
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err != nil {
-		p.s.writeError(c, err)
-		return
-	}
 	dec := directory.Decision{ID: id, Reason: postValue(c, "reason"), Resolutions: map[string]string{}}
 	for k, v := range c.Request.PostForm {
 		if field, ok := strings.CutPrefix(k, "resolve_"); ok && len(v) > 0 && v[0] != "" {
@@ -260,7 +270,7 @@ func (p *pages) handleDecidePost(c *gin.Context) {
 		}
 	}
 	action := postValue(c, "action")
-	_, err = p.s.dir.Decide(c.Request.Context(), u, action, dec)
+	_, err := p.s.dir.Decide(c.Request.Context(), u, action, dec)
 	done := map[string]string{directory.ReviewApprove: "approved", directory.ReviewReject: "rejected"}[action]
 	if err == nil {
 		redirectTo(c, l.back, "", "fait", done, "n", itoa(id))
@@ -345,23 +355,18 @@ func (p *pages) handleBulkPost(c *gin.Context) {
 
 // handleBlockPost blocks an author for a number of days, with a reason.
 func (p *pages) handleBlockPost(c *gin.Context) {
-	cat, u := p.begin(c, true)
+	cat, u, id := p.beginID(c, true)
 	if u == nil {
 		return
 	}
 	l := listingFrom(c, "/moderation")
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err != nil {
-		p.s.writeError(c, err)
-		return
-	}
 	days, ok := parseInt(postValue(c, "days"))
 	if !ok || days < 1 || days > 3650 {
 		l.message, l.status = cat.T("problem.days"), http.StatusBadRequest
 		p.renderListing(c, cat, u, l)
 		return
 	}
-	err = p.s.dir.BlockUser(c.Request.Context(), u, id, time.Now().Add(time.Duration(days)*24*time.Hour), postValue(c, "reason"))
+	err := p.s.dir.BlockUser(c.Request.Context(), u, id, time.Now().Add(time.Duration(days)*24*time.Hour), postValue(c, "reason"))
 	if err != nil {
 		if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
 			p.s.writeError(c, err)
@@ -393,16 +398,11 @@ func (p *pages) handleUnblockPost(c *gin.Context) {
 
 // handleVotePost records the user's vote on a pending proposal.
 func (p *pages) handleVotePost(c *gin.Context) {
-	cat, u := p.begin(c, false)
+	cat, u, id := p.beginID(c, false)
 	if u == nil {
 		return
 	}
 	l := listingFrom(c, "/propositions")
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err != nil {
-		p.s.writeError(c, err)
-		return
-	}
 	value, err := strconv.Atoi(postValue(c, "value"))
 	if err != nil {
 		value = 99 // refused by the domain with its message
@@ -426,16 +426,11 @@ func (p *pages) handleVotePost(c *gin.Context) {
 
 // handleCommentPost adds a comment to a proposal.
 func (p *pages) handleCommentPost(c *gin.Context) {
-	cat, u := p.begin(c, false)
+	cat, u, id := p.beginID(c, false)
 	if u == nil {
 		return
 	}
 	l := listingFrom(c, "/propositions")
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err != nil {
-		p.s.writeError(c, err)
-		return
-	}
 	body := strings.TrimSpace(strings.ReplaceAll(c.Request.PostForm.Get("body"), "\r\n", "\n"))
 	if _, err := p.s.dir.CommentOn(c.Request.Context(), u, id, body); err != nil {
 		if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
@@ -557,28 +552,32 @@ func (p *pages) renderReports(c *gin.Context, cat *catalog, u *directory.User, b
 		d.Items = append(d.Items, v)
 	}
 	d.Message = joinUnshown(cat, "", failed, shown)
-	d.Counts = p.modCounts(ctx, u)
 	d.Prev, d.Next = listPager(listing{back: back}, offset, total)
-	pg := p.newPage(c, cat, "reports", "moderation", cat.T("reports.title"))
-	pg.setHere(back)
+	p.renderModeration(c, cat, u, status, "reports", cat.T("reports.title"), back, &d.Counts, d)
+}
+
+// renderModeration renders a page of the moderators' space, never cached:
+// counts (the page data's) gets the queues' counts its tabs show; here, if
+// not "", is the page's own address, which its forms come back to.
+func (p *pages) renderModeration(c *gin.Context, cat *catalog, u *directory.User, status int, name, title, here string, counts *queueCounts, data any) {
+	*counts = p.modCounts(c.Request.Context(), u)
+	pg := p.newPage(c, cat, name, "moderation", title)
+	if here != "" {
+		pg.setHere(here)
+	}
 	pg.Config = p.config(c, cat, nil)
-	pg.Data = d
+	pg.Data = data
 	c.Header("Cache-Control", "no-store")
-	p.render(c, status, "reports", pg)
+	p.render(c, status, name, pg)
 }
 
 // handleReportResolvePost closes a report as resolved or dismissed.
 func (p *pages) handleReportResolvePost(c *gin.Context) {
-	cat, u := p.begin(c, true)
+	cat, u, id := p.beginID(c, true)
 	if u == nil {
 		return
 	}
 	back := orDefault(localPath(postValue(c, "retour")), "/moderation/signalements")
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err != nil {
-		p.s.writeError(c, err)
-		return
-	}
 	st, note := postValue(c, "status"), postValue(c, "note")
 	if _, err := p.s.dir.ResolveReport(c.Request.Context(), u, id, st, note); err != nil {
 		if code := directory.ErrorCode(err); code == directory.EINTERNAL || code == directory.ENOTFOUND {
