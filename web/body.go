@@ -88,6 +88,9 @@ func (s *Server) bindJSON(c *gin.Context, v any) bool {
 		}
 		s.writeError(c, directory.FieldError(field, jsonKind(typeErr.Type), nil))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no error type for an unknown field (with
+		// DisallowUnknownFields): its wording is the only sign. It is
+		// the standard library's, not ours, and a test sends one.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		path, known := unknownField(reflect.TypeOf(v), raw, name, "")
 		if path == "" {

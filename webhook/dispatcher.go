@@ -192,7 +192,7 @@ func (d *Dispatcher) post(ctx context.Context, o directory.OutgoingDelivery) (in
 			if i := strings.Index(msg, errRefused.Error()); i >= 0 {
 				msg = msg[i:]
 			}
-		case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout"):
+		case errors.Is(err, context.DeadlineExceeded): // net/http's Client.Timeout errors match it too
 			msg = fmt.Sprintf("no answer within %s", d.cfg.Timeout)
 		default:
 			msg = err.Error()
