@@ -56,6 +56,17 @@ func TestErrorBody_Keys(t *testing.T) {
 		t.Errorf("too long: %+v", e)
 	}
 
+	// A field the request does not have: encoding/json says so only in
+	// words (body.go reads them), so this checks they still read so.
+	e = keyedError{}
+	body = `{"target_type":"actor","target_id":"commune-88160","action":"update","base_version":1,"colour":"red","changes":{}}`
+	request(t, srv, "POST", "/api/proposals", strings.NewReader(body), "Content-Type", "application/json",
+		"Cookie", sessionFor(t, d, u)).status(http.StatusBadRequest).json(&e)
+	if fk := e.FieldKeys["colour"]; e.Key != "body.unknown_field" || fk.Key != "body.unknown_field" ||
+		!strings.Contains(fk.Args["fields"].(string), "target_id") {
+		t.Errorf("unknown field: %+v", e)
+	}
+
 	// An error of the whole request, with a status more precise than its code's.
 	e = keyedError{}
 	request(t, srv, "POST", "/api/proposals", strings.NewReader("{}"), "Content-Type", "text/plain",
