@@ -51,6 +51,7 @@ func openRaw(tb testing.TB, path string) *sql.DB {
 // its counts are exactly those the writer saw after the commit of the
 // backup's change sequence — a committed prefix, nothing half-applied.
 func TestBackupUnderWrites(t *testing.T) {
+	t.Parallel() // correctness alone, on its own database: it may overlap another
 	ctx := context.Background()
 	db := MustOpenSQLiteDB(t)
 	d, err := directory.New(ctx, db)

@@ -36,6 +36,7 @@ import (
 // a failure: VOISINAGE_PROPERTY_SEED=<seed> go test -run TestLiveEqualsFreshLoad ./directory
 // (VOISINAGE_PROPERTY_STEPS sets the number of writes per seed, 200 by default).
 func TestLiveEqualsFreshLoad(t *testing.T) {
+	t.Parallel() // correctness alone, on its own database: it may overlap another
 	seeds := []uint64{uint64(time.Now().UnixNano()), 1, 2}
 	if s := os.Getenv("VOISINAGE_PROPERTY_SEED"); s != "" {
 		seed, err := strconv.ParseUint(s, 10, 64)
@@ -50,6 +51,7 @@ func TestLiveEqualsFreshLoad(t *testing.T) {
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
 			t.Logf("replay with VOISINAGE_PROPERTY_SEED=%d", seed)
 			p := newProperty(t, seed)
 			for i := 1; i <= steps; i++ {

@@ -150,6 +150,7 @@ var (
 
 // TestPagesStableAndComplete pages through the real data.
 func TestPagesStableAndComplete(t *testing.T) {
+	t.Parallel() // correctness alone, on its own database: it may overlap another
 	d := MustOpenDirectory(t)
 	vosges := orb.Bound{Min: orb.Point{5.8, 47.8}, Max: orb.Point{7.2, 48.6}}
 	// From La Réunion east across the antimeridian to the Antilles.
@@ -178,6 +179,7 @@ func TestPagesStableAndComplete(t *testing.T) {
 // size a test can make in a second, with boxes of every size over them, and
 // checks when numberMatched is given.
 func TestPagesStableAndCompleteSynthetic(t *testing.T) {
+	t.Parallel() // correctness alone, on its own database: it may overlap another
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "synthetic.db")
 	db, err := directory.Open(ctx, path)

@@ -465,10 +465,12 @@ func editHistory(t *testing.T, f *directorytest.Fixture) {
 // a directory on SQLite and one on PostgreSQL, and proves that they make
 // the same decisions, serve the same features and store the same content.
 func TestStoresAgree(t *testing.T) {
+	t.Parallel() // correctness alone, on its own database: it may overlap another
 	pgtest.Require(t)
 	steps := 120
 	for _, seed := range []uint64{uint64(time.Now().UnixNano()), 3} {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			t.Parallel()
 			t.Logf("replay with VOISINAGE_PROPERTY_SEED=%d", seed)
 			lite := newPropertyOn(t, seed, directorytest.MustOpenFixtureOn(t, directory.DialectSQLite))
 			pg := newPropertyOn(t, seed, directorytest.MustOpenFixtureOn(t, directory.DialectPostgres))

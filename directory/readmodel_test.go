@@ -146,6 +146,7 @@ func TestRealDataset(t *testing.T) {
 }
 
 func TestFindActors(t *testing.T) {
+	t.Parallel() // correctness alone, on its own database: it may overlap another
 	d := MustOpenDirectory(t)
 	ctx := context.Background()
 	all := allFeatures(t, d)
@@ -305,6 +306,7 @@ func TestFindActors(t *testing.T) {
 }
 
 func TestNearby(t *testing.T) {
+	t.Parallel() // correctness alone, on its own database: it may overlap another
 	d := MustOpenDirectory(t)
 	ctx := context.Background()
 	all := allFeatures(t, d)
@@ -474,6 +476,7 @@ func TestSearch(t *testing.T) {
 // code, a SIREN, a postal code (every commune that has it), and forgives
 // one typo in a word of five letters or more; the best match comes first.
 func TestSearchByCode(t *testing.T) {
+	t.Parallel() // correctness alone, on its own database: it may overlap another
 	d := MustOpenDirectory(t)
 	ctx := context.Background()
 	ids := func(hits []directory.SearchHit) []string {
