@@ -20,7 +20,9 @@
 // read typed views (FindActorViews, NearbyViews…: directory/view.go) and
 // never decode a feature. The API handlers of logged-in users are calls
 // adapted by userAPI (api.go); the contribution pages share one form flow
-// (contrib.go, one file per record type).
+// (contrib.go, one file per record type); the moderators' pages open a
+// posted form with beginID and render through renderModeration
+// (moderation_pages.go).
 //
 // It imports directory (and, through it, geo), data (France's outline for
 // the maps), mcpserver (the MCP server it mounts) and webhook (the guard

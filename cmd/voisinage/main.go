@@ -6,6 +6,16 @@
 // On first start it creates the database (a SQLite file, or the tables of
 // a PostgreSQL database) and fills it with the bundled real dataset; later
 // starts reuse it. Several servers may share one PostgreSQL database.
+//
+// Where things live: main.go holds Main (ParseFlags, Run, Close), which
+// wires the store, the directory, the web server and the webhook
+// dispatcher, runs the background sweeps (every) and dispatches the
+// subcommands, each in its own file: user.go, import.go (dila, adoptions),
+// backup.go (backup, restore), migratedb.go, synth.go, mcp.go,
+// loadbench.go, ceiling.go. The one-off commands open their database with
+// openDirectory. The log's writers are logbuf.go (batched JSON lines) and
+// consolelog.go (short lines on a terminal); lock_*.go keep two servers off
+// one SQLite file.
 package main
 
 import (
