@@ -237,12 +237,7 @@ type ActorOutput struct {
 func (s *server) getActor(ctx context.Context, req *mcp.CallToolRequest, in ActorInput) (*mcp.CallToolResult, ActorOutput, error) {
 	raw, _, err := s.dir.ActorFeature(ctx, in.ID)
 	if err != nil {
-		if directory.ErrorCode(err) == directory.ENOTFOUND {
-			p := directory.Problems{}
-			p.Add("id", keyFindActor, nil)
-			err = p.Fail(directory.ENOTFOUND, keyNoActorID, directory.Args{"id": in.ID})
-		}
-		return nil, ActorOutput{}, toolError(err)
+		return nil, ActorOutput{}, toolError(notFound(err, "id", keyFindActor, keyNoActorID, directory.Args{"id": in.ID}))
 	}
 	base := s.baseURL(req)
 	a, err := actorFromFeature(base, raw)
@@ -330,12 +325,7 @@ func (s *server) getTool(ctx context.Context, req *mcp.CallToolRequest, in ToolI
 	}
 	t, adopters, err := s.dir.FindToolBySlug(ctx, in.Slug)
 	if err != nil {
-		if directory.ErrorCode(err) == directory.ENOTFOUND {
-			p := directory.Problems{}
-			p.Add("slug", keyFindTool, nil)
-			err = p.Fail(directory.ENOTFOUND, keyNoTool, directory.Args{"slug": in.Slug})
-		}
-		return nil, ToolOutput{}, toolError(err)
+		return nil, ToolOutput{}, toolError(notFound(err, "slug", keyFindTool, keyNoTool, directory.Args{"slug": in.Slug}))
 	}
 	base := s.baseURL(req)
 	out := ToolOutput{Tool: toolOut(base, t), Adopters: []Adopter{}}
@@ -619,4 +609,16 @@ func (s *server) addTools(srv *mcp.Server) {
 			p["comment"].MaxLength = ptr(2000)
 			p["source"].MaxLength = ptr(500)
 		})}, s.proposeChange)
+}
+
+// notFound words a lookup that found nothing: the input to change (field),
+// how to find a good one (hint), and what was not found (key, args). Other
+// errors pass unchanged.
+func notFound(err error, field string, hint, key directory.Key, args directory.Args) error {
+	if directory.ErrorCode(err) != directory.ENOTFOUND {
+		return err
+	}
+	p := directory.Problems{}
+	p.Add(field, hint, nil)
+	return p.Fail(directory.ENOTFOUND, key, args)
 }

@@ -12,6 +12,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -66,7 +67,7 @@ func run(src, out string, tol float64) error {
 		}
 		// The name goes at the centroid of the largest part (islands aside).
 		largest := slices.MaxFunc(mp, func(a, b orb.Polygon) int {
-			return cmpFloat(planar.Area(a), planar.Area(b))
+			return cmp.Compare(planar.Area(a), planar.Area(b))
 		})
 		label, _ := planar.CentroidArea(largest)
 		var kept orb.MultiPolygon
@@ -96,7 +97,7 @@ func run(src, out string, tol float64) error {
 		if len(a.code) != len(b.code) {
 			return len(a.code) - len(b.code)
 		}
-		return cmpString(a.code, b.code)
+		return cmp.Compare(a.code, b.code)
 	})
 	// Written by hand so that numbers keep 4 decimals and the file stays small.
 	var b bytes.Buffer
@@ -152,24 +153,4 @@ func roundRing(r orb.Ring) orb.Ring {
 		out = append(out, out[0])
 	}
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
