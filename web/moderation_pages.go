@@ -242,7 +242,7 @@ func (p *pages) begin(c *gin.Context, mod bool) (*catalog, *directory.User) {
 }
 
 // beginID is begin for a form posted about the record of the URL's :id:
-// u is nil when the answer is given (not logged in, not allowed, no such id).
+// u is nil when the answer is given (not logged in, not allowed, a malformed id).
 func (p *pages) beginID(c *gin.Context, mod bool) (*catalog, *directory.User, int64) {
 	cat, u := p.begin(c, mod)
 	if u == nil {
