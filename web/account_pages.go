@@ -238,6 +238,7 @@ type accountData struct {
 	Password   *form
 	Token      *form
 	Pending    int
+	Webhooks   bool // may manage webhooks: the account page links to them
 }
 
 func passwordForm(cat *catalog) *form {
@@ -271,7 +272,7 @@ func (p *pages) renderAccount(c *gin.Context, cat *catalog, u *directory.User, s
 		return
 	}
 	d := accountData{User: u, Represents: p.s.dir.FindActorRefs(ctx, u.Represents), Tokens: tokens, NewToken: created,
-		Password: pw, Token: tok}
+		Password: pw, Token: tok, Webhooks: p.s.dir.MayManageWebhooks(ctx, u) == nil}
 	if _, total, err := p.s.dir.FindProposals(ctx, u, directory.ProposalFilter{AuthorID: u.ID,
 		Statuses: []string{directory.ProposalPending}, Limit: 1}); err == nil {
 		d.Pending = total

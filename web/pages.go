@@ -78,7 +78,7 @@ func (cfg Config) basemaps() []Basemap {
 // pageNames are the page templates; each is parsed with the shared ones.
 var pageNames = []string{"home", "nearby", "actor", "tool", "tools", "search", "embed", "builder", "error",
 	"login", "register", "account", "proposals", "contrib", "place", "delete", "thanks",
-	"moderation", "reports", "accessibility", "imports", "stale", "batch"}
+	"moderation", "reports", "accessibility", "imports", "stale", "batch", "webhooks", "webhook-new", "webhook"}
 
 // sharedTemplates are parsed with every page: the layout and the partials.
 var sharedTemplates = []string{"templates/layout.html", "templates/partials.html", "templates/forms.html", "templates/proposal.html"}
@@ -120,6 +120,7 @@ func (s *Server) registerPageRoutes() error {
 	p.registerImportPageRoutes()
 	p.registerBatchPageRoutes()
 	p.registerConfirmPageRoutes()
+	p.registerWebhookPageRoutes()
 	return nil
 }
 

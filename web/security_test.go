@@ -246,11 +246,23 @@ var formMatrix = map[string]string{
 	"POST /moderation/imports/adoptions":                  "moderator",
 	"POST /moderation/imports/:id/decision":               "moderator",
 	"POST /moderation/confirmations/:id":                  "moderator",
+	// Webhooks: moderators and admins (and accounts an admin allows); a
+	// moderator's webhook, which an admin may also manage.
+	"POST /compte/webhooks":                                  "moderator",
+	"POST /compte/webhooks/:id/etat":                         "moderator",
+	"POST /compte/webhooks/:id/supprimer":                    "moderator",
+	"POST /compte/webhooks/:id/livraisons/:delivery/rejouer": "moderator",
 }
 
 // formPath fills a form route's parameters with fixtures.
 func formPath(h *harness, route string) string {
 	_, p, _ := strings.Cut(route, " ")
+	if strings.Contains(p, "/livraisons/:delivery") {
+		id, delivery := h.delivery()
+		p = strings.Replace(p, "/webhooks/:id/livraisons/:delivery", fmt.Sprintf("/webhooks/%d/livraisons/%s", id, delivery), 1)
+	} else if strings.Contains(p, "/webhooks/:id") {
+		p = strings.Replace(p, "/webhooks/:id", fmt.Sprintf("/webhooks/%d", h.webhook()), 1)
+	}
 	return strings.NewReplacer(":id/outils", "commune-13004/outils", ":tool", "albums-photo-en-ligne", ":slug", "flickr").Replace(
 		strings.NewReplacer("/acteurs/:id", "/acteurs/commune-88160", "/signalements/:id", fmt.Sprintf("/signalements/%d", h.report()),
 			"/utilisateurs/:id", fmt.Sprintf("/utilisateurs/%d", h.freshUser(directory.RoleContributor).ID),
