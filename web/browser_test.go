@@ -59,6 +59,12 @@ type browser struct {
 // and Chromium; both stop when t ends.
 func startBrowser(t *testing.T) *browser {
 	t.Helper()
+	return startBrowserWith(t, web.Config{TileURL: ""})
+}
+
+// startBrowserWith is startBrowser with the server's configuration.
+func startBrowserWith(t *testing.T, cfg web.Config) *browser {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("Chromium is needed for the browser tests: %v (make test installs Debian's chromium)", err)
 	}
@@ -87,7 +93,7 @@ func startBrowser(t *testing.T) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.NewServer(web.Config{TileURL: ""}, dir)
+	srv, err := web.NewServer(cfg, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
