@@ -242,6 +242,7 @@ func (d *oaDoc) form(ginPath, summary string, auth []schema, params ...oaParam) 
 		responses: schema{
 			"303": schema{"description": "Done: see the page in Location.", "headers": schema{"Location": schema{"schema": schema{"type": "string"}}}},
 			"200": response("The form again with what to fix, or a confirmation page (HTML).", "text/html", schema{"type": "string"}),
+			"201": response("Created: a page showing what was made, a secret or token once (HTML).", "text/html", schema{"type": "string"}),
 			"400": response("The form again with what to fix (HTML).", "text/html", schema{"type": "string"}),
 			"401": response("Log in first (HTML, or a redirect to the login page).", "text/html", schema{"type": "string"}),
 			"403": response("Not allowed, or a cross-site post (HTML or JSON).", "text/html", schema{"type": "string"}),
@@ -681,6 +682,14 @@ func describePages(d *oaDoc) {
 	d.form("/compte/jetons", "Create an API token", cookieOnly)
 	d.form("/compte/jetons/:id/revoquer", "Revoke an API token", cookieOnly, pathParam("id", "Token id."))
 	d.page("/compte/propositions", "Your proposals and their fate")
+	d.page("/compte/webhooks", "Your webhooks: filter, state, last delivery (moderators and accounts with the webhooks right)")
+	d.page("/compte/webhooks/nouveau", "Register a webhook")
+	d.form("/compte/webhooks", "Register a webhook: the answer (201) shows its secret, once", cookieOnly)
+	d.page("/compte/webhooks/:id", "A webhook: its filter, state and deliveries", pathParam("id", "Webhook id."))
+	d.form("/compte/webhooks/:id/etat", "Disable a webhook (active=0) or enable it again (active=1)", cookieOnly, pathParam("id", "Webhook id."))
+	d.form("/compte/webhooks/:id/supprimer", "Delete a webhook and its deliveries", cookieOnly, pathParam("id", "Webhook id."))
+	d.form("/compte/webhooks/:id/livraisons/:delivery/rejouer", "Replay a delivery (a new delivery of the same event)", cookieOnly,
+		pathParam("id", "Webhook id."), pathParam("delivery", "Delivery id (X-Voisinage-Delivery)."))
 	d.form("/compte/propositions/:id/retirer", "Withdraw your proposal", cookieOnly, pathParam("id", "Proposal id."))
 	actor, tool := pathParam("id", "Actor id."), pathParam("tool", "Tool slug.")
 	for _, c := range []struct {
