@@ -230,13 +230,8 @@ type webhookData struct {
 }
 
 func (p *pages) handleWebhookPage(c *gin.Context) {
-	cat, u := p.begin(c, false)
+	cat, u, id := p.beginID(c, false)
 	if u == nil {
-		return
-	}
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err != nil {
-		p.s.writeError(c, err)
 		return
 	}
 	w, err := p.s.dir.FindWebhook(c.Request.Context(), u, id)
@@ -270,26 +265,11 @@ func (p *pages) renderWebhook(c *gin.Context, cat *catalog, u *directory.User, w
 	p.render(c, status, "webhook", pg)
 }
 
-// webhookParam reads the :id of a webhook's form route; it answers the
-// error itself and returns 0 when the id is not one.
-func (p *pages) webhookParam(c *gin.Context) int64 {
-	id, err := directory.ParseID("id", c.Param("id"))
-	if err != nil {
-		p.s.writeError(c, err)
-		return 0
-	}
-	return id
-}
-
 // handleWebhookStatePost disables a webhook (active=0) or enables it again
 // (active=1), which clears the notice of a disabling for failures.
 func (p *pages) handleWebhookStatePost(c *gin.Context) {
-	_, u := p.begin(c, false)
+	_, u, id := p.beginID(c, false)
 	if u == nil {
-		return
-	}
-	id := p.webhookParam(c)
-	if id == 0 {
 		return
 	}
 	active := postValue(c, "active") == "1"
@@ -305,12 +285,8 @@ func (p *pages) handleWebhookStatePost(c *gin.Context) {
 }
 
 func (p *pages) handleWebhookDeletePost(c *gin.Context) {
-	_, u := p.begin(c, false)
+	_, u, id := p.beginID(c, false)
 	if u == nil {
-		return
-	}
-	id := p.webhookParam(c)
-	if id == 0 {
 		return
 	}
 	if err := p.s.dir.DeleteWebhook(c.Request.Context(), u, id); err != nil {
@@ -323,12 +299,8 @@ func (p *pages) handleWebhookDeletePost(c *gin.Context) {
 // handleDeliveryReplayPost queues a delivery again (a new delivery of the
 // same event); a disabled webhook says to enable it first.
 func (p *pages) handleDeliveryReplayPost(c *gin.Context) {
-	cat, u := p.begin(c, false)
+	cat, u, id := p.beginID(c, false)
 	if u == nil {
-		return
-	}
-	id := p.webhookParam(c)
-	if id == 0 {
 		return
 	}
 	ctx := c.Request.Context()
