@@ -98,6 +98,20 @@ type BatchReport struct {
 // Good reports whether every row can be stored.
 func (r *BatchReport) Good() bool { return r.Ambiguous+r.Unmatched+r.Invalid == 0 }
 
+// Refusal is the error (EINVALID) with which a run of this batch is refused
+// — rows to fix, or nothing new —, nil when it can be stored. A dry run
+// returns its report without it; a command that previews a batch asks for
+// it, so that the preview fails exactly where the real run would.
+func (r *BatchReport) Refusal() error {
+	if !r.Good() {
+		return NewError(EINVALID, keyBatchRowsToFix, Args{"count": r.Ambiguous + r.Unmatched + r.Invalid})
+	}
+	if r.OK == 0 {
+		return NewError(EINVALID, keyBatchNothingNew, nil)
+	}
+	return nil
+}
+
 // batchColumns maps the accepted column names (and their aliases) to the
 // field they fill.
 var batchColumns = map[string]string{
@@ -298,11 +312,8 @@ func (d *Directory) ImportAdoptions(ctx context.Context, u *User, r io.Reader, o
 	if o.DryRun {
 		return rep, nil
 	}
-	if !rep.Good() {
-		return rep, NewError(EINVALID, keyBatchRowsToFix, Args{"count": rep.Ambiguous + rep.Unmatched + rep.Invalid})
-	}
-	if rep.OK == 0 {
-		return rep, NewError(EINVALID, keyBatchNothingNew, nil)
+	if err := rep.Refusal(); err != nil {
+		return rep, err
 	}
 	if err := d.storeBatch(ctx, u, rep, newTools, now); err != nil {
 		return rep, err

@@ -257,7 +257,7 @@ func countList(m map[string]int) string {
 // adoptions (CSV with ; or , or GeoJSON; - for stdin) filed as one batch of
 // proposals by the account -as names (applied at once for a moderator).
 // Nothing is stored unless every row is good; the report says which rows
-// to fix. A server running on the database serves the changes within a
+// to fix, and the command exits non-zero (with -dry-run too). A server running on the database serves the changes within a
 // second.
 func runImportAdoptions(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("voisinage import adoptions", flag.ContinueOnError)
@@ -298,6 +298,9 @@ func runImportAdoptions(ctx context.Context, args []string, stdin io.Reader, std
 		return fmt.Errorf("import adoptions: %s", errorText(err))
 	}
 	rep, err := d.ImportAdoptions(ctx, u, in, directory.BatchOptions{FileName: name, DryRun: *dryRun})
+	if err == nil && rep != nil && rep.DryRun {
+		err = rep.Refusal() // a dry run fails where the real run would
+	}
 	if rep != nil {
 		if *asJSON {
 			enc := json.NewEncoder(stdout)

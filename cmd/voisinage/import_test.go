@@ -141,7 +141,8 @@ func TestImportDILA_BesideARunningServer(t *testing.T) {
 
 // A batch of adoptions from the command line, beside a running server: a
 // moderator's batch applies at once and the server serves it; a batch with
-// an unmatched row stores nothing and says which line to fix.
+// an unmatched row stores nothing and says which line to fix, with or
+// without -dry-run (both exit non-zero).
 func TestImportAdoptions_CommandLine(t *testing.T) {
 	skipShort(t, "builds and runs the binary")
 	dir := t.TempDir()
@@ -157,6 +158,12 @@ func TestImportAdoptions_CommandLine(t *testing.T) {
 	out, _, err := runBinary(t, nil, "import", "adoptions", "-db", dbPath, "-as", "reseau@megalis.example", bad)
 	if err == nil || !strings.Contains(out, "NOT stored") || !strings.Contains(out, "line 3 unmatched") {
 		t.Fatalf("a batch with an unmatched row: %v\n%s", err, out)
+	}
+	// The dry run reports the same rows and fails like the real run, so a
+	// script that previews a file before importing it stops there.
+	out, errOut, err := runBinary(t, nil, "import", "adoptions", "-db", dbPath, "-as", "reseau@megalis.example", "-dry-run", bad)
+	if err == nil || !strings.Contains(out, "DRY RUN") || !strings.Contains(out, "line 3 unmatched") || !strings.Contains(errOut, "import adoptions:") {
+		t.Fatalf("a dry run of a batch with an unmatched row: %v\n%s\n%s", err, out, errOut)
 	}
 	good := filepath.Join(dir, "membres.csv")
 	os.WriteFile(good, []byte("insee;outil;statut;usage;as_of\n29019;opendatasoft;planned;Portail de données de la métropole;2026-10\n"), 0o600)
