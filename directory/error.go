@@ -335,10 +335,27 @@ func blockedError(u *User) *Error {
 	return NewError(EFORBIDDEN, keyBlocked, Args{"until": u.BlockedUntil.Format("2006-01-02")})
 }
 
-// WaitMinutes rounds a wait up to whole minutes, at least one, as people
-// are told it ("locked for 15 more minutes").
-func WaitMinutes(d time.Duration) int {
-	return max(1, int((d+time.Minute-1)/time.Minute))
+// WaitSeconds rounds a wait up to whole seconds, at least one: what
+// Retry-After says, and what a message says when the wait is under a
+// minute (a client that retries when told is never refused for being early).
+func WaitSeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
+}
+
+// WaitArgs are the arguments of a message that says how long to wait:
+// "wait" as English says it ("30 seconds" under a minute, else whole
+// minutes rounded up: "2 minutes"), and "wait_s", the seconds Retry-After
+// gives, from which the pages say it in their language.
+func WaitArgs(d time.Duration) Args {
+	s := WaitSeconds(d)
+	n, unit := s, "second"
+	if s >= 60 {
+		n, unit = (s+59)/60, "minute"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return Args{"wait": fmt.Sprintf("%d %s", n, unit), "wait_s": s}
 }
 
 // Err returns nil when there is no problem, else an EINVALID *Error: with

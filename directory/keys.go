@@ -186,7 +186,7 @@ var (
 	keyEmailRegistered  = NewKey("account.email_registered", "is already registered: log in instead")
 	keyNoUser           = NewKey("user.not_found", "no user {id}")
 	keyWrongLogin       = NewKey("login.wrong", "wrong e-mail or password")
-	keyLockedUntrusted  = NewKey("login.locked_untrusted", "too many failed logins to this account from browsers it has not logged in from: log in from a browser you have used before, or try again in {minutes} minutes")
+	keyLockedUntrusted  = NewKey("login.locked_untrusted", "too many failed logins to this account from browsers it has not logged in from: log in from a browser you have used before, or try again in {wait}")
 	keyLockedDevice     = NewKey("login.locked_device", "this browser failed to log in too many times: wait a little and try again")
 	keyTooManyAccounts  = NewKey("account.too_many", "too many accounts were created in the last hour: try again later")
 	keyNameTaken        = NewKey("account.name_taken", "display_name looks like the name of another account")

@@ -176,11 +176,11 @@ func (d *Directory) releaseLogin(ctx context.Context, key string, device bool) e
 }
 
 func lockedOut(device bool, wait time.Duration) error {
-	e := NewError(ETOOMANY, keyLockedUntrusted, Args{"minutes": WaitMinutes(wait)})
+	e := NewError(ETOOMANY, keyLockedUntrusted, WaitArgs(wait))
 	if device {
 		e = NewError(ETOOMANY, keyLockedDevice, nil)
 	}
-	e.RetryAfter = max(wait.Round(time.Second), time.Second)
+	e.RetryAfter = time.Duration(WaitSeconds(wait)) * time.Second
 	return e
 }
 

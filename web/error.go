@@ -30,8 +30,8 @@ var keyNoPage = directory.NewKey("page.not_found", "no such page: {path}")
 
 // tooMany is an ETOOMANY error that says when to try again.
 func tooMany(k directory.Key, wait time.Duration) *directory.Error {
-	err := directory.NewError(directory.ETOOMANY, k, directory.Args{"minutes": directory.WaitMinutes(wait)})
-	err.RetryAfter = wait
+	err := directory.NewError(directory.ETOOMANY, k, directory.WaitArgs(wait))
+	err.RetryAfter = time.Duration(directory.WaitSeconds(wait)) * time.Second // what the message says
 	return err
 }
 

@@ -3,8 +3,10 @@ package web_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,12 +101,12 @@ func TestErrorPages_LoginGuard(t *testing.T) {
 	}
 	post("/connexion", form, "application/x-www-form-urlencoded").status(http.StatusUnauthorized)
 	r := post("/connexion", form, "application/x-www-form-urlencoded", "Accept", browserAccept).status(http.StatusTooManyRequests).
-		contentType("text/html").has(`lang="fr"`, "Trop de connexions échouées depuis votre adresse", "10\u00a0min", `href="/" class="button`)
+		contentType("text/html").has(`lang="fr"`, "Trop de connexions échouées depuis votre adresse", "10\u00a0minutes", `href="/" class="button`)
 	if r.Header().Get("Retry-After") == "" {
 		t.Error("no Retry-After on the page")
 	}
 	post("/connexion?lang=en", form, "application/x-www-form-urlencoded", "Accept", browserAccept).status(http.StatusTooManyRequests).
-		has(`lang="en"`, "Too many failed logins from your address: try again in 10 min")
+		has(`lang="en"`, "Too many failed logins from your address: try again in 10 minutes")
 	var e struct {
 		Code       string
 		Key        string
@@ -114,6 +116,68 @@ func TestErrorPages_LoginGuard(t *testing.T) {
 	post("/api/login", string(body), "application/json").status(http.StatusTooManyRequests).contentType("application/json").json(&e)
 	if e.Code != directory.ETOOMANY || e.Key != "login.address_locked" || e.RetryAfter < 500 {
 		t.Errorf("API: %+v", e)
+	}
+}
+
+// TestErrorPages_LoginDelay checks that the progressive delay is told as
+// it is: seconds under a minute (not "1 min" for a one-second wait), whole
+// minutes rounded up beyond, in French and English, and that Retry-After
+// and retry_after_s give the seconds the message gives.
+func TestErrorPages_LoginDelay(t *testing.T) {
+	// The seconds left are read from Retry-After (on PostgreSQL the
+	// database's clock runs while the test does); the texts follow from them.
+	say := func(n int, fr bool) string {
+		unit, count := "second", n
+		if n >= 60 {
+			unit, count = "minute", (n+59)/60
+		}
+		if count > 1 {
+			unit += "s"
+		}
+		if fr {
+			return fmt.Sprintf("réessayez dans %d\u00a0%s.", count, strings.Replace(unit, "second", "seconde", 1))
+		}
+		return fmt.Sprintf("try again in %d %s.", count, unit)
+	}
+	for _, tc := range []struct {
+		delay time.Duration
+		want  string // what the French page says when no time has passed
+	}{
+		{time.Second, "1\u00a0seconde."},
+		{30 * time.Second, "30\u00a0secondes."},
+		{90 * time.Second, "2\u00a0minutes."},
+		{10 * time.Minute, "10\u00a0minutes."},
+	} {
+		t.Run(tc.delay.String(), func(t *testing.T) {
+			srv, _ := MustOpenServerDir(t, web.Config{RateLimits: generousLimits,
+				LoginGuard: web.LoginGuard{FreeFailures: 1, BaseDelay: tc.delay, MaxDelay: tc.delay, Window: time.Hour}})
+			form := url.Values{"email": {"nobody@example.org"}, "password": {"wrong password"}}.Encode()
+			post := func(path string) response {
+				return request(t, srv, "POST", path, strings.NewReader(form), "Content-Type", "application/x-www-form-urlencoded",
+					"Sec-Fetch-Site", "same-origin", "Accept", browserAccept)
+			}
+			post("/connexion").status(http.StatusUnauthorized)
+			r := post("/connexion").status(http.StatusTooManyRequests)
+			n, err := strconv.Atoi(r.Header().Get("Retry-After"))
+			if err != nil || n > int(tc.delay/time.Second) || n < int(tc.delay/time.Second)-2 {
+				t.Fatalf("Retry-After %q after a delay of %v", r.Header().Get("Retry-After"), tc.delay)
+			}
+			r.has(say(n, true))
+			if n == int(tc.delay/time.Second) {
+				r.has(tc.want)
+			}
+			post("/connexion?lang=en").status(http.StatusTooManyRequests).has(say(n, false))
+			var e struct {
+				Description string
+				RetryAfter  int `json:"retry_after_s"`
+			}
+			body, _ := json.Marshal(map[string]string{"email": "nobody@example.org", "password": "wrong password"})
+			request(t, srv, "POST", "/api/login", bytes.NewReader(body), "Content-Type", "application/json").
+				status(http.StatusTooManyRequests).json(&e)
+			if e.RetryAfter > n || e.RetryAfter < n-2 || !strings.Contains(e.Description, strings.TrimSuffix(say(e.RetryAfter, false), ".")) {
+				t.Errorf("API: %+v, want about %d s, said so", e, n)
+			}
+		})
 	}
 }
 

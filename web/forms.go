@@ -255,6 +255,10 @@ func (c *catalog) keyed(key string, args directory.Args, english string) string 
 	if !ok {
 		return capitalize(english)
 	}
+	if secs, ok := args["wait_s"].(int); ok {
+		args = maps.Clone(args)
+		args["wait"] = c.Wait(secs)
+	}
 	for name, prefix := range argLabels {
 		if v, ok := args[name].(string); ok && c.Has(prefix+v) {
 			args = maps.Clone(args)
@@ -262,6 +266,15 @@ func (c *catalog) keyed(key string, args directory.Args, english string) string 
 		}
 	}
 	return directory.Expand(m, args)
+}
+
+// Wait says a wait of secs seconds as directory.WaitArgs does in English:
+// seconds under a minute, else whole minutes rounded up.
+func (c *catalog) Wait(secs int) string {
+	if secs < 60 {
+		return c.Tn("wait.seconds", secs)
+	}
+	return c.Tn("wait.minutes", (secs+59)/60)
 }
 
 func capitalize(s string) string {

@@ -95,7 +95,7 @@ func (l *loginFailures) succeeded(ip string) {
 }
 
 // keyAddressLocked refuses a login from an address locked out by the LoginGuard.
-var keyAddressLocked = directory.NewKey("login.address_locked", "too many failed logins from your address: try again in {minutes} minutes")
+var keyAddressLocked = directory.NewKey("login.address_locked", "too many failed logins from your address: try again in {wait}")
 
 // loginRoutes are the routes that check a password: the API's and the login
 // form's. Both answer 401 to a wrong one.
@@ -125,7 +125,7 @@ func (s *Server) guardLogin() gin.HandlerFunc {
 		}
 		if wait > 0 {
 			// The login form's browser gets a page in its language, scripts JSON.
-			s.writeError(c, tooMany(keyAddressLocked, wait.Round(time.Second)))
+			s.writeError(c, tooMany(keyAddressLocked, wait))
 			return
 		}
 		c.Next()
