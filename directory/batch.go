@@ -166,7 +166,7 @@ func readBatchCSV(br *bufio.Reader) ([]BatchRow, error) {
 	if errors.Is(err, io.EOF) {
 		return nil, FieldError("file", keyBatchEmpty, nil)
 	} else if err != nil {
-		return nil, FieldError("file", keyBatchCSV, Args{"err": err.Error()})
+		return nil, csvError(err)
 	}
 	cols := make([]string, len(header))
 	known := false
@@ -191,7 +191,7 @@ func readBatchCSV(br *bufio.Reader) ([]BatchRow, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			return nil, FieldError("file", keyBatchCSV, Args{"err": err.Error()})
+			return nil, csvError(err)
 		}
 		line, _ := cr.FieldPos(0)
 		in := map[string]string{}
@@ -215,6 +215,48 @@ func readBatchCSV(br *bufio.Reader) ([]BatchRow, error) {
 	return rows, nil
 }
 
+// csvError says why a CSV file cannot be read, by key (a French page
+// does not show encoding/csv's English): where, and what to fix.
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		switch {
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			return FieldError("file", keyBatchCSVBareQuote, Args{"line": pe.Line, "column": pe.Column})
+		case errors.Is(pe.Err, csv.ErrQuote):
+			return FieldError("file", keyBatchCSVQuote, Args{"line": pe.Line, "column": pe.Column})
+		}
+	}
+	return FieldError("file", keyBatchCSV, Args{"err": err.Error()})
+}
+
+// geojsonError says why a GeoJSON file cannot be read, by key: where
+// (the line, counted in data), and what.
+func geojsonError(data []byte, err error) error {
+	lineAt := func(off int64) int {
+		off = min(max(off, 0), int64(len(data)))
+		return 1 + bytes.Count(data[:off], []byte("\n"))
+	}
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return FieldError("file", keyBatchJSONCut, nil)
+	case errors.As(err, &se):
+		if se.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
+			return FieldError("file", keyBatchJSONCut, nil)
+		}
+		return FieldError("file", keyBatchJSONSyntax, Args{"line": lineAt(se.Offset), "err": se.Error()})
+	case errors.As(err, &te):
+		member := te.Field
+		if member == "" {
+			member = "(the file)"
+		}
+		return FieldError("file", keyBatchJSONType, Args{"line": lineAt(te.Offset), "member": member, "json_type": te.Value})
+	}
+	return FieldError("file", keyBatchGeoJSON, Args{"err": err.Error()})
+}
+
 func readBatchGeoJSON(br *bufio.Reader) ([]BatchRow, error) {
 	var fc struct {
 		Type     string `json:"type"`
@@ -222,8 +264,12 @@ func readBatchGeoJSON(br *bufio.Reader) ([]BatchRow, error) {
 			Properties map[string]any `json:"properties"`
 		} `json:"features"`
 	}
-	if err := json.NewDecoder(br).Decode(&fc); err != nil {
-		return nil, FieldError("file", keyBatchGeoJSON, Args{"err": err.Error()})
+	data, err := io.ReadAll(br)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &fc); err != nil {
+		return nil, geojsonError(data, err)
 	}
 	if fc.Type != "FeatureCollection" {
 		return nil, FieldError("file", keyBatchNotFC, nil)
@@ -677,7 +723,9 @@ func batchRowError(line int, err error) error {
 }
 
 // causedBy wraps err (unless internal) in an error of its code under key
-// k, whose {reason} is err's English message and whose fields are err's.
+// k, whose {reason} is err's English message and whose fields are err's;
+// "reason_key" and "reason_args" are err's key and arguments, from which a
+// page says the reason in its language.
 func causedBy(err error, k Key, args Args) error {
 	e := asError(err)
 	if e == nil || e.Code == EINTERNAL {
@@ -685,6 +733,9 @@ func causedBy(err error, k Key, args Args) error {
 	}
 	args = maps.Clone(args)
 	args["reason"] = e.Message
+	if e.Key != "" {
+		args["reason_key"], args["reason_args"] = e.Key, e.Args
+	}
 	w := NewError(e.Code, k, args)
 	w.Fields, w.Conflicts = e.Fields, e.Conflicts
 	return w

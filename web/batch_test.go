@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"html"
 	"net/url"
 	"strings"
 	"testing"
@@ -97,4 +98,53 @@ func TestBatchImportThroughAPIAndPage(t *testing.T) {
 			t.Fatalf("empty preview: %d", w.Code)
 		}
 	})
+}
+
+// TestBatchUnreadableFiles: a file that cannot be read is refused with a
+// reason a French reader reads in French (where, and what to fix), never
+// with encoding/csv's or encoding/json's English; the API gives the key
+// and where.
+func TestBatchUnreadableFiles(t *testing.T) {
+	h := newSeededHarness(t, web.Config{})
+	for _, tc := range []struct {
+		name, body, key string
+		french          []string
+	}{
+		{"bare quote", "actor;tool;usage\ncommune-88160;wiki;le \"wiki\" des quartiers\n", "batch.csv_bare_quote",
+			[]string{"ligne 2, colonne", "un guillemet \" dans un champ qui n'est pas entre guillemets"}},
+		{"open quote", "actor;tool;usage\ncommune-88160;wiki;\"Wiki des quartiers\n", "batch.csv_quote",
+			[]string{"un champ entre guillemets n'est pas fermé"}},
+		{"JSON syntax", "{\"type\": \"FeatureCollection\",\n \"features\": [\n  {\"properties\": {\"actor\": \"commune-88160\" \"tool\": \"wiki\"}}\n]}\n",
+			"batch.geojson_syntax", []string{"JSON invalide à la ligne 3"}},
+		{"JSON type", "{\"type\": \"FeatureCollection\",\n \"features\": {\"properties\": {}}}\n", "batch.geojson_type",
+			[]string{"ligne 2, «\u00a0features\u00a0» ne peut pas être un objet"}},
+		{"JSON cut", "{\"type\": \"FeatureCollection\", \"features\": [\n", "batch.geojson_cut",
+			[]string{"il s'arrête avant la fin de son JSON"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := h.send(h.mod, "POST", "/moderation/imports/adoptions", url.Values{"action": {"preview"}, "contenu": {tc.body}})
+			page := html.UnescapeString(w.Body.String())
+			if w.Code != 400 {
+				t.Fatalf("preview: %d", w.Code)
+			}
+			for _, want := range tc.french {
+				if !strings.Contains(strings.ReplaceAll(page, "&#34;", `"`), want) {
+					t.Errorf("the page does not say %q", want)
+				}
+			}
+			for _, english := range []string{"bare", "quote", "invalid character", "unexpected end", "cannot unmarshal", "parse error", "record on line"} {
+				if strings.Contains(page, english) {
+					t.Errorf("the French page says %q", english)
+				}
+			}
+			var e struct {
+				Key  string         `json:"key"`
+				Args map[string]any `json:"args"`
+			}
+			w = h.send(h.mod, "POST", "/api/imports/adoptions?dry_run=true", tc.body)
+			if json.Unmarshal(w.Body.Bytes(), &e); w.Code != 400 || e.Key != tc.key {
+				t.Errorf("API: %d %s", w.Code, w.Body)
+			}
+		})
+	}
 }

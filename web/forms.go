@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -245,7 +247,7 @@ func (c *catalog) Problem(p directory.Problem) string { return c.keyed(p.Key, p.
 
 // argLabels lists the arguments of error keys whose values are codes the
 // catalog names: a proposal's status is shown as "rejetée", not "rejected".
-var argLabels = map[string]string{"proposal_status": "pstatus.", "confirmation_status": "cstatus."}
+var argLabels = map[string]string{"proposal_status": "pstatus.", "confirmation_status": "cstatus.", "json_type": "jsontype."}
 
 // keyed translates an error key ("err." + key in the catalog) with its
 // arguments. A key the catalog lacks, which TestErrorKeysTranslated rules
@@ -254,6 +256,14 @@ func (c *catalog) keyed(key string, args directory.Args, english string) string 
 	m, ok := c.messages["err."+key]
 	if !ok {
 		return capitalize(english)
+	}
+	if rk, ok := args["reason_key"].(string); ok && rk != "" {
+		// A cause wrapped in another message (directory's causedBy): said
+		// in this language too, as a clause of the sentence around it.
+		ra, _ := args["reason_args"].(directory.Args)
+		english, _ := args["reason"].(string)
+		args = maps.Clone(args)
+		args["reason"] = clause(c.keyed(rk, ra, english))
 	}
 	if secs, ok := args["wait_s"].(int); ok {
 		args = maps.Clone(args)
@@ -275,6 +285,19 @@ func (c *catalog) Wait(secs int) string {
 		return c.Tn("wait.seconds", secs)
 	}
 	return c.Tn("wait.minutes", (secs+59)/60)
+}
+
+// clause makes a sentence of the catalog a clause of another: without
+// its final full stop, and lower-cased where it starts with a capitalised
+// word ("Aucun acteur…" → "aucun acteur…", but "SIREN…" stays).
+func clause(s string) string {
+	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+	first, n := utf8.DecodeRuneInString(s)
+	second, _ := utf8.DecodeRuneInString(s[n:])
+	if unicode.IsUpper(first) && !unicode.IsUpper(second) {
+		return string(unicode.ToLower(first)) + s[n:]
+	}
+	return s
 }
 
 func capitalize(s string) string {

@@ -3,6 +3,8 @@ package web
 import (
 	"testing"
 	"time"
+
+	"github.com/voisinage/voisinage/directory"
 )
 
 // French writes the first day of a month "1er" ("1er décembre 2026"),
@@ -27,5 +29,28 @@ func TestDatesFirstOfMonth(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
+	}
+}
+
+// A cause wrapped in another message (a batch's line that cannot be
+// applied) is said in the page's language, by its key, as a clause: no
+// English inside a French sentence.
+func TestWrappedReasonTranslated(t *testing.T) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := directory.Args{"line": 3, "reason": "tool is required: the tool's slug (see /api/tools) or its name",
+		"reason_key": "batch.tool_required", "reason_args": directory.Args(nil)}
+	for lang, want := range map[string]string{
+		"fr": "Ligne 3\u00a0: l'outil est obligatoire\u00a0: son identifiant (voir /api/tools) ou son nom\u00a0; rien n'a été enregistré.",
+		"en": "Line 3: the tool is required: its slug (see /api/tools) or its name; nothing was stored.",
+	} {
+		if got := cats[lang].keyed("batch.line", args, "line 3: tool is required…"); got != want {
+			t.Errorf("%s: got %q, want %q", lang, got, want)
+		}
+	}
+	if got := clause("SIREN inconnu."); got != "SIREN inconnu" {
+		t.Errorf("clause lower-cased an acronym: %q", got)
 	}
 }
