@@ -21,18 +21,25 @@ type factView struct {
 
 // provenanceSaid is the "according to" text of a provenance.
 func provenanceSaid(cat *catalog, p directory.Provenance) string {
-	when := asOfText(cat, p.AsOf)
+	var said string
 	switch {
 	case strings.HasPrefix(p.Source, directory.SourceDILA):
-		return cat.Tf("prov.dila", when)
+		said = cat.T("prov.dila")
 	case strings.HasPrefix(p.Source, directory.SourceProposal):
-		return cat.Tf("prov.proposal", strings.TrimPrefix(p.Source, directory.SourceProposal), when)
+		said = cat.Tf("prov.proposal", strings.TrimPrefix(p.Source, directory.SourceProposal))
 	case strings.HasPrefix(p.Source, directory.SourceImport):
-		return cat.Tf("prov.import", strings.TrimPrefix(p.Source, directory.SourceImport), when)
+		said = cat.Tf("prov.import", strings.TrimPrefix(p.Source, directory.SourceImport))
 	case p.Source != "":
-		return cat.Tf("prov.other", p.Source, when)
+		said = cat.Tf("prov.other", p.Source)
+	case p.AsOf == "":
+		return "" // nothing known
+	default:
+		said = cat.T("prov.none")
 	}
-	return ""
+	if p.AsOf == "" {
+		return said // no dangling ", " for a date nobody gave
+	}
+	return cat.Tf("prov.dated", said, asOfText(cat, p.AsOf))
 }
 
 // asOfText shows an as_of date as precise as it is: "2009", "juin 2009",

@@ -54,3 +54,35 @@ func TestWrappedReasonTranslated(t *testing.T) {
 		t.Errorf("clause lower-cased an acronym: %q", got)
 	}
 }
+
+// A fact whose source is missing, or cannot be named (only a quote), reads
+// as a sentence, not "En 2009, selon" with nothing after; a provenance
+// without a date has no dangling comma.
+func TestProvenanceWithoutSource(t *testing.T) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, en := cats["fr"], cats["en"]
+	quoteOnly := []directory.Source{{Quote: "La commune utilise un wiki.", Year: 2009}}
+	paperblog := []directory.Source{{Publication: "Paperblog", Date: "2009"}}
+	for _, c := range []struct{ got, want string }{
+		{fr.Provenance("2009", nil), "En 2009, sans source citée"},
+		{en.Provenance("2009", nil), "In 2009, with no source cited"},
+		{fr.Provenance("2009", quoteOnly), "En 2009, sans source citée"},
+		{en.Provenance("2009", quoteOnly), "In 2009, with no source cited"},
+		{fr.Provenance("", quoteOnly), ""},
+		{fr.Provenance("2009", paperblog), "En 2009, selon Paperblog"},
+		{en.Provenance("", paperblog), "According to Paperblog (undated source)"},
+		{provenanceSaid(fr, directory.Provenance{Source: directory.SourceDILA + "123"}), "selon l'annuaire Service-Public.fr"},
+		{provenanceSaid(en, directory.Provenance{Source: directory.SourceDILA + "123"}), "according to the Service-Public.fr directory"},
+		{provenanceSaid(fr, directory.Provenance{AsOf: "2024"}), "sans source citée, 2024"},
+		{provenanceSaid(en, directory.Provenance{AsOf: "2024"}), "no source cited, 2024"},
+		{provenanceSaid(fr, directory.Provenance{}), ""},
+		{provenanceSaid(fr, directory.Provenance{Source: directory.SourceDILA + "123", AsOf: "2026-11-18"}), "selon l'annuaire Service-Public.fr, 18 novembre 2026"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

@@ -94,26 +94,30 @@ func (c *catalog) SourceDate(date string) string {
 
 // Provenance is the sentence that says how old a fact is and who says it:
 // "En 2009, selon Paperblog", "Selon « Huit ateliers… », Localtis (non
-// daté)". The source cited is the one whose date gives as_of, else the
-// first. "" when the fact has no source.
+// daté)", "En 2009, sans source citée" when no source can be named (none,
+// or only a quote). The source cited is the one whose date gives as_of,
+// else the first that can be named. "" when neither a date nor a source is
+// known.
 func (c *catalog) Provenance(asOf string, sources []directory.Source) string {
-	if len(sources) == 0 {
-		if when := c.AsOf(asOf); when != "" {
-			return capitalize(when)
-		}
-		return ""
-	}
-	src := sources[0]
+	var name string
 	for _, s := range sources {
-		if asOf != "" && s.Date == asOf {
-			src = s
-			break
+		if n := c.Cite(s); n != "" && (name == "" || (asOf != "" && s.Date == asOf)) {
+			name = n
+			if asOf != "" && s.Date == asOf {
+				break
+			}
 		}
 	}
-	if when := c.AsOf(asOf); when != "" {
-		return capitalize(c.Tf("provenance.dated", when, c.Cite(src)))
+	when := c.AsOf(asOf)
+	switch {
+	case name == "" && when == "":
+		return ""
+	case name == "":
+		return capitalize(c.Tf("provenance.unsourced", when))
+	case when == "":
+		return capitalize(c.Tf("provenance.undated", name))
 	}
-	return capitalize(c.Tf("provenance.undated", c.Cite(src)))
+	return capitalize(c.Tf("provenance.dated", when, name))
 }
 
 // linkKey is the catalog key naming a link type, seen from the linking
