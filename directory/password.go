@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync/atomic"
 
@@ -32,6 +33,34 @@ var passwordEvaluations atomic.Uint64
 // has made (for metrics, and for tests that count them).
 func PasswordEvaluations() uint64 { return passwordEvaluations.Load() }
 
+// argonSlots bounds the argon2id evaluations run at once to the cores.
+// Each is ~90 ms of a core and 19 MiB: a burst of registrations or logins
+// (150 at once) evaluated all together filled every core for seconds and
+// took 150 × 19 MiB, and the few goroutines that held PostgreSQL's writer
+// lock waited for a core between their statements, so long that a write
+// waiting behind them gave up at the lock timeout (503). Queued here, the
+// evaluations take the same total time, and everything else still gets a
+// core at once.
+var argonSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
+// argonRunning and argonPeak count evaluations under way (for a test).
+var argonRunning, argonPeak atomic.Int64
+
+// argonKey is argon2.IDKey within a slot of argonSlots.
+func argonKey(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
+	n := argonRunning.Add(1)
+	defer argonRunning.Add(-1)
+	for {
+		peak := argonPeak.Load()
+		if n <= peak || argonPeak.CompareAndSwap(peak, n) {
+			break
+		}
+	}
+	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
+}
+
 // hashPassword returns the argon2id hash of password as a PHC string.
 func hashPassword(password string) (string, error) {
 	passwordEvaluations.Add(1)
@@ -39,7 +68,7 @@ func hashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argonKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime,
 		argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -72,7 +101,7 @@ func checkPassword(hash, password string) bool {
 		return false
 	}
 	passwordEvaluations.Add(1)
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	got := argonKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
