@@ -243,3 +243,15 @@ func hasWord(s, w string) bool {
 	r, _ := utf8.DecodeLastRuneInString(s[:len(s)-len(w)])
 	return r == ' ' || r == '\u00a0' || r == '('
 }
+
+// frenchSpacing gives free text from the data (a usage, a note, a quote,
+// a description: French written by people and articles) the no-break
+// spaces French typography wants where the text has an ordinary one:
+// before ; : ! ? and », after «, so that a line never starts with « : » or
+// « ? ». Text without such a space is left as written (an English title,
+// "2016: la…", is quoted as published).
+var frenchSpacing = strings.NewReplacer(" ;", "\u00a0;", " :", "\u00a0:", " !", "\u00a0!", " ?", "\u00a0?",
+	" »", "\u00a0»", "« ", "«\u00a0")
+
+// typo is frenchSpacing for templates.
+func typo(s string) string { return frenchSpacing.Replace(s) }

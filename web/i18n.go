@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -158,6 +159,16 @@ func (c *catalog) Int(n int) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// Coord formats a longitude or latitude to five decimals at most (about a
+// metre), with the language's decimal mark: "48,17" in French.
+func (c *catalog) Coord(f float64) string {
+	s := strconv.FormatFloat(math.Round(f*1e5)/1e5, 'f', -1, 64)
+	if c.lang == "fr" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
 }
 
 // Km formats a distance in metres as kilometres with one decimal ("12,3 km").

@@ -224,9 +224,14 @@ func TestFrenchTypography(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := regexp.MustCompile(`\S [;:!?](\s|$)|« | »`)
+	// Thousands, « n° 12 », « 5 km »: never cut at the end of a line either.
+	unbroken := regexp.MustCompile(`\d \d{3}\b|\b[nN]° |(\d|\}) (km|Mio)\b`)
 	for k, v := range raw {
 		if bad.MatchString(v) {
 			t.Errorf("%s: %q has an ordinary space where French typography wants a non-breaking one", k, v)
+		}
+		if unbroken.MatchString(v) {
+			t.Errorf("%s: %q has an ordinary space in a number, after « n° » or before a unit", k, v)
 		}
 		// One apostrophe throughout (the one the joined names use: d'Épinal).
 		if strings.Contains(v, "’") {
@@ -237,6 +242,20 @@ func TestFrenchTypography(t *testing.T) {
 	page := request(t, srv, "GET", "/voisins?actor=commune-88160", nil).status(200).Body.String()
 	if !strings.Contains(page, "Voisins d&#39;Épinal") {
 		t.Error("the finder's title does not elide: want « Voisins d'Épinal »")
+	}
+	// Text from the data gets its no-break spaces too (the seed's usage
+	// of Arles' photo albums reads « … en ligne : plus de 600 photos »).
+	if arles := request(t, srv, "GET", "/acteurs/commune-13004", nil).status(200).Body.String(); !strings.Contains(arles, "en ligne\u00a0: plus de 600") {
+		t.Error("the seed's « en ligne : plus de 600 photos » keeps an ordinary space before its colon")
+	}
+	// Coordinates in French take a decimal comma, in the swapped-coordinate
+	// warning as in the point's name; the link keeps the URL's points.
+	swapped := html.UnescapeString(request(t, srv, "GET", "/voisins?lat=6.45&lon=48.17&tool=wiki", nil).status(200).Body.String())
+	if !strings.Contains(swapped, "le point de latitude 48,17 et de longitude 6,45 est en France") || !strings.Contains(swapped, "lat=48.17") {
+		t.Error("the swapped-coordinate warning does not write 48,17 and 6,45 with a decimal comma")
+	}
+	if en := html.UnescapeString(request(t, srv, "GET", "/voisins?lat=6.45&lon=48.17&tool=wiki&lang=en", nil).status(200).Body.String()); !strings.Contains(en, "48.17") {
+		t.Error("the English warning lost its decimal point")
 	}
 	// No count reads « 0 acteur l'utilise ».
 	tools := html.UnescapeString(request(t, srv, "GET", "/outils", nil).status(200).Body.String())

@@ -318,13 +318,13 @@ func (p *pages) handleNearbyPage(c *gin.Context) {
 		}
 	} else if lat, okLat := parseFinite(q.Get("lat")); okLat {
 		if lon, okLon := parseFinite(q.Get("lon")); okLon && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
-			d.Origin = &nearbyOrigin{Lon: lon, Lat: lat, Name: cat.Tf("nearby.point", formatCoord(lat), formatCoord(lon))}
+			d.Origin = &nearbyOrigin{Lon: lon, Lat: lat, Name: cat.Tf("nearby.point", cat.Coord(lat), cat.Coord(lon))}
 			nq.Lon, nq.Lat = lon, lat
 			if swappedPointWarning(lon, lat) != "" {
 				sq := c.Request.URL.Query()
 				sq.Set("lat", formatCoord(lon))
 				sq.Set("lon", formatCoord(lat))
-				d.SwappedURL, d.SwappedLat, d.SwappedLon = "/voisins?"+sq.Encode(), formatCoord(lon), formatCoord(lat)
+				d.SwappedURL, d.SwappedLat, d.SwappedLon = "/voisins?"+sq.Encode(), cat.Coord(lon), cat.Coord(lat)
 			}
 		}
 	}

@@ -68,7 +68,7 @@ func (c *catalog) Cite(s directory.Source) string {
 	if len(parts) == 0 { // only an address
 		return s.URL
 	}
-	return strings.Join(parts, ", ")
+	return typo(strings.Join(parts, ", "))
 }
 
 // SourceDate is a source's own date for a citation line: "25 février 2016",
