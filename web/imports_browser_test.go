@@ -79,6 +79,21 @@ func TestBrowserImportsAndFreshness(t *testing.T) {
 		}
 		mod.shot("dila-report")
 		mod.axe("/moderation/imports/1")
+
+		// On a phone the tables of runs and of a report fit the screen:
+		// each row stacks its cells under their columns' names.
+		mod.resize(viewports[1])
+		mod.fitsWidth("/moderation/imports/" + itoa(rep.RunID, "%d") + " at 390 px")
+		mod.shot("dila-report-phone")
+		mod.nav("/moderation/imports")
+		mod.wait(`document.querySelector("table")`)
+		mod.fitsWidth("/moderation/imports at 390 px")
+		if label := evalJS[string](mod, `getComputedStyle(document.querySelector("tbody td"), "::before").content`); !strings.Contains(label, "Import") {
+			t.Errorf("a run's cell on a phone is not labelled with its column: %s", label)
+		}
+		mod.shot("imports-phone")
+		mod.axe("/moderation/imports (phone)")
+		mod.resize(viewports[0])
 	})
 
 	t.Run("BatchPreviewFixAndImport", func(t *testing.T) {
@@ -98,6 +113,10 @@ func TestBrowserImportsAndFreshness(t *testing.T) {
 		}
 		mod.shot("batch-preview-ambiguous")
 		mod.axe("/moderation/imports/adoptions (preview)")
+		mod.resize(viewports[1])
+		mod.fitsWidth("the batch preview at 390 px")
+		mod.shot("batch-preview-ambiguous-phone")
+		mod.resize(viewports[0])
 		// Fixed: La Réunion's Sainte-Marie.
 		mod.set("#batch-content", "nom;departement;outil;statut;usage\nSainte-Marie;974;wiki;in_use;Wiki citoyen\nÉpinal;88;opendatasoft;planned;Portail open data\n")
 		mod.submitted("#batch-preview", `document.querySelector("#batch-submit")`)
@@ -166,4 +185,16 @@ func TestBrowserImportsAndFreshness(t *testing.T) {
 		mod.shot("adoption-as-of-form")
 		mod.axe("/contribuer/acteurs/commune-88160/outils/youtube")
 	})
+}
+
+// fitsWidth fails the test when the page, or a table in it, scrolls
+// sideways.
+func (b *browser) fitsWidth(where string) {
+	b.t.Helper()
+	over := evalJS[[]string](b, `[document.documentElement, ...document.querySelectorAll(".table-wrap, table")]
+		.filter(e => e.scrollWidth > (e === document.documentElement ? innerWidth : e.clientWidth) + 1)
+		.map(e => (e.id || e.className || e.tagName) + " " + e.scrollWidth + " px")`)
+	if len(over) > 0 {
+		b.t.Errorf("%s scrolls sideways: %v", where, over)
+	}
 }
