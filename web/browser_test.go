@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -200,18 +201,7 @@ func evalJS[T any](b *browser, expr string) T {
 // not bound by it.
 func (b *browser) wait(expr string) {
 	b.t.Helper()
-	watch := `new Promise(resolve => {
-		const holds = () => { try { return !!(` + expr + `); } catch (e) { return false; } };
-		if (holds()) return resolve(true);
-		let done = false, timer = 0;
-		const obs = new MutationObserver(check);
-		function check() {
-			if (done || !holds()) return;
-			done = true; obs.disconnect(); clearInterval(timer); resolve(true);
-		}
-		obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-		timer = setInterval(check, 25);
-	})`
+	watch := watchJS(expr)
 	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
 	defer cancel()
 	for {
@@ -224,6 +214,59 @@ func (b *browser) wait(expr string) {
 		}
 		b.rawShot("timeout-" + strings.NewReplacer("/", "_", " ", "_").Replace(b.t.Name()))
 		b.t.Fatalf("waiting for %s: %v", expr, err)
+	}
+}
+
+// watchJS is a promise that resolves when expr holds in the document it
+// runs in (see wait).
+func watchJS(expr string) string {
+	return `new Promise(resolve => {
+		const holds = () => { try { return !!(` + expr + `); } catch (e) { return false; } };
+		if (holds()) return resolve(true);
+		let done = false, timer = 0;
+		const obs = new MutationObserver(check);
+		function check() {
+			if (done || !holds()) return;
+			done = true; obs.disconnect(); clearInterval(timer); resolve(true);
+		}
+		obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+		timer = setInterval(check, 25);
+	})`
+}
+
+// waitInFrame waits until expr is true in the document of the page's i-th
+// iframe, which may be of another origin, whose document the page's own
+// scripts cannot read: the watch of wait runs in a world of the test's
+// inside that frame (it shares the frame's DOM, not its scripts). A frame
+// that loads another document while watched (about:blank, then the embed)
+// is watched again, until the deadline; the error says what was awaited.
+func (b *browser) waitInFrame(i int, expr string) error {
+	b.t.Helper()
+	b.wait(`document.querySelectorAll("iframe").length > ` + strconv.Itoa(i))
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	yes := true
+	for {
+		frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("iframe"), chromedp.AtLeast(0)))
+		if err != nil || len(frames) <= i || frames[i].FrameID == "" {
+			return fmt.Errorf("iframe %d: %d frames, %v", i, len(frames), err)
+		}
+		world, err := chromedp.Call(ctx, page.CreateIsolatedWorld, page.CreateIsolatedWorldParams{FrameID: frames[i].FrameID, WorldName: "voisinage-test"})
+		if err != nil {
+			return fmt.Errorf("iframe %d: %v", i, err)
+		}
+		res, err := chromedp.Call(ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: watchJS(expr),
+			ContextID: world.ExecutionContextID, AwaitPromise: &yes, ReturnByValue: &yes})
+		switch {
+		case err == nil && res.ExceptionDetails == nil:
+			return nil
+		case err == nil:
+			return fmt.Errorf("waiting in iframe %d for %s: %s", i, expr, res.ExceptionDetails.Text)
+		case ctx.Err() == nil && navigated(err):
+			continue // the frame loaded another document while watched: watch the new one
+		default:
+			return fmt.Errorf("waiting in iframe %d for %s: %v", i, expr, err)
+		}
 	}
 }
 
@@ -557,22 +600,11 @@ func TestBrowser(t *testing.T) {
 			t.Fatal("the host page must be on another origin")
 		}
 		b.do(chromedp.Navigate(host.URL))
-		b.wait(`document.querySelector("iframe")`)
-		frame := iframeNode(t, b)
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			items := inFrame(t, b, frame, ".embed-item")
-			markers := inFrame(t, b, frame, ".actor-marker")
-			// Wiki is in use in Brest and Bras-sur-Meuse (Mégalis only plans it).
-			if items >= 2 && markers >= 2 {
-				break
-			}
-			if time.Now().After(deadline) {
-				b.rawShot("embed-host-timeout")
-				t.Fatalf("the embed shows %d listed actors and %d markers", items, markers)
-			}
-			time.Sleep(100 * time.Millisecond)
-			frame = iframeNode(t, b)
+		// Wiki is in use in Brest and Bras-sur-Meuse (Mégalis only plans it).
+		if err := b.waitInFrame(0, `document.querySelectorAll(".embed-item").length >= 2 && document.querySelectorAll(".actor-marker").length >= 2`); err != nil {
+			b.rawShot("embed-host-timeout")
+			frame := iframeNode(t, b)
+			t.Fatalf("the embed shows %d listed actors and %d markers: %v", inFrame(t, b, frame, ".embed-item"), inFrame(t, b, frame, ".actor-marker"), err)
 		}
 		b.shot("embed-other-origin")
 	})
