@@ -171,8 +171,8 @@ func TestElisionOnPages(t *testing.T) {
 			t.Errorf("/voisins?actor=%s: no title %q", id, want)
 		}
 	}
-	if body := page("/voisins?lat=48.17&lon=6.45"); !strings.Contains(body, "Voisins du point 48.17") {
-		t.Error("the finder around a point is not titled « Voisins du point … »")
+	if body := page("/voisins?lat=48.17&lon=6.45"); !strings.Contains(body, "Voisins du point de latitude 48,17 et de longitude 6,45") {
+		t.Error("the finder around a point is not titled « Voisins du point de latitude 48,17 et de longitude 6,45 »")
 	}
 	if body := page("/acteurs/prefecture-88"); !strings.Contains(body, `aria-label="Position de la Préfecture des Vosges sur la carte"`) {
 		t.Error("the préfecture's map is not labelled « Position de la Préfecture des Vosges sur la carte »")
@@ -180,7 +180,7 @@ func TestElisionOnPages(t *testing.T) {
 	if body := page("/acteurs/commune-14327"); !strings.Contains(body, `aria-label="Position d'Hérouville-Saint-Clair sur la carte"`) {
 		t.Error("Hérouville-Saint-Clair's map is not labelled « Position d'Hérouville-Saint-Clair sur la carte »")
 	}
-	if body := page("/embed?actor=prefecture-88&radius_km=20"); !strings.Contains(body, "à moins de 20 km de la Préfecture des Vosges") {
+	if body := page("/embed?actor=prefecture-88&radius_km=20"); !strings.Contains(body, "à moins de 20\u00a0km de la Préfecture des Vosges") {
 		t.Error("the embed around the préfecture does not say « à moins de 20 km de la Préfecture des Vosges »")
 	}
 	for q, want := range map[string]string{
@@ -198,7 +198,7 @@ func TestElisionOnPages(t *testing.T) {
 		Title string `json:"title"`
 	}
 	body := page("/oembed?format=json&url=" + url.QueryEscape("http://voisinage.test/embed?actor=departement-01&radius_km=10"))
-	if err := json.Unmarshal([]byte(body), &oe); err != nil || !strings.Contains(oe.Title, "à moins de 10 km de l'Ain") {
+	if err := json.Unmarshal([]byte(body), &oe); err != nil || !strings.Contains(oe.Title, "à moins de 10\u00a0km de l'Ain") {
 		t.Errorf("oEmbed title %q (%v): want « … à moins de 10 km de l'Ain »", oe.Title, err)
 	}
 	// JS-rendered text formats messages without knowing names' articles: no
