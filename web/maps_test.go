@@ -257,6 +257,9 @@ func TestFrenchTypography(t *testing.T) {
 	if en := html.UnescapeString(request(t, srv, "GET", "/voisins?lat=6.45&lon=48.17&tool=wiki&lang=en", nil).status(200).Body.String()); !strings.Contains(en, "48.17") {
 		t.Error("the English warning lost its decimal point")
 	}
+	if epinal := request(t, srv, "GET", "/acteurs/commune-88160", nil).status(200).Body.String(); !regexp.MustCompile(`Coordonnées\x{a0}: latitude 48,\d+, longitude 6,\d+`).MatchString(epinal) {
+		t.Error("an actor's coordinates are not written with a decimal comma in French")
+	}
 	// No count reads « 0 acteur l'utilise ».
 	tools := html.UnescapeString(request(t, srv, "GET", "/outils", nil).status(200).Body.String())
 	if strings.Contains(tools, "0 acteur l'utilise") || !strings.Contains(tools, "Aucun acteur connu ne l'utilise") {
