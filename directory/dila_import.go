@@ -148,7 +148,12 @@ func (d *Directory) ImportDILA(ctx context.Context, r io.Reader, o DILAOptions) 
 				Nom string `json:"nom"`
 			}
 			json.Unmarshal(raw, &id)
-			rep.Unreadable = append(rep.Unreadable, DILAItem{ID: id.ID, Name: id.Nom}.because(keyDILAUnreadable, Args{"err": err.Error()}))
+			item := DILAItem{ID: id.ID, Name: id.Nom}.because(keyDILAUnreadable, Args{"err": err.Error()})
+			if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) && te.Field != "" {
+				// Said by key, so that the run's page says it in French.
+				item = DILAItem{ID: id.ID, Name: id.Nom}.because(keyDILAUnreadableAt, Args{"member": te.Field, "json_type": te.Value})
+			}
+			rep.Unreadable = append(rep.Unreadable, item)
 			continue
 		}
 		typ, handled := rec.serviceType()

@@ -353,6 +353,11 @@ func TestImportDILA_NotADILAFile(t *testing.T) {
 	if rep.Records != 2 || len(rep.Unreadable) != 1 || rep.Unreadable[0].ID != "bad" || rep.Ignored["ccas"] != 1 {
 		t.Fatalf("report = %+v", rep)
 	}
+	// Its reason has a key and says which member, so the run's page says it
+	// in French rather than quoting encoding/json.
+	if u := rep.Unreadable[0]; u.Key != "dila.unreadable_type" || u.Args["member"] != "pivot" || u.Args["json_type"] != "number" {
+		t.Fatalf("the unreadable record's reason: %+v", u)
+	}
 }
 
 func keys[M ~map[string]V, V any](m M) []string {

@@ -405,4 +405,5 @@ var (
 	keyDILAFarFromCommun = NewKey("dila.far_from_commune", "{km} km from the commune's point ({lon}, {lat}): not its town hall's, left out")
 	keyDILAOlder         = NewKey("dila.older", "the directory has this field from a later record: left as it is")
 	keyDILAUnreadable    = NewKey("dila.unreadable", "a record of an unexpected shape: {err}")
+	keyDILAUnreadableAt  = NewKey("dila.unreadable_type", "a record of an unexpected shape: {member:q} is a JSON {json_type}, which it cannot be")
 )
