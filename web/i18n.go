@@ -171,6 +171,28 @@ func (c *catalog) Coord(f float64) string {
 	return s
 }
 
+// Took says how long a run took, from Go's duration text ("12ms",
+// "1m3.2s"), as people write it: "12 ms", "3,2 s", "1 min 3 s" (a
+// no-break space before the unit; a decimal comma in French).
+func (c *catalog) Took(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return s
+	}
+	switch {
+	case d < time.Second:
+		return strconv.Itoa(int(d.Milliseconds())) + "\u00a0ms"
+	case d < time.Minute:
+		v := strconv.FormatFloat(math.Round(d.Seconds()*10)/10, 'f', -1, 64)
+		if c.lang == "fr" {
+			v = strings.Replace(v, ".", ",", 1)
+		}
+		return v + "\u00a0s"
+	}
+	d = d.Round(time.Second)
+	return strconv.Itoa(int(d/time.Minute)) + "\u00a0min " + strconv.Itoa(int(d%time.Minute/time.Second)) + "\u00a0s"
+}
+
 // Km formats a distance in metres as kilometres with one decimal ("12,3 km").
 func (c *catalog) Km(meters float64) string {
 	km := meters / 1000

@@ -86,3 +86,23 @@ func TestProvenanceWithoutSource(t *testing.T) {
 		}
 	}
 }
+
+// A run's duration is written as people write it, not as Go prints it.
+func TestTook(t *testing.T) {
+	cats, err := loadCatalogs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, en := cats["fr"], cats["en"]
+	for _, c := range []struct{ got, want string }{
+		{fr.Took("12ms"), "12\u00a0ms"},
+		{fr.Took("3.24s"), "3,2\u00a0s"},
+		{en.Took("3.24s"), "3.2\u00a0s"},
+		{fr.Took("1m3.2s"), "1\u00a0min 3\u00a0s"},
+		{fr.Took("soon"), "soon"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

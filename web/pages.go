@@ -203,6 +203,7 @@ func (p *pages) funcs(c *catalog) template.FuncMap {
 		"cite":        c.Cite,
 		"typo":        typo,
 		"coord":       c.Coord,
+		"took":        c.Took,
 		"colon":       func(label, text string) string { return label + c.T("label.sep") + text },
 		"sourceDate":  c.SourceDate,
 		"provenance":  c.Provenance,
