@@ -450,10 +450,14 @@ func redactURL(dsn string) string {
 	return u.String()
 }
 
-// walPosition is the primary's current write-ahead log position.
+// walPosition is the primary's write-ahead log position past every record
+// inserted so far: the insert position, not pg_current_wal_lsn's write
+// position, which lags behind commits made with synchronous_commit = off (a
+// replica that has replayed up to the write position may still miss them —
+// as a migration's columns were once missing from a replica under load).
 func (s *pgStore) walPosition(ctx context.Context) (string, error) {
 	var lsn string
-	err := s.plain.QueryRowContext(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&lsn)
+	err := s.plain.QueryRowContext(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&lsn)
 	return lsn, err
 }
 
