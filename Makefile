@@ -36,10 +36,22 @@ run:
 # run: the SQLite store's own (files, backups, pragmas) and the PostgreSQL
 # store's own, which the first pass ran.
 STORE_INDEPENDENT := TestDurabilitySettings|TestImmediateTransactions|TestBackup|TestRestore|TestMigrationTwins|TestPostgres|TestStoresAgree|TestMigrateDB|TestTwoServersOnePostgres|TestServersShareState|TestDatabaseOutage|TestDeliveriesOnceAcrossServers
+#
+# The two passes run at the same time: most tests wait on Chromium, on
+# PostgreSQL or on fsync more than they compute (one pass uses about one
+# core of the two), so together they take about as long as the longer one.
+# Each pass's output is kept and printed whole when it ends, the SQLite
+# pass's first; either failing fails the target.
 test: test-deps vet vulncheck
 	sh data/fetch.sh
-	VOISINAGE_DATA_SRC=data/.cache $(GO) test -count=1 -timeout 20m ./...
-	VOISINAGE_TEST_STORE=postgres $(GO) test -count=1 -timeout 20m -skip '$(STORE_INDEPENDENT)' ./directory ./web ./webhook ./cmd/voisinage
+	@logs=$$(mktemp -d); \
+	echo "running the SQLite and the PostgreSQL passes side by side (output when each ends)"; \
+	( VOISINAGE_DATA_SRC=data/.cache $(GO) test -count=1 -timeout 20m ./... > $$logs/sqlite 2>&1; echo $$? > $$logs/sqlite.rc ) & \
+	( VOISINAGE_TEST_STORE=postgres $(GO) test -count=1 -timeout 20m -skip '$(STORE_INDEPENDENT)' ./directory ./web ./webhook ./cmd/voisinage > $$logs/postgres 2>&1; echo $$? > $$logs/postgres.rc ) & \
+	wait; \
+	echo "== SQLite pass: go test ./... (exit $$(cat $$logs/sqlite.rc))"; cat $$logs/sqlite; \
+	echo "== PostgreSQL pass: VOISINAGE_TEST_STORE=postgres go test ./directory ./web ./webhook ./cmd/voisinage (exit $$(cat $$logs/postgres.rc))"; cat $$logs/postgres; \
+	rc=$$(( $$(cat $$logs/sqlite.rc) + $$(cat $$logs/postgres.rc) )); rm -rf $$logs; exit $$rc
 
 # test-deps installs missing Debian packages (gdal-bin, chromium for the
 # browser tests in web/, postgresql for the PostgreSQL store's tests); it
